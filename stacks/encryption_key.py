@@ -1,0 +1,104 @@
+"""The project's KMS key: usable for data only through S3, administered apart."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+# Data actions: what turns ciphertext into plaintext or mints data keys.
+DATA_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
+# Administration without any data action (AWS's "key administrators" set).
+ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+]
+
+
+def s3_service_name(scope: Construct) -> str:
+    """The kms:ViaService value of S3 in the stack's region."""
+    return f"s3.{Stack.of(scope).region}.amazonaws.com"
+
+
+class ProjectKey(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alias: str,
+        rotation_days: int,
+        admins: tuple[str, ...],
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        # The account-root statement keeps the key recoverable and lets IAM policies
+        # grant its use (through S3 only: see the denies below).
+        policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="EnableAccountRootAccess",
+                    principals=[iam.AccountRootPrincipal()],
+                    actions=["kms:*"],
+                    resources=["*"],
+                )
+            ]
+        )
+        self.key = kms.Key(
+            self,
+            "Key",
+            policy=policy,
+            description=f"Encrypts the objects of the encrypted S3 bucket ({alias})",
+            enable_key_rotation=True,
+            rotation_period=Duration.days(rotation_days),
+            pending_window=Duration.days(30),
+            removal_policy=removal_policy,
+        )
+        self.alias = kms.Alias(self, "Alias", alias_name=alias, target_key=self.key)
+        self.alias.apply_removal_policy(removal_policy)
+        if admins:
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="KeyAdministration",
+                    principals=[iam.ArnPrincipal(arn) for arn in admins],
+                    actions=ADMIN_ACTIONS,
+                    resources=["*"],
+                )
+            )
+        # Explicit denies beat every allow, the account root's included: no one can
+        # use the key for data except through S3, and only from this account.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyDataUseOutsideS3",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=DATA_ACTIONS,
+                resources=["*"],
+                conditions={"StringNotEquals": {"kms:ViaService": s3_service_name(self)}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyDataUseFromOtherAccounts",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=DATA_ACTIONS,
+                resources=["*"],
+                conditions={"StringNotEquals": {"kms:CallerAccount": stack.account}},
+            )
+        )

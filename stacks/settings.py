@@ -1,0 +1,178 @@
+"""Settings: read once from cdk.json context, validated, frozen.
+
+cdk.json holds one block of settings per environment under "encrypted-s3"; `-c env=NAME`
+picks one (default dev) and a single setting can be overridden with `-c NAME=VALUE`
+(command-line values arrive as strings, so they are parsed here). A bad value raises
+SettingsError with one line naming the setting, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CONTEXT_KEY = "encrypted-s3"
+DEFAULT_ENV = "dev"
+ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+ENCRYPTIONS = ("sse-kms", "dsse-kms", "sse-s3")
+HEADER_POLICIES = ("strict", "default-aware")
+ROTATION_DAYS = (90, 2560)  # the range KMS accepts for RotationPeriodInDays
+# An IAM principal that can administer a key: account root, user or role.
+PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$"
+)
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message is one readable line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = DEFAULT_ENV
+    encryption: str = "sse-kms"
+    header_policy: str = "strict"
+    key_rotation_days: int = 365
+    key_admins: tuple[str, ...] = ()
+    retain_data: bool = True
+
+    @property
+    def uses_kms(self) -> bool:
+        return self.encryption != "sse-s3"
+
+    @property
+    def stack_prefix(self) -> str:
+        return f"EncryptedS3-{self.env}"
+
+    @property
+    def key_alias(self) -> str:
+        return f"alias/encrypted-s3-{self.env}"
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "env": self.env,
+            "encryption": self.encryption,
+            "header_policy": self.header_policy,
+            "key_rotation_days": self.key_rotation_days,
+            "key_admins": list(self.key_admins),
+            "retain_data": self.retain_data,
+        }
+
+
+SETTING_NAMES = tuple(name for name in Settings.__dataclass_fields__ if name != "env")
+
+
+def _fail(env: str, name: str, value: Any, allowed: str) -> SettingsError:
+    return SettingsError(f"setting {name}={value!r} (env {env!r}) is invalid: allowed {allowed}")
+
+
+def _choice(env: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise _fail(env, name, value, "values are " + ", ".join(choices))
+    return value
+
+
+def _rotation(env: str, value: Any) -> int:
+    low, high = ROTATION_DAYS
+    allowed = f"a whole number of days from {low} to {high}"
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(env, "key_rotation_days", value, allowed)
+    return value
+
+
+def _admins(env: str, value: Any) -> tuple[str, ...]:
+    allowed = "a list of IAM principal ARNs (arn:aws:iam::<12 digits>:root|user/NAME|role/NAME)"
+    if isinstance(value, str):  # from -c: a JSON list or comma-separated ARNs
+        text = value.strip()
+        try:
+            value = json.loads(text) if text.startswith("[") else [v for v in text.split(",") if v]
+        except json.JSONDecodeError:
+            raise _fail(env, "key_admins", value, allowed) from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(env, "key_admins", value, allowed)
+    for arn in value:
+        if not PRINCIPAL_ARN.match(arn.strip()):
+            raise _fail(env, "key_admins", arn, allowed)
+    return tuple(arn.strip() for arn in value)
+
+
+def _flag(env: str, name: str, value: Any) -> bool:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise _fail(env, name, value, "values are true, false")
+    return value
+
+
+def parse(env: str, values: Mapping[str, Any]) -> Settings:
+    """Validate one environment's settings (defaults fill what is not given)."""
+    if not isinstance(env, str) or not ENV_NAME.match(env):
+        raise SettingsError(
+            f"setting env={env!r} is invalid: allowed a lower-case name of letters, digits and -"
+        )
+    unknown = sorted(set(values) - set(SETTING_NAMES))
+    if unknown:
+        raise SettingsError(
+            f"unknown setting {unknown[0]!r} (env {env!r}): allowed settings are "
+            + ", ".join(SETTING_NAMES)
+        )
+    defaults = Settings()
+    settings = Settings(
+        env=env,
+        encryption=_choice(
+            env, "encryption", values.get("encryption", defaults.encryption), ENCRYPTIONS
+        ),
+        header_policy=_choice(
+            env,
+            "header_policy",
+            values.get("header_policy", defaults.header_policy),
+            HEADER_POLICIES,
+        ),
+        key_rotation_days=_rotation(
+            env, values.get("key_rotation_days", defaults.key_rotation_days)
+        ),
+        key_admins=_admins(env, values.get("key_admins", list(defaults.key_admins))),
+        retain_data=_flag(env, "retain_data", values.get("retain_data", defaults.retain_data)),
+    )
+    # DESTROY + auto-delete of encrypted data is a development convenience only.
+    if not settings.retain_data and env != DEFAULT_ENV:
+        raise SettingsError(
+            f"setting retain_data=false (env {env!r}) is invalid: allowed only in env "
+            f"{DEFAULT_ENV!r}; other environments must keep their key and data"
+        )
+    if settings.key_admins and not settings.uses_kms:
+        raise SettingsError(
+            f"setting key_admins (env {env!r}) is invalid with encryption=sse-s3: "
+            "allowed only with sse-kms or dsse-kms, which create a key"
+        )
+    return settings
+
+
+def from_context(get: Any) -> Settings:
+    """Settings from CDK context; `get` is `node.try_get_context`."""
+    env = get("env") or DEFAULT_ENV
+    environments = get(CONTEXT_KEY) or {}
+    if isinstance(environments, str):  # -c encrypted-s3=... arrives as a string
+        raise SettingsError(f"context {CONTEXT_KEY!r} must be an object of environments")
+    if env not in environments:
+        known = ", ".join(sorted(environments)) or "none"
+        raise SettingsError(
+            f"setting env={env!r} is invalid: allowed values are {known} (the blocks under "
+            f"{CONTEXT_KEY!r} in cdk.json)"
+        )
+    block = environments[env]
+    if not isinstance(block, Mapping):
+        raise SettingsError(f"settings of env {env!r} in cdk.json must be an object of settings")
+    values = dict(block)
+    # Single settings given with -c override the environment's block.
+    for name in SETTING_NAMES:
+        override = get(name)
+        if override is not None:
+            values[name] = override
+    return parse(env, values)

@@ -1,0 +1,119 @@
+"""The uploader Lambda: the seed's uploads and the live proof, confined to its probe prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.encryption_key import s3_service_name
+
+CODE_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
+PROBE_PREFIX = "probe"
+
+
+class Uploader(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        key: kms.IKey | None,
+        key_alias: str | None,
+        encryption: str,
+        header_policy: str,
+        retain_logs: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=RemovalPolicy.RETAIN if retain_logs else RemovalPolicy.DESTROY,
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="ProbeObjects",
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                    "s3:AbortMultipartUpload",
+                ],
+                resources=[bucket.arn_for_objects(f"{PROBE_PREFIX}/*")],
+            ),
+            iam.PolicyStatement(
+                sid="ListProbePrefix",
+                actions=["s3:ListBucket", "s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{PROBE_PREFIX}/*"]}},
+            ),
+        ]
+        environment = {
+            "BUCKET_NAME": bucket.bucket_name,
+            "PROBE_PREFIX": PROBE_PREFIX,
+            "ENCRYPTION": encryption,
+            "HEADER_POLICY": header_policy,
+        }
+        if key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="UseKeyThroughS3",
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[key.key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": s3_service_name(self)},
+                        # The bucket ARN with a Bucket Key, the object ARN without one.
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [
+                                bucket.bucket_arn,
+                                bucket.arn_for_objects(f"{PROBE_PREFIX}/*"),
+                            ]
+                        },
+                    },
+                )
+            )
+            environment["KEY_ARN"] = key.key_arn
+            environment["KEY_ALIAS"] = key_alias or ""
+        # A role of its own with an inline policy (no AWS managed policy): only what
+        # the probe needs, in place before the function can run.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Uploader: writes, reads and removes objects under its probe prefix",
+            inline_policies={"Uploader": iam.PolicyDocument(statements=statements)},
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Tries every kind of upload against the encrypted bucket",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.lambda_handler",
+            code=lambda_.Code.from_asset(
+                str(CODE_DIR), exclude=["__pycache__", "*.pyc", ".pytest_cache"]
+            ),
+            role=self.role,
+            timeout=Duration.minutes(5),
+            memory_size=512,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=self.log_group,
+            environment=environment,
+        )
+        # CDK adds DependsOn the role that Fn::GetAtt already orders (cfn-lint W3005).
+        self.function.node.default_child.add_deletion_override("DependsOn")

@@ -1,0 +1,91 @@
+"""Shared fixtures: offline AWS settings, and one synthesis per variant per test session.
+
+jsii start-up costs seconds per process, so every test reads templates synthesized here
+once; each variant is built in its own App (adding a stack after synth raises).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+
+# No test may reach AWS: dummy credentials, and no connection beyond loopback.
+_OFFLINE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+}
+_LOOPBACK = ("127.", "::1", "localhost")
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(_LOOPBACK):
+        raise RuntimeError(f"tests must not reach the network (tried {host})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def offline_aws():
+    mp = pytest.MonkeyPatch()
+    for name, value in _OFFLINE_ENV.items():
+        mp.setenv(name, value)
+    for name in ("AWS_PROFILE", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"):
+        mp.delenv(name, raising=False)
+    mp.setattr(socket.socket, "connect", _guarded_connect)
+    yield
+    mp.undo()
+
+
+def synth(settings, outdir: Path) -> dict[str, dict]:
+    """Synthesize the app for one Settings; templates by stack name."""
+    from aws_cdk import App
+
+    from stacks.app_builder import build
+
+    app = App(context=CDK_JSON["context"], outdir=str(outdir))
+    stacks = build(app, settings)
+    assembly = app.synth()
+    return {
+        stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template
+        for stack in stacks.all()
+    }
+
+
+@pytest.fixture(scope="session")
+def variant_templates(tmp_path_factory, offline_aws) -> dict:
+    """{scenarios.Config: {stack name: template}} for every encryption x header policy."""
+    from scenarios import all_configs
+    from stacks.settings import parse
+
+    out = tmp_path_factory.mktemp("variants")
+    return {
+        config: synth(
+            parse("dev", {"encryption": config.encryption, "header_policy": config.header_policy}),
+            out / config.label.replace("/", "-"),
+        )
+        for config in all_configs()
+    }
+
+
+@pytest.fixture(scope="session")
+def dev_templates(tmp_path_factory, offline_aws) -> dict:
+    """The templates of the dev environment exactly as cdk.json configures it."""
+    from aws_cdk import App
+
+    from stacks.settings import from_context
+
+    app = App(context=CDK_JSON["context"])
+    return synth(from_context(app.node.try_get_context), tmp_path_factory.mktemp("dev"))
