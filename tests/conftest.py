@@ -56,7 +56,7 @@ def synth(settings, outdir: Path) -> dict[str, dict]:
     from stacks.app_builder import build
 
     app = App(context=CDK_JSON["context"], outdir=str(outdir))
-    stacks = build(app, settings)
+    stacks = build(app, settings, bootstrap_version_rule=False)
     assembly = app.synth()
     return {
         stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template

@@ -1,0 +1,133 @@
+"""Settings: every valid combination, and one readable line for every bad value."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scenarios
+from stacks import settings as s
+from tests.conftest import CDK_JSON, ROOT
+
+ADMIN = "arn:aws:iam::123456789012:role/KeyAdmins"
+
+
+def context(values: dict, env_blocks: dict | None = None):
+    """A stand-in for node.try_get_context: cdk.json blocks plus -c values."""
+    data = {
+        s.CONTEXT_KEY: env_blocks if env_blocks is not None else CDK_JSON["context"][s.CONTEXT_KEY]
+    }
+    data.update(values)
+    return data.get
+
+
+def test_cdk_json_environments_are_valid():
+    dev = s.from_context(context({}))
+    prod = s.from_context(context({"env": "prod"}))
+    assert (dev.env, dev.retain_data, prod.env, prod.retain_data) == ("dev", False, "prod", True)
+    assert prod.encryption == "sse-kms" and prod.header_policy == "strict"
+
+
+def test_command_line_values_override_and_are_parsed():
+    got = s.from_context(
+        context(
+            {
+                "encryption": "dsse-kms",
+                "header_policy": "default-aware",
+                "key_rotation_days": "90",
+                "key_admins": ADMIN,
+                "retain_data": "true",
+            }
+        )
+    )
+    assert got == s.Settings("dev", "dsse-kms", "default-aware", 90, (ADMIN,), True)
+    assert s.from_context(context({"key_admins": json.dumps([ADMIN, ADMIN])})).key_admins == (
+        ADMIN,
+        ADMIN,
+    )
+
+
+def test_the_settings_know_the_modes_the_rules_know():
+    assert s.ENCRYPTIONS == scenarios.ENCRYPTIONS
+    assert s.HEADER_POLICIES == scenarios.HEADER_POLICIES
+
+
+@pytest.mark.parametrize("encryption", s.ENCRYPTIONS)
+@pytest.mark.parametrize("header_policy", s.HEADER_POLICIES)
+def test_every_combination_is_accepted(encryption, header_policy):
+    got = s.parse("dev", {"encryption": encryption, "header_policy": header_policy})
+    assert (got.encryption, got.header_policy, got.uses_kms) == (
+        encryption,
+        header_policy,
+        encryption != "sse-s3",
+    )
+
+
+BAD = [
+    ({"encryption": "aes"}, "encryption='aes'", "sse-kms, dsse-kms, sse-s3"),
+    ({"encryption": "SSE-KMS"}, "encryption='SSE-KMS'", "sse-kms, dsse-kms, sse-s3"),
+    ({"header_policy": "lenient"}, "header_policy='lenient'", "strict, default-aware"),
+    ({"key_rotation_days": 89}, "key_rotation_days=89", "from 90 to 2560"),
+    ({"key_rotation_days": 2561}, "key_rotation_days=2561", "from 90 to 2560"),
+    ({"key_rotation_days": "soon"}, "key_rotation_days='soon'", "from 90 to 2560"),
+    ({"key_rotation_days": True}, "key_rotation_days=True", "from 90 to 2560"),
+    (
+        {"key_admins": "arn:aws:iam::12:root"},
+        "key_admins='arn:aws:iam::12:root'",
+        "IAM principal ARNs",
+    ),
+    ({"key_admins": "[not json"}, "key_admins='[not json'", "IAM principal ARNs"),
+    ({"key_admins": {"a": 1}}, "key_admins={'a': 1}", "IAM principal ARNs"),
+    ({"retain_data": "yes"}, "retain_data='yes'", "true, false"),
+    ({"retain_data": False, "env": "prod"}, "retain_data=false (env 'prod')", "only in env 'dev'"),
+    ({"encryption": "sse-s3", "key_admins": [ADMIN]}, "key_admins", "sse-kms or dsse-kms"),
+    ({"colour": "blue"}, "unknown setting 'colour'", "encryption, header_policy"),
+    ({"env": "qa"}, "env='qa'", "dev, prod"),
+    ({"env": "Prod!"}, "env='Prod!'", "dev, prod"),
+]
+
+
+@pytest.mark.parametrize(("values", "names", "allowed"), BAD, ids=[str(v) for v, _, _ in BAD])
+def test_bad_values_fail_with_one_line_naming_setting_value_and_allowed(values, names, allowed):
+    values = dict(values)
+    env = values.pop("env", "dev")
+    blocks = {"dev": {}, "prod": {}}
+    if "colour" in values:  # an unknown name in the cdk.json block itself
+        blocks[env] = dict(values)
+        values = {}
+    with pytest.raises(s.SettingsError) as raised:
+        s.from_context(context({"env": env, **values}, blocks))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert names in message and allowed in message
+
+
+def test_bad_context_structure():
+    with pytest.raises(s.SettingsError, match="must be an object of settings"):
+        s.from_context(context({}, {"dev": ["sse-kms"]}))
+    with pytest.raises(s.SettingsError, match="must be an object of environments"):
+        s.from_context({s.CONTEXT_KEY: "dev"}.get)
+
+
+def test_app_fails_synth_with_one_readable_line():
+    """The real entry point: no jsii stack trace, exit code 1, one line on stderr."""
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps({**CDK_JSON["context"], "encryption": "rot13"}),
+    }
+    env["CDK_OUTDIR"] = str(ROOT / "cdk.out" / "never")
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # Node.js 24 for jsii
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "error: setting encryption='rot13' (env 'dev') is invalid: allowed values are "
+        "sse-kms, dsse-kms, sse-s3"
+    ]

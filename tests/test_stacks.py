@@ -1,0 +1,353 @@
+"""Fine-grained assertions: every rule of DESIGN.md section 3, for every variant."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from scenarios import ALGORITHM, all_configs
+from stacks.encryption_key import ADMIN_ACTIONS
+
+KEY, BUCKET, UPLOADER = "EncryptedS3-dev-Key", "EncryptedS3-dev-Bucket", "EncryptedS3-dev-Uploader"
+# Stateful logical ids: a change would replace the key or a bucket (and lose its data).
+DATA_BUCKET_ID = "EncryptedBucketData6D2C902C"
+LOG_BUCKET_ID = "EncryptedBucketAccessLogs4313EBDA"
+KEY_ID = "ProjectKey99EBDA78"
+
+CONFIGS = all_configs()
+KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
+DATA_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+
+
+def ids(config):
+    return config.label
+
+
+def template(variant_templates, config, stack) -> Template:
+    return Template.from_json(variant_templates[config][stack])
+
+
+def resource(raw: dict, logical_id: str) -> dict:
+    return raw["Resources"][logical_id]
+
+
+def statements_of(raw: dict, resource_type: str, logical_id: str | None = None) -> dict[str, dict]:
+    """Statements by Sid of the policy document of one resource."""
+    for lid, res in raw["Resources"].items():
+        if res["Type"] != resource_type:
+            continue
+        props = res["Properties"]
+        if resource_type == "AWS::S3::BucketPolicy" and props["Bucket"] != {"Ref": logical_id}:
+            continue
+        document = props.get("PolicyDocument") or props.get("KeyPolicy")
+        if document is None:  # a role: its inline policies
+            document = {
+                "Statement": [
+                    s for p in props["Policies"] for s in p["PolicyDocument"]["Statement"]
+                ]
+            }
+        return {s.get("Sid", f"<no sid in {lid}>"): s for s in document["Statement"]}
+    raise AssertionError(f"no {resource_type} for {logical_id}")
+
+
+def import_of(value) -> str:
+    """The export an Fn::ImportValue names (cross-stack references are passed constructs)."""
+    assert isinstance(value, dict) and "Fn::ImportValue" in value, value
+    return value["Fn::ImportValue"]
+
+
+# --- key stack -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
+def test_key_rotates_and_waits_before_deletion(variant_templates, config):
+    t = template(variant_templates, config, KEY)
+    t.resource_count_is("AWS::KMS::Key", 1)
+    t.has_resource(
+        "AWS::KMS::Key",
+        {
+            "Properties": Match.object_like(
+                {"EnableKeyRotation": True, "RotationPeriodInDays": 365, "PendingWindowInDays": 30}
+            ),
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+    t.has_resource_properties(
+        "AWS::KMS::Alias",
+        {"AliasName": "alias/encrypted-s3-dev", "TargetKeyId": {"Fn::GetAtt": [KEY_ID, "Arn"]}},
+    )
+    t.has_output("KeyArn", {"Value": {"Fn::GetAtt": [KEY_ID, "Arn"]}})
+    t.has_output("KeyAlias", Match.any_value())
+
+
+@pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
+def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_templates, config):
+    raw = variant_templates[config][KEY]
+    statements = statements_of(raw, "AWS::KMS::Key")
+    assert set(statements) == {
+        "EnableAccountRootAccess",
+        "DenyDataUseOutsideS3",
+        "DenyDataUseFromOtherAccounts",
+    }
+    root = statements["EnableAccountRootAccess"]
+    assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
+    via_s3 = statements["DenyDataUseOutsideS3"]
+    assert via_s3["Effect"] == "Deny" and via_s3["Principal"] == {"AWS": "*"}
+    assert set(via_s3["Action"]) == DATA_ACTIONS
+    assert via_s3["Condition"] == {
+        "StringNotEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+        }
+    }
+    account = statements["DenyDataUseFromOtherAccounts"]
+    assert account["Effect"] == "Deny" and set(account["Action"]) == DATA_ACTIONS
+    assert account["Condition"] == {
+        "StringNotEquals": {"kms:CallerAccount": {"Ref": "AWS::AccountId"}}
+    }
+
+
+def test_key_admins_administer_without_data_use(tmp_path):
+    from stacks.settings import parse
+    from tests.conftest import synth
+
+    admin = "arn:aws:iam::123456789012:role/KeyAdmins"
+    templates = synth(parse("dev", {"key_admins": [admin]}), tmp_path)
+    statement = statements_of(templates[KEY], "AWS::KMS::Key")["KeyAdministration"]
+    assert statement["Principal"] == {"AWS": admin}
+    actions = set(statement["Action"])
+    assert actions == set(ADMIN_ACTIONS)
+    # No data action, not even through a wildcard.
+    for action in actions:
+        for data in ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt", "kms:GenerateDataKey"):
+            assert not data.startswith(action.rstrip("*")), f"{action} grants {data}"
+
+
+# --- bucket stack ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=ids)
+def test_data_bucket_default_encryption(variant_templates, config):
+    raw = variant_templates[config][BUCKET]
+    encryption = resource(raw, DATA_BUCKET_ID)["Properties"]["BucketEncryption"]
+    (rule,) = encryption["ServerSideEncryptionConfiguration"]
+    default = rule["ServerSideEncryptionByDefault"]
+    assert default["SSEAlgorithm"] == ALGORITHM[config.encryption]
+    if config.uses_kms:
+        assert "ProjectKey" in import_of(default["KMSMasterKeyID"])
+    else:
+        assert "KMSMasterKeyID" not in default
+    # Bucket Keys exist for SSE-KMS only.
+    assert rule.get("BucketKeyEnabled", False) is (config.encryption == "sse-kms")
+    assert rule["BlockedEncryptionTypes"] == {"EncryptionType": ["SSE-C"]}
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=ids)
+def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, config):
+    t = template(variant_templates, config, BUCKET)
+    all_blocked = {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    owner = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    t.resource_count_is("AWS::S3::Bucket", 2)
+    t.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "Properties": Match.object_like(
+                {
+                    "PublicAccessBlockConfiguration": all_blocked,
+                    "OwnershipControls": owner,
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "LoggingConfiguration": {
+                        "DestinationBucketName": {"Ref": LOG_BUCKET_ID},
+                        "LogFilePrefix": "data/",
+                    },
+                    "LifecycleConfiguration": {
+                        "Rules": Match.array_with(
+                            [
+                                Match.object_like(
+                                    {"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}
+                                ),
+                                Match.object_like(
+                                    {"NoncurrentVersionExpiration": {"NoncurrentDays": 30}}
+                                ),
+                            ]
+                        )
+                    },
+                }
+            ),
+            "DeletionPolicy": "Retain",
+        },
+    )
+    # The log bucket: SSE-S3 (the only encryption S3 log delivery supports), private.
+    log = resource(variant_templates[config][BUCKET], LOG_BUCKET_ID)
+    assert log["Properties"]["BucketEncryption"] == {
+        "ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+    }
+    assert log["Properties"]["PublicAccessBlockConfiguration"] == all_blocked
+    assert log["Properties"]["OwnershipControls"] == owner
+    assert log["DeletionPolicy"] == "Retain"
+    t.has_output("BucketName", {"Value": {"Ref": DATA_BUCKET_ID}})
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=ids)
+def test_transport_rules_on_both_buckets(variant_templates, config):
+    raw = variant_templates[config][BUCKET]
+    for bucket_id in (DATA_BUCKET_ID, LOG_BUCKET_ID):
+        statements = statements_of(raw, "AWS::S3::BucketPolicy", bucket_id)
+        insecure, tls = statements["DenyInsecureTransport"], statements["DenyOutdatedTls"]
+        for statement in (insecure, tls):
+            assert statement["Effect"] == "Deny" and statement["Principal"] == {"AWS": "*"}
+            assert statement["Action"] == "s3:*"
+            bucket_arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
+            assert statement["Resource"] == [bucket_arn, {"Fn::Join": ["", [bucket_arn, "/*"]]}]
+        assert insecure["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert tls["Condition"] == {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
+
+
+ENC = "s3:x-amz-server-side-encryption"
+KEY_ID_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=ids)
+def test_data_bucket_encryption_statements(variant_templates, config):
+    raw = variant_templates[config][BUCKET]
+    statements = statements_of(raw, "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
+    strict = config.header_policy == "strict"
+    expected = {
+        "DenyInsecureTransport",
+        "DenyOutdatedTls",
+        "DenySseC",
+        "DenyWrongEncryptionAlgorithm",
+    }
+    if strict:
+        expected.add("DenyMissingEncryptionHeader")
+    if config.uses_kms:
+        expected.add("DenyWrongKmsKey")
+        if not strict:
+            expected.add("DenyKmsWithoutKeyId")
+    assert set(statements) == expected  # every statement has a Sid, none is missing or extra
+
+    objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
+    for sid in expected - {"DenyInsecureTransport", "DenyOutdatedTls"}:
+        s = statements[sid]
+        assert (s["Effect"], s["Principal"], s["Action"], s["Resource"]) == (
+            "Deny",
+            {"AWS": "*"},
+            "s3:PutObject",
+            objects,
+        ), sid
+    assert statements["DenySseC"]["Condition"] == {
+        "Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}
+    }
+    algorithm = ALGORITHM[config.encryption]
+    wrong_algorithm = statements["DenyWrongEncryptionAlgorithm"]["Condition"]
+    if strict:
+        assert statements["DenyMissingEncryptionHeader"]["Condition"] == {"Null": {ENC: "true"}}
+        assert wrong_algorithm == {"StringNotEquals": {ENC: algorithm}}
+    else:
+        # The Null guard: a request without the header passes to the bucket default.
+        assert wrong_algorithm == {"StringNotEquals": {ENC: algorithm}, "Null": {ENC: "false"}}
+    if config.uses_kms:
+        wrong_key = statements["DenyWrongKmsKey"]["Condition"]
+        assert "ProjectKey" in import_of(wrong_key["StringNotEquals"][KEY_ID_HEADER])
+        if strict:
+            assert set(wrong_key) == {"StringNotEquals"}  # a missing key id is denied too
+        else:
+            assert wrong_key["Null"] == {KEY_ID_HEADER: "false"}
+            assert statements["DenyKmsWithoutKeyId"]["Condition"] == {
+                "StringEquals": {ENC: algorithm},
+                "Null": {KEY_ID_HEADER: "true"},
+            }
+
+
+# --- uploader stack --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=ids)
+def test_uploader_function(variant_templates, config):
+    t = template(variant_templates, config, UPLOADER)
+    t.resource_count_is("AWS::Lambda::Function", 1)
+    env = {
+        "BUCKET_NAME": Match.object_like({"Fn::ImportValue": Match.any_value()}),
+        "PROBE_PREFIX": "probe",
+        "ENCRYPTION": config.encryption,
+        "HEADER_POLICY": config.header_policy,
+    }
+    if config.uses_kms:
+        env["KEY_ARN"] = Match.object_like({"Fn::ImportValue": Match.any_value()})
+        env["KEY_ALIAS"] = Match.any_value()
+    t.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "Handler": "handler.lambda_handler",
+            "LoggingConfig": {
+                "LogFormat": "JSON",
+                "LogGroup": {"Ref": Match.string_like_regexp("UploaderLogs")},
+            },
+            "Environment": {"Variables": env},
+        },
+    )
+    t.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    t.has_output("FunctionName", Match.any_value())
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=ids)
+def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, config):
+    raw = variant_templates[config][UPLOADER]
+    (role,) = [r for r in raw["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert "ManagedPolicyArns" not in role["Properties"]  # no AWS managed policy
+    assert not [r for r in raw["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    statements = statements_of(raw, "AWS::IAM::Role")
+    for sid, statement in statements.items():
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] != "*", sid
+        assert not any(a.endswith(":*") or a == "*" for a in actions), sid
+    objects = statements["ProbeObjects"]["Resource"]["Fn::Join"][1]
+    assert objects[1] == "/probe/*" and "EncryptedBucketData" in import_of(objects[0])
+    assert statements["ListProbePrefix"]["Condition"] == {"StringLike": {"s3:prefix": ["probe/*"]}}
+    if not config.uses_kms:
+        assert "UseKeyThroughS3" not in statements
+        return
+    kms = statements["UseKeyThroughS3"]
+    assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert "ProjectKey" in import_of(kms["Resource"])
+    assert kms["Condition"]["StringEquals"] == {
+        "kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    }
+
+
+def test_sse_s3_has_no_key_stack(variant_templates):
+    for config in CONFIGS:
+        assert (KEY in variant_templates[config]) is config.uses_kms
+
+
+def test_dev_destroys_what_it_created(dev_templates):
+    """cdk.json's dev environment sets retain_data false: DESTROY plus auto-delete."""
+    key = resource(dev_templates[KEY], KEY_ID)
+    assert key["DeletionPolicy"] == "Delete"
+    bucket = dev_templates[BUCKET]
+    assert resource(bucket, DATA_BUCKET_ID)["DeletionPolicy"] == "Delete"
+    auto_delete = [
+        r for r in bucket["Resources"].values() if r["Type"] == "Custom::S3AutoDeleteObjects"
+    ]
+    assert len(auto_delete) == 2  # data and log bucket
+
+
+def test_settings_travel_with_the_bucket_template(variant_templates):
+    for config, templates in variant_templates.items():
+        meta = templates[BUCKET]["Metadata"]["EncryptedS3Settings"]
+        assert (meta["encryption"], meta["header_policy"]) == (
+            config.encryption,
+            config.header_policy,
+        )
