@@ -17,35 +17,27 @@ CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
 
 def test_cfn_lint_is_clean_on_every_template(variant_templates, dev_templates, tmp_path):
-    paths = []
-    for name, templates in [
-        (c.label.replace("/", "-"), t) for c, t in variant_templates.items()
-    ] + [("dev", dev_templates)]:
-        for stack, template in templates.items():
-            path = tmp_path / f"{name}-{stack}.template.json"
-            path.write_text(json.dumps(template))
-            paths.append(str(path))
-    assert len(paths) == 3 * 4 + 2 * 2 + 3
+    """Zero errors and warnings on all 19 templates, in one cfn-lint run; a broken control
+    template in the same run shows the linter does report what it finds."""
+    templates = {
+        f"{config.label.replace('/', '-')}-{stack}": template
+        for config, by_stack in variant_templates.items()
+        for stack, template in by_stack.items()
+    } | {f"dev-{stack}": template for stack, template in dev_templates.items()}
+    assert len(templates) == 3 * 4 + 2 * 2 + 3
+    templates["control"] = {
+        "Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Nope": 1}}}
+    }
+    for name, template in templates.items():
+        (tmp_path / f"{name}.template.json").write_text(json.dumps(template))
     result = subprocess.run(
-        [CFN_LINT, "--format", "parseable", *paths],
+        [CFN_LINT, "--format", "parseable", *sorted(map(str, tmp_path.glob("*.json")))],
         capture_output=True,
         text=True,
     )
-    assert result.stdout == "" and result.returncode == 0, result.stdout + result.stderr
-
-
-def test_cfn_lint_does_report_a_broken_template(tmp_path):
-    """The lint call above would notice a problem: a bucket with a bad property."""
-    path = tmp_path / "broken.template.json"
-    path.write_text(
-        json.dumps({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Nope": 1}}}})
-    )
-    result = subprocess.run(
-        [CFN_LINT, "--format", "parseable", str(path)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode != 0 and "Nope" in result.stdout
+    findings = result.stdout.splitlines()
+    assert any("control.template.json" in f and "Nope" in f for f in findings), result
+    assert [f for f in findings if "control.template.json" not in f] == []
 
 
 def test_nag_has_no_unacknowledged_findings_and_every_acknowledgment_is_needed(
