@@ -77,12 +77,14 @@ class Uploader(Construct):
                     resources=[key.key_arn],
                     conditions={
                         "StringEquals": {"kms:ViaService": s3_service_name(self)},
-                        # The bucket ARN with a Bucket Key, the object ARN without one.
+                        # S3 names the bucket ARN as encryption context with a Bucket Key
+                        # and the object ARN without one. Allowing only what the bucket
+                        # promises means the uploader cannot opt out of the Bucket Key
+                        # per request (no bucket policy condition key can stop that).
                         "StringLike": {
-                            "kms:EncryptionContext:aws:s3:arn": [
-                                bucket.bucket_arn,
-                                bucket.arn_for_objects(f"{PROBE_PREFIX}/*"),
-                            ]
+                            "kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn
+                            if encryption == "sse-kms"
+                            else bucket.arn_for_objects(f"{PROBE_PREFIX}/*")
                         },
                     },
                 )

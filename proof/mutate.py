@@ -1,0 +1,141 @@
+"""Named mutations of the synthesized policies: show that the proof can fail.
+
+The tests and `python -m proof --break NAME` use the same functions. Each mutation
+returns a changed copy of a Deployment and raises MutationError when it finds nothing to
+change, so a typo can never pass for a policy that survives the mutation.
+
+    drop:SID          remove the statement with that Sid (bucket, key or identity policy)
+    drop-null-guard   remove the `Null <key> false` guard from each default-aware statement
+    ifexists          StringNotEquals -> StringNotEqualsIfExists in the bucket policy: an
+                      EQUIVALENT mutant (both match when the key is missing), must still pass
+    blog-ifexists     the common blog pattern: ifexists and no Null guard
+    drop-via-service  remove the key policy's Deny conditioned on kms:ViaService
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from proof.assembly import Deployment, Policy
+
+NAMES = ("drop:SID", "drop-null-guard", "ifexists", "blog-ifexists", "drop-via-service")
+
+NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike")
+
+
+class MutationError(ValueError):
+    pass
+
+
+def _statements(policy: Policy | None) -> list[dict[str, Any]]:
+    if policy is None:
+        return []
+    statements = policy.document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _edit(policy: Policy | None, edit: Callable[[list[dict]], list[dict]]) -> Policy | None:
+    """A copy of the policy whose statements went through `edit`."""
+    if policy is None:
+        return None
+    document = copy.deepcopy(policy.document)
+    document["Statement"] = edit(_statements(Policy(policy.name, document)))
+    return Policy(policy.name, document)
+
+
+def drop_sid(deployment: Deployment, sid: str) -> Deployment:
+    def keep(statements: list[dict]) -> list[dict]:
+        return [s for s in statements if s.get("Sid") != sid]
+
+    policies = [deployment.bucket_policy, deployment.key_policy, *deployment.identity_policies]
+    if not any(s.get("Sid") == sid for p in policies for s in _statements(p)):
+        raise MutationError(f"drop:{sid}: no statement has Sid {sid}")
+    return dataclasses.replace(
+        deployment,
+        bucket_policy=_edit(deployment.bucket_policy, keep),
+        key_policy=_edit(deployment.key_policy, keep),
+        identity_policies=tuple(_edit(p, keep) for p in deployment.identity_policies),
+    )
+
+
+def _guarded_keys(statement: dict) -> set[str]:
+    """Keys a negated operator tests and a `Null key false` guard protects."""
+    condition = statement.get("Condition", {})
+    negated = {k for op, block in condition.items() if op.startswith(NEGATED) for k in block}
+    nulls = condition.get("Null", {})
+    return {k for k in negated if str(nulls.get(k)).lower() == "false"}
+
+
+def drop_null_guard(deployment: Deployment, *, required: bool = True) -> Deployment:
+    def unguard(statements: list[dict]) -> list[dict]:
+        for statement in statements:
+            keys = _guarded_keys(statement)
+            if keys:
+                nulls = statement["Condition"]["Null"]
+                for key in keys:
+                    del nulls[key]
+                if not nulls:
+                    del statement["Condition"]["Null"]
+        return statements
+
+    if required and not any(_guarded_keys(s) for s in _statements(deployment.bucket_policy)):
+        raise MutationError("drop-null-guard: the bucket policy has no Null guard (strict?)")
+    return dataclasses.replace(deployment, bucket_policy=_edit(deployment.bucket_policy, unguard))
+
+
+def if_exists(deployment: Deployment) -> Deployment:
+    def rename(statements: list[dict]) -> list[dict]:
+        for statement in statements:
+            condition = statement.get("Condition", {})
+            if "StringNotEquals" in condition:
+                condition["StringNotEqualsIfExists"] = condition.pop("StringNotEquals")
+        return statements
+
+    if not any(
+        "StringNotEquals" in s.get("Condition", {}) for s in _statements(deployment.bucket_policy)
+    ):
+        raise MutationError("ifexists: the bucket policy has no StringNotEquals condition")
+    return dataclasses.replace(deployment, bucket_policy=_edit(deployment.bucket_policy, rename))
+
+
+def blog_if_exists(deployment: Deployment) -> Deployment:
+    return drop_null_guard(if_exists(deployment), required=False)
+
+
+def drop_via_service(deployment: Deployment) -> Deployment:
+    def is_via_service_deny(statement: dict) -> bool:
+        condition = statement.get("Condition", {})
+        tested = {k.lower() for block in condition.values() for k in block}
+        return statement.get("Effect") == "Deny" and "kms:viaservice" in tested
+
+    if not any(is_via_service_deny(s) for s in _statements(deployment.key_policy)):
+        raise MutationError("drop-via-service: no key policy Deny on kms:ViaService")
+    return dataclasses.replace(
+        deployment,
+        key_policy=_edit(
+            deployment.key_policy, lambda ss: [s for s in ss if not is_via_service_deny(s)]
+        ),
+    )
+
+
+_SIMPLE: dict[str, Callable[[Deployment], Deployment]] = {
+    "drop-null-guard": drop_null_guard,
+    "ifexists": if_exists,
+    "blog-ifexists": blog_if_exists,
+    "drop-via-service": drop_via_service,
+}
+
+
+def apply(deployment: Deployment, names: Iterable[str]) -> Deployment:
+    """The deployment with the named mutations applied, in order."""
+    for name in names:
+        if name.startswith("drop:") and len(name) > len("drop:"):
+            deployment = drop_sid(deployment, name.removeprefix("drop:"))
+        elif name in _SIMPLE:
+            deployment = _SIMPLE[name](deployment)
+        else:
+            raise MutationError(f"unknown mutation {name!r}; known: {', '.join(NAMES)}")
+    return deployment

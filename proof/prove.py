@@ -1,0 +1,398 @@
+"""Every scenario of the table, as simulator requests against the synthesized policies.
+
+A scenario is allowed iff every IAM request it needs is allowed by the simulator and no
+bucket setting outside IAM (BlockedEncryptionTypes) blocks it; an allowed write must
+also be stored the way the bucket promises. Expectations come from scenarios.py only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from proof import mutate, report
+from proof.assembly import Deployment, Policy, find_deployment
+from proof.resolve import DEFAULT_ENV, Env, Templates
+from proof.simulate import Decision, Request, simulate
+from scenarios import (
+    ALLOWED,
+    DENIED,
+    Config,
+    IamRequest,
+    KeyRefs,
+    Scenario,
+    Sse,
+    Stored,
+    scenarios_for,
+)
+
+ADMIN_ROLE = "AccountAdmin"
+# The AdministratorAccess managed policy: what an account admin can do by identity.
+ADMINISTRATOR_ACCESS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "AdministratorAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}
+    ],
+}
+SSE_C_KEY = "s3:x-amz-server-side-encryption-customer-algorithm"
+ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:s3:arn"
+AWS_MANAGED_S3_KEY = "aws/s3"
+
+NOTES = (
+    "Multipart: UploadPart and CompleteMultipartUpload are evaluated with the encryption "
+    "headers of CreateMultipartUpload (an assumption; only the live probe settles it).",
+    "Foreign keys: a write naming any key but the project key's ARN (its alias, another "
+    "key, aws/s3) gets no KMS request: the key is assumed usable, the worst case; only the "
+    "bucket policy stands between such a write and the bucket.",
+    "kms:EncryptionContext:aws:s3:arn is the bucket ARN with an S3 Bucket Key, else the "
+    "object ARN. iam-simulate 0.1.173's runSimulation drops that key, so requests carrying "
+    "it are decided by runUnsafeSimulation on the same input, which names no statement "
+    "(marked *); on every other request both must agree.",
+    "BlockedEncryptionTypes is a layer after IAM: it refuses any request with SSE-C headers.",
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One proof to run: a synthesized app, optionally mutated."""
+
+    templates: Templates
+    config: Config | None = None  # None: as the assembly's metadata says; else must match
+    mutations: tuple[str, ...] = ()
+    env: Env = DEFAULT_ENV
+
+
+@dataclass(frozen=True)
+class Step:
+    """One IAM request of a scenario and its decision."""
+
+    request: IamRequest
+    sim: Request
+    decision: Decision
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "step": self.request.step,
+            "action": self.sim.action,
+            "principal": self.sim.principal,
+            "resource": self.sim.resource,
+            "context": dict(self.sim.context),
+            "decision": d.effective if not d.error else "error",
+            "detail": _step_detail(self),
+            "runSimulation": d.result,
+            "droppedContextKeys": list(d.ignored),
+        }
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    expected: str
+    because: str
+    steps: list[Step]
+    actual: str = ""
+    detail: str = ""
+    stored: str = ""
+
+
+@dataclass
+class Proof:
+    config: Config
+    mutations: tuple[str, ...]
+    deployment: Deployment
+    outcomes: list[Outcome] = field(default_factory=list)
+    ms: float = 0.0  # the one Node run shared by all proofs of a prove() call, start-up included
+
+    @property
+    def label(self) -> str:
+        broken = f" broken by {', '.join(self.mutations)}" if self.mutations else ""
+        return f"{self.config.label}{broken}"
+
+    @property
+    def rows(self) -> list[dict[str, object]]:
+        return [
+            report.row(o.scenario.name, o.scenario.seed, o.expected, o.actual, o.detail, o.stored)
+            for o in self.outcomes
+        ]
+
+    @property
+    def failed(self) -> list[str]:
+        return report.failed(self.rows)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    def outcome(self, name: str) -> Outcome:
+        for o in self.outcomes:
+            if o.scenario.name == name:
+                return o
+        raise KeyError(f"no scenario {name!r} in the proof of {self.label}")
+
+    @property
+    def notes(self) -> list[str]:
+        return [*NOTES, *self.deployment.notes]
+
+    def to_json(self) -> dict[str, Any]:
+        env = self.deployment.env
+        return {
+            # proof/live.py compares only with a report whose label is the deployed config's.
+            "label": self.label,
+            "config": {
+                "encryption": self.config.encryption,
+                "header_policy": self.config.header_policy,
+            },
+            "settings": dict(self.deployment.settings),
+            "mutations": list(self.mutations),
+            "placeholder": {
+                "account": env.account,
+                "region": env.region,
+                "partition": env.partition,
+            },
+            "passed": self.passed,
+            "failed": self.failed,
+            "notes": self.notes,
+            "rows": self.rows,
+            "steps": {o.scenario.name: [s.to_json() for s in o.steps] for o in self.outcomes},
+        }
+
+
+# -- requests -----------------------------------------------------------------------------
+
+
+def _object_arn(deployment: Deployment, scenario: Scenario, source: bool = False) -> str:
+    suffix = "-source" if source else ""
+    return f"{deployment.bucket_arn}/{deployment.probe_prefix}/offline/{scenario.name}{suffix}"
+
+
+def stored_for(sse: Sse, deployment: Deployment, keys: KeyRefs) -> Stored:
+    """How S3 would store a write with these headers: headers first, else the default."""
+    rule = deployment.encryption_rule
+    default = rule.get("ServerSideEncryptionByDefault", {})
+    if sse.customer_key:
+        return Stored("SSE-C", None, False)
+    if sse.algorithm is None:
+        algorithm, key = default.get("SSEAlgorithm", "AES256"), default.get("KMSMasterKeyID")
+    else:
+        algorithm, key = sse.algorithm, keys.arn(sse.key) if sse.key else None
+    if algorithm == "AES256":
+        return Stored(algorithm, None, False)
+    env = deployment.env
+    prefix = f"arn:{env.partition}:kms:{env.region}:{env.account}:"
+    if key is None:
+        key = AWS_MANAGED_S3_KEY  # aws:kms without a key id: the AWS managed key
+    elif not key.startswith("arn:"):
+        key = prefix + (key if key.startswith("alias/") else f"key/{key}")
+    if key == keys.alias_arn and deployment.key_arn:
+        key = deployment.key_arn  # S3 records the key an alias points to
+    # Bucket Keys exist for SSE-KMS only; a request without the bucket-key header gets
+    # the bucket's setting.
+    bucket_key = algorithm == "aws:kms" and bool(rule.get("BucketKeyEnabled", False))
+    return Stored(algorithm, key, bucket_key)
+
+
+def describe_stored(stored: Stored, keys: KeyRefs) -> str:
+    names = {keys.project_arn: "project key", keys.other_arn: "other key"}
+    parts = [stored.algorithm]
+    if stored.key_arn:
+        parts.append(names.get(stored.key_arn, stored.key_arn))
+    if stored.bucket_key:
+        parts.append("bucket key")
+    return " + ".join(parts)
+
+
+def _written_with(scenario: Scenario, config: Config) -> Sse:
+    """The headers of the write (or, for a read, of the object read back)."""
+    if not scenario.writes():
+        return Sse.required(config)
+    sse = scenario.sse(config)
+    return sse if sse.algorithm is not None or sse.customer_key else Sse()
+
+
+def _requests(
+    case_id: str,
+    scenario: Scenario,
+    deployment: Deployment,
+    policy_ids: Mapping[str, tuple[str, ...]],
+) -> list[tuple[IamRequest, Request]]:
+    config, keys, env = deployment.config, deployment.keys(), deployment.env
+    admin = f"arn:{env.partition}:iam::{env.account}:role/{ADMIN_ROLE}"
+    stored = stored_for(_written_with(scenario, config), deployment, keys)
+    source_stored = stored_for(Sse.required(config), deployment, keys)
+    out = []
+    for index, iam in enumerate(scenario.iam_requests(config, keys)):
+        placeholders = {"region": env.region, "account": env.account}
+        context = {k: v.format(**placeholders) for k, v in iam.context.items()}
+        if iam.resource == "key":
+            resource = keys.project_arn
+            via_s3 = "kms:ViaService" in context
+            if via_s3:
+                # S3's encryption context: the bucket with a Bucket Key, else the object.
+                reads_source = scenario.operation == "copy" and iam.action == "kms:Decrypt"
+                of = source_stored if reads_source or scenario.operation == "get" else stored
+                context[ENCRYPTION_CONTEXT] = (
+                    deployment.bucket_arn
+                    if of.bucket_key
+                    else _object_arn(deployment, scenario, source=reads_source)
+                )
+            resource_policy = policy_ids.get("key", (None,))[0]
+        else:
+            resource = _object_arn(deployment, scenario, source=iam.resource == "source-object")
+            resource_policy = policy_ids.get("bucket", (None,))[0]
+        uploader = iam.principal == "uploader"
+        principal = deployment.role_arn if uploader else admin
+        sim = Request(
+            id=f"{case_id}/{scenario.name}/{index}",
+            action=iam.action,
+            principal=principal,
+            resource=resource,
+            account=env.account,
+            context=context,
+            identity=policy_ids["uploader" if uploader else "admin"],
+            resource_policy=resource_policy,
+        )
+        out.append((iam, sim))
+    return out
+
+
+def _register(
+    case_id: str, deployment: Deployment, policies: dict[str, Any]
+) -> dict[str, tuple[str, ...]]:
+    """Put the case's policies into the table shared by all cases; returns their ids."""
+
+    def add(kind: str, policy: Policy) -> str:
+        policy_id = f"{case_id}:{kind}:{policy.name}"
+        policies[policy_id] = policy.document
+        return policy_id
+
+    ids = {
+        "admin": (add("identity", Policy(ADMIN_ROLE, ADMINISTRATOR_ACCESS)),),
+        "uploader": tuple(add("identity", p) for p in deployment.identity_policies),
+    }
+    if deployment.bucket_policy:
+        ids["bucket"] = (add("bucket", deployment.bucket_policy),)
+    if deployment.key_policy:
+        ids["key"] = (add("key", deployment.key_policy),)
+    return ids
+
+
+# -- decisions ----------------------------------------------------------------------------
+
+
+def _sids(statements: Iterable[Mapping[str, Any]]) -> str:
+    return ", ".join(s["sid"] or f"statement #{s['index']}" for s in statements)
+
+
+def _policy_label(step: Step, policy_type: str) -> str:
+    if policy_type == "resource":
+        return "key policy" if step.request.service == "kms" else "bucket policy"
+    return f"{policy_type} policy"
+
+
+def _step_detail(step: Step) -> str:
+    d = step.decision
+    if d.error:
+        return f"simulator error: {d.error}"
+    effective = d.effective
+    if not d.statements_reported:
+        # Decided on a context key runSimulation drops: no statement is reported (see NOTES).
+        words = {"Allowed": "allowed", "ExplicitlyDenied": "explicit deny"}
+        return f"{step.request.service.upper()} {words.get(effective, 'implicit deny')}*"
+    if effective == "Allowed":
+        return "allowed by " + _sids(d.grants) if d.grants else "allowed"
+    explicit = [s for s in d.denials if s["explicit"]]
+    if explicit:
+        by_policy: dict[str, list] = {}
+        for s in explicit:
+            by_policy.setdefault(_policy_label(step, s["policy"]), []).append(s)
+        return "; ".join(
+            _sids(ss) if label == "bucket policy" else f"{label}: {_sids(ss)}"
+            for label, ss in by_policy.items()
+        )
+    where = sorted({_policy_label(step, s["policy"]) for s in d.denials}) or ["any policy"]
+    return f"implicit deny in {' and '.join(where)}"
+
+
+def _decide(outcome: Outcome, deployment: Deployment) -> None:
+    config, keys = deployment.config, deployment.keys()
+    for index, step in enumerate(outcome.steps):
+        if step.decision.error:
+            outcome.actual, outcome.detail = "error", _step_detail(step)
+            return
+        if step.decision.effective != "Allowed":
+            at = f" (at {step.request.step})" if index else ""
+            outcome.actual, outcome.detail = DENIED, _step_detail(step) + at
+            return
+    blocked = deployment.encryption_rule.get("BlockedEncryptionTypes", {})
+    blocked = blocked.get("EncryptionType", [])
+    if "SSE-C" in blocked and any(SSE_C_KEY in s.sim.context for s in outcome.steps):
+        outcome.actual, outcome.detail = DENIED, "BlockedEncryptionTypes: SSE-C (bucket setting)"
+        return
+    outcome.actual = ALLOWED
+    outcome.detail = " + ".join(
+        dict.fromkeys(_step_detail(s).removeprefix("allowed by ") for s in outcome.steps)
+    )
+    if outcome.scenario.writes():
+        stored = stored_for(_written_with(outcome.scenario, config), deployment, keys)
+        promised = Stored.promised(config, keys)
+        outcome.stored = describe_stored(stored, keys)
+        if stored != promised:
+            outcome.actual = "stored wrong"
+            outcome.detail = f"promised {describe_stored(promised, keys)}"
+
+
+# -- public API ---------------------------------------------------------------------------
+
+
+def prove(cases: Sequence[Case]) -> list[Proof]:
+    """Prove every case; all simulations of all cases run in ONE Node process."""
+    policies: dict[str, Any] = {}
+    pending: list[tuple[Proof, Scenario, list[tuple[IamRequest, Request]]]] = []
+    proofs = []
+    for number, case in enumerate(cases):
+        deployment = find_deployment(case.templates, case.env)
+        if case.config is not None and case.config != deployment.config:
+            raise ValueError(
+                f"case {number}: expected {case.config.label}, the templates say "
+                f"{deployment.config.label}"
+            )
+        deployment = mutate.apply(deployment, case.mutations)
+        ids = _register(str(number), deployment, policies)
+        proof = Proof(deployment.config, tuple(case.mutations), deployment)
+        proofs.append(proof)
+        for scenario in scenarios_for(deployment.config):
+            pending.append((proof, scenario, _requests(str(number), scenario, deployment, ids)))
+    run = simulate(policies, [sim for *_, pairs in pending for _, sim in pairs])
+    for proof, scenario, pairs in pending:
+        expectation = scenario.expect(proof.config)
+        steps = [Step(iam, sim, run.decisions[sim.id]) for iam, sim in pairs]
+        outcome = Outcome(scenario, expectation.outcome, expectation.because, steps)
+        _decide(outcome, proof.deployment)
+        proof.outcomes.append(outcome)
+    for proof in proofs:
+        proof.ms = run.wall_ms
+    return proofs
+
+
+def prove_variants(
+    variants: Iterable[tuple[Config, Templates]] | Mapping[Config, Templates],
+    mutations: Sequence[str] = (),
+) -> list[Proof]:
+    """One proof per (config, templates), all in one Node process."""
+    items = variants.items() if isinstance(variants, Mapping) else variants
+    return prove([Case(templates, config, tuple(mutations)) for config, templates in items])
+
+
+__all__ = [
+    "Case",
+    "NOTES",
+    "Outcome",
+    "Proof",
+    "Step",
+    "describe_stored",
+    "prove",
+    "prove_variants",
+    "stored_for",
+]

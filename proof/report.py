@@ -1,0 +1,184 @@
+"""The one renderer for the scenario table: offline (`make demo`) and live (`make prove`).
+
+A row is a plain dict, so the Lambda's JSON and the offline proof produce the same thing:
+
+    {"scenario": "no-header", "seed": "no encryption header",
+     "expected": "allowed" | "denied",
+     "actual": "allowed" | "denied" | "error" | "stored wrong" | "not run",
+     "detail": "DenyMissingEncryptionHeader",   # deciding Sid, layer or error code
+     "stored": "aws:kms + key/... + bucket key", # stored encryption of a write, or ""
+     "ms": 12.3 | None, "passed": True}
+
+Standard library only, and no import of the rest of proof/: proof/live.py uses it too.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+
+Row = Mapping[str, object]
+
+ACTUALS = ("allowed", "denied", "error", "stored wrong", "not run")
+
+
+def row(
+    scenario: str,
+    seed: str,
+    expected: str,
+    actual: str,
+    detail: str = "",
+    stored: str = "",
+    ms: float | None = None,
+) -> dict[str, object]:
+    """A row whose "passed" follows from expected and actual (so nobody sets it by hand)."""
+    if actual not in ACTUALS:
+        raise ValueError(f"actual {actual!r} is not one of {', '.join(ACTUALS)}")
+    return {
+        "scenario": scenario,
+        "seed": seed,
+        "expected": expected,
+        "actual": actual,
+        "detail": detail,
+        "stored": stored,
+        "ms": ms,
+        "passed": actual == expected,  # "not run" is reported apart, see summary()
+    }
+
+
+def not_run(r: Row) -> bool:
+    # A scenario the live probe cannot perform (e.g. TLS 1.1: endpoints refuse it) is
+    # neither a pass nor a failure; the offline proof covers it.
+    return r["actual"] == "not run"
+
+
+def failed(rows: Iterable[Row]) -> list[str]:
+    """Names of the scenarios that failed (the ones "not run" are not failures)."""
+    return [str(r["scenario"]) for r in rows if not r["passed"] and not not_run(r)]
+
+
+def summary(rows: Sequence[Row]) -> str:
+    """ "N passed, M failed" (+ ", K not run"), then the failed scenarios by name."""
+    bad = failed(rows)
+    skipped = sum(1 for r in rows if not_run(r))
+    line = f"{len(rows) - len(bad) - skipped} passed, {len(bad)} failed"
+    line += f", {skipped} not run" if skipped else ""
+    return line + (f": {', '.join(bad)}" if bad else "")
+
+
+def _result(r: Row | None) -> str:
+    if r is None:
+        return "-"
+    if not_run(r):
+        return "SKIP"
+    return "PASS" if r["passed"] else "FAIL"
+
+
+def _ms(r: Row) -> str:
+    ms = r.get("ms")
+    return "" if ms is None else f"{float(ms):.0f}"  # type: ignore[arg-type]
+
+
+COLUMNS = ("scenario", "expected", "actual", "detail", "stored")
+
+
+def _cells(r: Row) -> list[str]:
+    return [str(r.get(c) or "") for c in COLUMNS] + [_ms(r), _result(r)]
+
+
+HEADER = [*COLUMNS, "ms", "result"]
+
+
+def _kept(header: list[str], body: list[list[str]]) -> list[int]:
+    # Columns empty in every row (e.g. "ms" offline) are left out; the first always stays.
+    return [i for i in range(len(header)) if i == 0 or any(cells[i] for cells in body)]
+
+
+def _aligned(header: list[str], body: list[list[str]]) -> list[str]:
+    keep = _kept(header, body)
+    widths = [max(len(header[i]), *(len(cells[i]) for cells in body)) for i in keep]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [
+        line([header[i] for i in keep]),
+        line(["-" * w for w in widths]),
+        *(line([cells[i] for i in keep]) for cells in body),
+    ]
+
+
+def render_text(rows: Sequence[Row], title: str, notes: Sequence[str] = ()) -> str:
+    """An aligned plain-text table, the notes (assumptions), then "N passed, M failed"."""
+    lines = [title, ""] + _aligned(HEADER, [_cells(r) for r in rows])
+    for i, note in enumerate(notes):
+        wrapped = textwrap.fill(note, 100, initial_indent="note: ", subsequent_indent="      ")
+        lines += ["", wrapped] if i == 0 else [wrapped]
+    lines += ["", summary(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(header: list[str], body: list[list[str]]) -> list[str]:
+    keep = _kept(header, body)
+    lines = ["| " + " | ".join(header[i] for i in keep) + " |", "|" + "---|" * len(keep)]
+    lines += ["| " + " | ".join(_md_escape(cells[i]) for i in keep) + " |" for cells in body]
+    return lines
+
+
+def render_markdown(rows: Sequence[Row], title: str, notes: Sequence[str] = ()) -> str:
+    body = [[f"`{r['scenario']}`", str(r.get("seed") or ""), *_cells(r)[1:]] for r in rows]
+    header = ["scenario", "seed", *HEADER[1:]]
+    lines = [f"# {title}", "", *_md_table(header, body), ""]
+    lines += [*(f"- {n}" for n in notes), ""] if notes else []
+    lines += [f"**{summary(rows)}**", ""]
+    return "\n".join(lines)
+
+
+def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
+    """One table with offline and live columns per scenario, matched by scenario name.
+
+    A scenario present on one side only (e.g. a live-only skip) shows "-" on the other.
+    """
+    offline = {str(r["scenario"]): r for r in offline_rows}
+    live = {str(r["scenario"]): r for r in live_rows}
+    names = list(offline) + [n for n in live if n not in offline]
+    header = [
+        "scenario",
+        "expected",
+        "offline",
+        "offline detail",
+        "live",
+        "live detail",
+        "live stored",
+        "offline result",
+        "live result",
+        "agree",
+    ]
+    body = []
+    for name in names:
+        o, v = offline.get(name), live.get(name)
+        expected = str((o or v or {}).get("expected", ""))
+        agree = "-"
+        if o is not None and v is not None and not not_run(o) and not not_run(v):
+            agree = "yes" if o["actual"] == v["actual"] else "NO"
+        body.append(
+            [
+                name,
+                expected,
+                str(o["actual"]) if o else "-",
+                str(o.get("detail") or "") if o else "",
+                str(v["actual"]) if v else "-",
+                str(v.get("detail") or "") if v else "",
+                str(v.get("stored") or "") if v else "",
+                _result(o),
+                _result(v),
+                agree,
+            ]
+        )
+    lines = ["offline proof vs live probe", ""] + _aligned(header, body)
+    lines += ["", f"offline: {summary(offline_rows)}", f"live: {summary(live_rows)}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,71 @@
+// Runs every IAM request of a proof through @cloud-copilot/iam-simulate, in one process.
+//
+// stdin:  {"policies": {id: document}, "requests": [{id, action, principal, resource,
+//          account, context, identity: [policy id], resourcePolicy: policy id | null}]}
+// stdout: {"results": [{id, result, denials, grants, ignored, unsafe, error}], "ms": n}
+//
+// `result`, `denials` and `grants` come from runSimulation (validated input, deciding
+// statements). runSimulation drops context keys it does not recognise for the action and
+// lists them in `ignored`; in 0.1.173 that includes kms:EncryptionContext:aws:s3:arn
+// (its variable part contains ':'). `unsafe` is the decision of runUnsafeSimulation on
+// the same input with every context key kept: the Python side uses it when keys were
+// dropped and otherwise requires both to agree. No policy logic lives here.
+import { getDenialReasons, getGrantReasons, runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
+
+const started = performance.now()
+let input = ''
+for await (const chunk of process.stdin) input += chunk
+const { policies, requests } = JSON.parse(input)
+
+const statement = (s) => ({
+  policy: s.policyType,
+  sid: s.statementId ?? null,
+  index: s.statementIndex ?? null,
+  explicit: s.denialType ? s.denialType === 'Explicit' : null,
+})
+
+async function simulate(request) {
+  const simulation = {
+    request: {
+      action: request.action,
+      principal: request.principal,
+      resource: { resource: request.resource, accountId: request.account },
+      contextVariables: request.context,
+    },
+    identityPolicies: request.identity.map((id) => ({ name: id, policy: policies[id] })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: policies[request.resourcePolicy] } : {}),
+  }
+  const run = await runSimulation(simulation, {})
+  if (run.resultType !== 'single') {
+    return { id: request.id, error: run.resultType === 'error' ? JSON.stringify(run.errors) : `unexpected ${run.resultType} result` }
+  }
+  const analysis = run.result.analysis
+  // runUnsafeSimulation loads the resource policy without a name and then crashes reading
+  // it; a pre-validated policy carries the name (errors: [] because runSimulation above
+  // has just validated the same document).
+  const unsafe = runUnsafeSimulation({
+    ...simulation,
+    ...(request.resourcePolicy ? {
+      resourcePolicy: { __validated: true, policyDocument: policies[request.resourcePolicy], metadata: { name: request.resourcePolicy }, errors: [] },
+    } : {}),
+  }, {})
+  return {
+    id: request.id,
+    result: run.overallResult,
+    denials: getDenialReasons(analysis).map(statement),
+    grants: getGrantReasons(analysis).map(statement),
+    ignored: run.result.ignoredContextKeys ?? [],
+    unsafe,
+  }
+}
+
+try {
+  const results = []
+  for (const request of requests) results.push(await simulate(request))
+  process.stdout.write(JSON.stringify({ results, ms: performance.now() - started }))
+} catch (error) {
+  process.stdout.write(JSON.stringify({ fatal: String(error?.stack ?? error) }))
+  process.exitCode = 1
+}

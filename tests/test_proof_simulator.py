@@ -1,0 +1,153 @@
+"""The simulator must evaluate every context key the proof passes, never drop one quietly.
+
+Each key gets a Deny statement that matches exactly the value the proof sends: if the
+simulator ignored the key, the Deny could not match and the request would be allowed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import proof.simulate as simulate_module
+from proof.resolve import ACCOUNT, REGION
+from proof.simulate import Decision, Request, SimulatorError, simulate
+from scenarios import KeyRefs, all_configs, scenarios_for
+
+BUCKET = "arn:aws:s3:::bucket"
+OBJECT = f"{BUCKET}/probe/offline/x"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/Uploader"
+
+# (action, resource, key, value sent, condition operator that matches it; its value is the
+# sent one, except for NumericLessThan: the threshold of DenyOutdatedTls)
+KEYS = [
+    ("s3:PutObject", OBJECT, "aws:SecureTransport", "false", "Bool"),
+    ("s3:PutObject", OBJECT, "s3:TlsVersion", "1.1", "NumericLessThan"),
+    ("s3:GetObject", OBJECT, "aws:SecureTransport", "false", "Bool"),
+    ("s3:GetObject", OBJECT, "s3:TlsVersion", "1.1", "NumericLessThan"),
+    ("s3:PutObject", OBJECT, "s3:x-amz-server-side-encryption", "aws:kms", "StringEquals"),
+    ("s3:PutObject", OBJECT, "s3:x-amz-server-side-encryption-aws-kms-key-id", KEY, "StringEquals"),
+    (
+        "s3:PutObject",
+        OBJECT,
+        "s3:x-amz-server-side-encryption-customer-algorithm",
+        "AES256",
+        "StringEquals",
+    ),
+    ("kms:GenerateDataKey", KEY, "kms:ViaService", f"s3.{REGION}.amazonaws.com", "StringEquals"),
+    ("kms:GenerateDataKey", KEY, "kms:CallerAccount", ACCOUNT, "StringEquals"),
+    ("kms:GenerateDataKey", KEY, "kms:EncryptionContext:aws:s3:arn", BUCKET, "StringEquals"),
+    ("kms:Decrypt", KEY, "kms:ViaService", f"s3.{REGION}.amazonaws.com", "StringEquals"),
+    ("kms:Decrypt", KEY, "kms:CallerAccount", ACCOUNT, "StringEquals"),
+    ("kms:Decrypt", KEY, "kms:EncryptionContext:aws:s3:arn", OBJECT, "StringLike"),
+]
+# A value the operators above do not match.
+OTHER_VALUE = {"Bool": "true", "NumericLessThan": "1.3", "StringEquals": "x", "StringLike": "x"}
+
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+def _resource_policy(action: str, key: str, value: str, operator: str) -> dict:
+    value = "1.2" if operator == "NumericLessThan" else value
+    principal = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Owner",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": action,
+                "Resource": "*",
+            },
+            {
+                "Sid": "DenyOnKey",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": action,
+                "Resource": "*",
+                "Condition": {operator: {key: value}},
+            },
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def decisions() -> dict[str, Decision]:
+    """Every key, once with the matching value and once without, in one Node process."""
+    policies, requests = {"allow-all": ALLOW_ALL}, []
+    for index, (action, resource, key, value, operator) in enumerate(KEYS):
+        policies[f"rp{index}"] = _resource_policy(action, key, value, operator)
+        for sent, suffix in ((value, "match"), (OTHER_VALUE[operator], "other")):
+            requests.append(
+                Request(
+                    f"{index}-{suffix}",
+                    action,
+                    ROLE,
+                    resource,
+                    ACCOUNT,
+                    {key: sent},
+                    ("allow-all",),
+                    f"rp{index}",
+                )
+            )
+    return simulate(policies, requests).decisions
+
+
+@pytest.mark.parametrize("index", range(len(KEYS)), ids=[f"{k[0]}:{k[2]}" for k in KEYS])
+def test_simulator_evaluates_every_context_key_the_proof_passes(decisions, index):
+    assert decisions[f"{index}-match"].effective == "ExplicitlyDenied"
+    assert decisions[f"{index}-other"].effective == "Allowed"  # the Deny is conditional
+
+
+def test_the_deciding_sid_is_reported(decisions):
+    denied = decisions["0-match"]
+    assert denied.statements_reported
+    assert [d["sid"] for d in denied.denials if d["explicit"]] == ["DenyOnKey"]
+
+
+def test_the_keys_above_cover_every_key_the_scenarios_use():
+    keys = KeyRefs.build("aws", REGION, ACCOUNT, KEY, "alias/a")
+    used = {
+        (r.action, key)
+        for config in all_configs()
+        for scenario in scenarios_for(config)
+        for r in scenario.iam_requests(config, keys)
+        for key in r.context
+    }
+    used |= {(a, "kms:EncryptionContext:aws:s3:arn") for a, k in used if k == "kms:ViaService"}
+    assert used <= {(action, key) for action, _, key, _, _ in KEYS}
+
+
+def test_a_key_the_simulator_does_not_know_stops_the_proof():
+    run = simulate(
+        {"allow-all": ALLOW_ALL},
+        [
+            Request(
+                "r",
+                "s3:PutObject",
+                ROLE,
+                OBJECT,
+                ACCOUNT,
+                {"s3:x-amz-no-such-key": "1"},
+                ("allow-all",),
+            )
+        ],
+    )
+    with pytest.raises(SimulatorError, match="s3:x-amz-no-such-key"):
+        run.decisions["r"].effective  # noqa: B018
+
+
+def test_missing_simulator_says_run_make_setup(tmp_path, monkeypatch):
+    monkeypatch.setattr(simulate_module, "SIMULATOR_PACKAGE", tmp_path / "package.json")
+    with pytest.raises(SimulatorError, match="run make setup"):
+        simulate_module.node_executable()
+
+
+def test_missing_node_says_run_make_setup(monkeypatch):
+    monkeypatch.setattr(simulate_module.shutil, "which", lambda *a, **k: None)
+    with pytest.raises(SimulatorError, match="node not found.*run make setup"):
+        simulate_module.node_executable()
