@@ -83,3 +83,13 @@ def build(
         ],
     )
     return stacks
+
+
+def synth_templates(
+    settings: Settings, context: dict, outdir: str, *, bootstrap_version_rule: bool = False
+) -> dict[str, dict]:
+    """Synthesize the app in-process (tests, benchmarks); templates by stack name."""
+    app = App(context=context, outdir=outdir)
+    stacks = build(app, settings, bootstrap_version_rule=bootstrap_version_rule)
+    assembly = app.synth()
+    return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks.all()}

@@ -51,17 +51,9 @@ def offline_aws():
 
 def synth(settings, outdir: Path) -> dict[str, dict]:
     """Synthesize the app for one Settings; templates by stack name."""
-    from aws_cdk import App
+    from stacks.app_builder import synth_templates
 
-    from stacks.app_builder import build
-
-    app = App(context=CDK_JSON["context"], outdir=str(outdir))
-    stacks = build(app, settings, bootstrap_version_rule=False)
-    assembly = app.synth()
-    return {
-        stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template
-        for stack in stacks.all()
-    }
+    return synth_templates(settings, CDK_JSON["context"], str(outdir))
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +81,4 @@ def dev_templates(tmp_path_factory, offline_aws) -> dict:
 
     app = App(context=CDK_JSON["context"])
     return synth(from_context(app.node.try_get_context), tmp_path_factory.mktemp("dev"))
+

@@ -1,0 +1,235 @@
+"""Uploader Lambda: validates the event and dispatches to the probe.
+
+Events (anything else gets {"ok": false, "error": {"code", "message"}}; nothing is written):
+  {"action": "upload", "encryption": <scenarios.UPLOAD_CHOICES>, "key"?: str, "content"?: str}
+      the seed article's upload_file(..., ExtraArgs=...) for one encryption choice.
+  {"action": "prove", "concurrency"?: 1..32}
+      every live scenario of scenarios.py against the bucket, then cleanup.
+
+Configuration (environment): BUCKET_NAME, PROBE_PREFIX, ENCRYPTION, HEADER_POLICY and, in
+KMS modes, KEY_ARN and KEY_ALIAS. Region from AWS_REGION, partition and account from
+context.invoked_function_arn. boto3 is imported when the first client is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import probe
+import scenarios
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = ("upload", "prove")
+FIELDS = {
+    "upload": ("action", "encryption", "key", "content"),
+    "prove": ("action", "concurrency"),
+}
+MAX_CONTENT_BYTES = 64 * 1024
+MAX_KEY_LENGTH = 512
+MAX_CONCURRENCY = 32
+DEFAULT_CONTENT = "Hello from the encrypted-s3 uploader.\n"
+# S3's "safe" key characters (plus '/' between segments).
+KEY_PATTERN = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
+KEY_CHARACTERS = "letters, digits and ! _ . * ' ( ) - /"
+
+
+class EventError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Request:
+    action: str
+    encryption: str | None = None
+    key: str | None = None
+    content: str = DEFAULT_CONTENT
+    concurrency: int = probe.DEFAULT_CONCURRENCY
+
+
+def _show(value: Any) -> str:
+    """A caller's value in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_of(values: Any) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+def _typed(event: dict[str, Any], name: str, kind: type, kind_name: str) -> Any:
+    value = event.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise EventError("WrongType", f'"{name}" must be {kind_name}, not {type(value).__name__}')
+    return value
+
+
+def _check_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise EventError(
+            "InvalidKey", f'"key" must be 1 to {MAX_KEY_LENGTH} characters, not {len(key)}'
+        )
+    if key.startswith("/"):
+        raise EventError("InvalidKey", '"key" must be relative (no leading "/")')
+    if not KEY_PATTERN.fullmatch(key):
+        raise EventError("InvalidKey", f'"key" may contain only {KEY_CHARACTERS}')
+    if any(segment in ("", ".", "..") for segment in key.split("/")):
+        raise EventError("InvalidKey", '"key" must not contain "..", "." or empty segments')
+    return key
+
+
+def parse_event(event: Any) -> Request:
+    """The validated request, or EventError naming the problem and the allowed values."""
+    if not isinstance(event, dict):
+        raise EventError(
+            "InvalidEvent",
+            f'the event must be a JSON object with an "action" of {_one_of(ACTIONS)}, '
+            f"not {type(event).__name__}",
+        )
+    if "action" not in event:
+        raise EventError("MissingField", f'"action" is required: one of {_one_of(ACTIONS)}')
+    action = event["action"]
+    if not isinstance(action, str) or action not in ACTIONS:
+        raise EventError(
+            "UnknownAction", f'"action" {_show(action)} is not one of {_one_of(ACTIONS)}'
+        )
+    unknown = sorted(str(name)[:40] for name in event if name not in FIELDS[action])
+    if unknown:
+        raise EventError(
+            "UnknownField",
+            f"{action} does not take {_one_of(unknown)}; its fields: {_one_of(FIELDS[action])}",
+        )
+    if action == "prove":
+        concurrency = _typed(event, "concurrency", int, "an integer")
+        if concurrency is None:
+            if "concurrency" in event:
+                raise EventError("WrongType", '"concurrency" must be an integer, not null')
+            return Request("prove")
+        if not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise EventError(
+                "InvalidConcurrency",
+                f'"concurrency" {concurrency} is not between 1 and {MAX_CONCURRENCY}',
+            )
+        return Request("prove", concurrency=concurrency)
+    choices = tuple(scenarios.UPLOAD_CHOICES)
+    if "encryption" not in event:
+        raise EventError("MissingField", f'upload needs "encryption": one of {_one_of(choices)}')
+    encryption = event["encryption"]
+    if not isinstance(encryption, str) or encryption not in choices:
+        raise EventError(
+            "UnknownEncryption",
+            f'"encryption" {_show(encryption)} is not one of {_one_of(choices)}',
+        )
+    for name in ("key", "content"):
+        if name in event and event[name] is None:
+            raise EventError("WrongType", f'"{name}" must be a string, not null')
+    key = _typed(event, "key", str, "a string")
+    content = _typed(event, "content", str, "a string")
+    if key is not None:
+        _check_key(key)
+    if content is None:
+        content = DEFAULT_CONTENT
+    size = len(content.encode("utf-8"))
+    if size > MAX_CONTENT_BYTES:
+        raise EventError(
+            "ContentTooLarge",
+            f'"content" is {size} bytes; at most {MAX_CONTENT_BYTES} bytes (UTF-8) are allowed',
+        )
+    return Request("upload", encryption=encryption, key=key, content=content)
+
+
+def target_from_env(environ: Any, context: Any) -> tuple[probe.Target, str]:
+    """The bucket under test, from the environment and the function's own ARN."""
+    function_arn = getattr(context, "invoked_function_arn", None) or ""
+    parts = function_arn.split(":")
+    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "lambda":
+        raise ConfigError("cannot tell the account: context.invoked_function_arn is missing")
+    partition, arn_region, account = parts[1], parts[3], parts[4]
+    region = environ.get("AWS_REGION") or arn_region
+    bucket = environ.get("BUCKET_NAME", "")
+    if not bucket:
+        raise ConfigError("BUCKET_NAME is not set")
+    try:
+        config = scenarios.Config(environ.get("ENCRYPTION", ""), environ.get("HEADER_POLICY", ""))
+    except ValueError as exc:
+        raise ConfigError(f"ENCRYPTION/HEADER_POLICY: {exc}") from exc
+    key_arn = environ.get("KEY_ARN") or None
+    key_alias = environ.get("KEY_ALIAS") or None
+    if config.uses_kms and not (key_arn and key_alias):
+        raise ConfigError(f"KEY_ARN and KEY_ALIAS are required with ENCRYPTION={config.encryption}")
+    if key_alias and not key_alias.startswith("alias/"):
+        raise ConfigError(f"KEY_ALIAS {key_alias!r} must start with alias/")
+    keys = scenarios.KeyRefs.build(partition, region, account, key_arn, key_alias)
+    try:
+        target = probe.Target(bucket, environ.get("PROBE_PREFIX") or "probe", config, keys)
+    except ValueError as exc:
+        raise ConfigError(f"PROBE_PREFIX: {exc}") from exc
+    return target, region
+
+
+_clients: probe.Clients | None = None
+_pinned = False
+
+
+def set_clients(clients: probe.Clients | None) -> None:
+    """Use these clients (tests, benchmarks against a local endpoint); None: the default."""
+    global _clients, _pinned
+    _clients, _pinned = clients, clients is not None
+
+
+def get_clients(region: str) -> probe.Clients:
+    """The clients of this execution environment, kept between warm invocations."""
+    global _clients
+    if _clients is None or (_clients.region != region and not _pinned):
+        _clients = probe.Clients(region, max_pool_connections=MAX_CONCURRENCY + 8)
+    return _clients
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    try:
+        request = parse_event(event)
+    except EventError as exc:
+        logger.warning("rejected event: %s: %s", exc.code, exc.message)
+        return _error(exc.code, exc.message)
+    try:
+        target, region = target_from_env(os.environ, context)
+    except ConfigError as exc:
+        logger.error("misconfigured: %s", exc)
+        return _error("Misconfigured", str(exc))
+    clients = get_clients(region)
+    try:
+        if request.action == "upload":
+            return probe.upload(
+                target,
+                clients,
+                choice=request.encryption or "",
+                key=request.key,
+                content=request.content,
+            )
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        return probe.prove(target, clients, concurrency=request.concurrency, time_left_ms=remaining)
+    except Exception as exc:  # never a stack trace to the caller; the log has it
+        logger.exception("%s failed", request.action)
+        request_id = getattr(context, "aws_request_id", "unknown")
+        return _error(
+            "InternalError",
+            f"{request.action} failed with {type(exc).__name__}; "
+            f"see the function's log (request id {request_id})",
+        )

@@ -1,0 +1,258 @@
+"""`make prove`: run the scenario table against the deployed bucket, with the uploader's role.
+
+    python -m proof.live [--env dev] [--json] [--region REGION] [--concurrency N]
+
+Finds the uploader function in the outputs of the `EncryptedS3-<env>-Uploader` stack,
+invokes its `prove` action and prints the table (proof.report.render_text; next to the
+offline proof if cdk.out/proof-report.json exists). `--json` prints the Lambda's response.
+
+Exit codes: 0 every scenario as expected, 1 any mismatch, 2 nothing proved (no
+credentials, no region, stack not deployed, the function failed): one line on stderr.
+`-c env=NAME` is accepted too, so `make deploy ARGS="-c env=NAME"` and `make prove` with
+the same ARGS agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+STACK = "EncryptedS3-{env}-Uploader"
+OUTPUT = "FunctionName"
+OFFLINE_REPORT = Path("cdk.out") / "proof-report.json"
+INVOKE_TIMEOUT_S = 330  # the function's timeout (300 s) plus a margin
+
+MISMATCH, NOT_PROVED = 1, 2
+
+
+class NotProved(Exception):
+    """Nothing was proved; the message is one line for the user."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m proof.live",
+        description="Invoke the deployed uploader's prove action and print the table.",
+    )
+    parser.add_argument("--env", default=None, help="environment name (default: dev)")
+    parser.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="CDK-style context; only env=NAME is used",
+    )
+    parser.add_argument("--region", default=None, help="AWS region (default: from AWS config)")
+    parser.add_argument("--concurrency", type=int, default=None, help="1..32 (default 8)")
+    parser.add_argument("--json", action="store_true", help="print the response as JSON")
+    parser.add_argument(
+        "--offline-report",
+        type=Path,
+        default=OFFLINE_REPORT,
+        help=f"offline proof report to compare with (default {OFFLINE_REPORT})",
+    )
+    args = parser.parse_args(argv)
+    context_env = [c.split("=", 1)[1] for c in args.context if c.startswith("env=")]
+    if args.env is None:
+        args.env = context_env[-1] if context_env else "dev"
+    return args
+
+
+def _code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def _aws_problem(exc: BaseException, what: str) -> NotProved:
+    """One line for a botocore exception raised while doing `what`."""
+    from botocore import exceptions as be
+
+    credential_errors = tuple(
+        getattr(be, name)
+        for name in (
+            "NoCredentialsError",
+            "PartialCredentialsError",
+            "CredentialRetrievalError",
+            "SSOTokenLoadError",
+            "TokenRetrievalError",
+            "UnauthorizedSSOTokenError",
+        )
+        if hasattr(be, name)
+    )
+    if isinstance(exc, be.ProfileNotFound):
+        return NotProved(f"{exc}: check AWS_PROFILE")
+    if isinstance(exc, credential_errors):
+        return NotProved(f"no usable AWS credentials ({exc}); set AWS_PROFILE or log in")
+    if isinstance(exc, be.NoRegionError):
+        return NotProved("no AWS region: set AWS_REGION or pass --region")
+    if isinstance(exc, be.EndpointConnectionError):
+        return NotProved(f"cannot reach AWS while {what}: {exc}")
+    code = _code(exc)
+    if code:
+        message = exc.response.get("Error", {}).get("Message", "")  # type: ignore[attr-defined]
+        return NotProved(f"AWS refused {what}: {code}: {message}")
+    return NotProved(f"{what} failed: {type(exc).__name__}: {exc}")
+
+
+def find_function(cfn: Any, env: str, region: str) -> str:
+    """The uploader's function name from its stack's outputs."""
+    stack = STACK.format(env=env)
+    try:
+        stacks = cfn.describe_stacks(StackName=stack)["Stacks"]
+    except Exception as exc:
+        if _code(exc) == "ValidationError" and "does not exist" in str(exc):
+            raise NotProved(
+                f"stack {stack} is not deployed in {region}: run `make deploy` first"
+            ) from exc
+        raise _aws_problem(exc, f"reading stack {stack}") from exc
+    status = stacks[0].get("StackStatus", "")
+    for output in stacks[0].get("Outputs", []):
+        if output.get("OutputKey") == OUTPUT and output.get("OutputValue"):
+            return output["OutputValue"]
+    raise NotProved(f"stack {stack} ({status}) has no output {OUTPUT}: deploy it again")
+
+
+def invoke(lambda_client: Any, function: str, payload: dict[str, Any]) -> dict[str, Any]:
+    try:
+        response = lambda_client.invoke(
+            FunctionName=function,
+            InvocationType="RequestResponse",
+            Payload=json.dumps(payload).encode(),
+        )
+    except Exception as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            raise NotProved(f"function {function} does not exist: deploy again") from exc
+        raise _aws_problem(exc, f"invoking {function}") from exc
+    body = response["Payload"].read()
+    try:
+        result = json.loads(body or b"null")
+    except ValueError as exc:
+        raise NotProved(f"{function} returned something that is not JSON") from exc
+    if response.get("FunctionError"):
+        detail = result if not isinstance(result, dict) else result.get("errorMessage", result)
+        raise NotProved(f"{function} failed ({response['FunctionError']}): {detail}")
+    if not isinstance(result, dict):
+        raise NotProved(f"{function} returned {type(result).__name__}, not a JSON object")
+    if not result.get("ok"):
+        error = result.get("error") or {}
+        raise NotProved(
+            f"{function} refused: {error.get('code', '?')}: {error.get('message', result)}"
+        )
+    return result
+
+
+def offline_rows(path: Path, label: str) -> tuple[list[dict[str, Any]] | None, str]:
+    """The offline proof's rows (`python -m proof` writes {"label", "rows", ...}) if they
+    are for the deployed configuration; else None and why not."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return None, f"cannot read {path}: {exc}"
+    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+        return None, f"{path} has no rows"
+    if data.get("label") != label:
+        return None, f"{path} is for {data.get('label')}, the deployed bucket is {label}"
+    return data["rows"], ""
+
+
+def _cleanup_note(result: dict[str, Any]) -> str:
+    cleanup = result.get("cleanup", {})
+    leftovers, unfinished = cleanup.get("leftovers", []), cleanup.get("unfinished", [])
+    if not leftovers and not unfinished:
+        return f"cleanup: {cleanup.get('deleted', 0)} object versions removed, none left"
+    text = f"CLEANUP INCOMPLETE under {result.get('prefix')}: {len(leftovers)} left"
+    if unfinished:
+        text += f"; still running at cleanup: {', '.join(unfinished)}"
+    return text
+
+
+def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
+    """What the run says about the open question of DESIGN.md section 4."""
+    for row in rows:
+        if row.get("scenario") == "multipart-required":
+            if row.get("actual") in ("allowed", "stored wrong"):
+                return ["multipart: UploadPart was authorized with CreateMultipartUpload's headers"]
+            if str(row.get("detail", "")).startswith("UploadPart"):
+                return ["multipart: UploadPart was refused: parts do not inherit the headers"]
+    return []
+
+
+def render(result: dict[str, Any], env: str, function: str, offline: Path) -> str:
+    from proof.report import render_text, side_by_side
+
+    rows = result["rows"]
+    label = result.get("label", "")
+    title = f"live probe: {function} ({env}, {label}), run {result.get('run_id', '')}"
+    notes = [*_multipart_note(rows), _cleanup_note(result)]
+    text = render_text(rows, title, notes)
+    if offline.exists():
+        reference, why_not = offline_rows(offline, label)
+        text += "\n" + (side_by_side(reference, rows) if reference else f"({why_not})\n")
+    return text
+
+
+def _session(region: str | None) -> Any:
+    import boto3.session
+
+    try:
+        return boto3.session.Session(region_name=region)
+    except Exception as exc:  # e.g. ProfileNotFound for a mistyped AWS_PROFILE
+        raise _aws_problem(exc, "reading the AWS configuration") from exc
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    session: Any = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = parse_args(argv)
+    payload: dict[str, Any] = {"action": "prove"}
+    if args.concurrency is not None:
+        payload["concurrency"] = args.concurrency
+    try:
+        if session is None:
+            session = _session(args.region)
+        try:
+            credentials = session.get_credentials()
+        except Exception as exc:
+            raise _aws_problem(exc, "loading AWS credentials") from exc
+        if credentials is None:
+            raise NotProved("no AWS credentials: set AWS_PROFILE or log in; nothing was invoked")
+        region = args.region or session.region_name or os.environ.get("AWS_REGION")
+        if not region:
+            raise NotProved("no AWS region: set AWS_REGION or pass --region")
+        from botocore.config import Config
+
+        cfn = session.client("cloudformation", region_name=region)
+        function = find_function(cfn, args.env, region)
+        lambda_client = session.client(
+            "lambda",
+            region_name=region,
+            config=Config(read_timeout=INVOKE_TIMEOUT_S, retries={"total_max_attempts": 1}),
+        )
+        print(f"invoking {function} (prove) ...", file=err)
+        result = invoke(lambda_client, function, payload)
+    except NotProved as exc:
+        print(f"make prove: {exc}", file=err)
+        return NOT_PROVED
+    if args.json:
+        json.dump(result, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(render(result, args.env, function, args.offline_report))
+    return 0 if result.get("passed") else MISMATCH
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""`make prove` (python -m proof.live) against moto: finding the function, reporting, exit codes.
+
+moto cannot run the Lambda (that needs Docker), so a stand-in Lambda client invokes the
+real handler in-process against the moto bucket; everything else is boto3 against moto.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+import handler
+import scenarios as sc
+from proof import live
+from proof.report import row as report_row
+from proof.report import summary
+from tests.test_uploader_support import (
+    REGION,
+    FakeContext,
+    Refuser,
+    deploy,
+    refuse_as_the_table_says,
+    small_parts,  # noqa: F401  (an autouse fixture)
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = sc.Config("sse-kms", "strict")
+FUNCTION = "EncryptedS3-dev-Uploader-Function-TEST"
+NO_CREDENTIALS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
+
+
+class FakeLambda:
+    """lambda.invoke, answered by the handler in-process (or by a canned answer)."""
+
+    def __init__(self, answer=None, function_error=None, missing=False):
+        self.answer, self.function_error, self.missing = answer, function_error, missing
+        self.calls = []
+        self.last = None
+
+    def invoke(self, FunctionName, InvocationType, Payload):  # noqa: N803 - boto3's names
+        self.calls.append((FunctionName, InvocationType, json.loads(Payload)))
+        if self.missing:
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}
+            raise ClientError(error, "Invoke")
+        if self.answer is not None:
+            self.last = self.answer
+        else:
+            self.last = handler.lambda_handler(json.loads(Payload), FakeContext())
+        response = {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(self.last).encode())}
+        if self.function_error:
+            response["FunctionError"] = self.function_error
+        return response
+
+
+class Session:
+    """A boto3 session whose Lambda client is the stand-in."""
+
+    def __init__(self, fake_lambda):
+        self.real = boto3.session.Session(region_name=REGION)
+        self.region_name = REGION
+        self.fake_lambda = fake_lambda
+
+    def get_credentials(self):
+        return self.real.get_credentials()
+
+    def client(self, service, **kwargs):
+        return self.fake_lambda if service == "lambda" else self.real.client(service, **kwargs)
+
+
+def deploy_stack(env="dev", outputs=None):
+    outputs = {"FunctionName": FUNCTION} if outputs is None else outputs
+    template = {
+        "Resources": {"Handle": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {name: {"Value": value} for name, value in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=f"EncryptedS3-{env}-Uploader", TemplateBody=json.dumps(template)
+    )
+
+
+def run(argv, session):
+    out, err = io.StringIO(), io.StringIO()
+    code = live.main(argv, session=session, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def dep(aws, monkeypatch):
+    return deploy(monkeypatch, CONFIG)
+
+
+# ----------------------------------------------------------------------------- nothing to prove
+
+
+@pytest.mark.parametrize(
+    ("argv", "stack"),
+    [
+        ([], "EncryptedS3-dev-Uploader"),
+        (["--env", "qa"], "EncryptedS3-qa-Uploader"),
+        (["-c", "env=staging"], "EncryptedS3-staging-Uploader"),
+    ],
+)
+def test_no_stack_is_one_clear_line_and_exit_2(aws, argv, stack):
+    fake = FakeLambda()
+    code, out, err = run(argv, Session(fake))
+    assert code == live.NOT_PROVED != 0
+    assert out == ""
+    assert (
+        err == f"make prove: stack {stack} is not deployed in {REGION}: run `make deploy` first\n"
+    )
+    assert fake.calls == []
+
+
+def test_stack_without_the_output_is_reported(aws):
+    deploy_stack(outputs={"Other": "x"})
+    code, out, err = run([], Session(FakeLambda()))
+    assert code == 2 and out == ""
+    assert err.startswith("make prove: stack EncryptedS3-dev-Uploader (CREATE_COMPLETE) has no ")
+    assert err.count("\n") == 1
+
+
+def _without_credentials(monkeypatch):
+    for name in NO_CREDENTIALS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_no_credentials_is_one_clear_line(monkeypatch):
+    _without_credentials(monkeypatch)
+    out, err = io.StringIO(), io.StringIO()
+    code = live.main([], out=out, err=err)
+    assert code == 2 and out.getvalue() == ""
+    assert err.getvalue() == (
+        "make prove: no AWS credentials: set AWS_PROFILE or log in; nothing was invoked\n"
+    )
+
+
+def test_unknown_profile_is_one_clear_line(monkeypatch):
+    _without_credentials(monkeypatch)
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    out, err = io.StringIO(), io.StringIO()
+    assert live.main([], out=out, err=err) == 2
+    assert err.getvalue().startswith("make prove: The config profile (nope) could not be found")
+    assert err.getvalue().count("\n") == 1
+
+
+def _cli(env):
+    return subprocess.run(
+        [sys.executable, "-m", "proof.live"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_without_credentials_exits_non_zero_with_one_line():
+    env = {k: v for k, v in os.environ.items() if k not in NO_CREDENTIALS_ENV}
+    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_REGION=REGION)
+    result = _cli(env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "no AWS credentials" in result.stderr
+
+
+def test_cli_with_nothing_deployed_exits_non_zero_with_one_line():
+    # The real entry point in a process of its own, against a moto server on loopback.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        env = dict(os.environ, AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_REGION=REGION)
+        result = _cli(env)
+    finally:
+        server.stop()
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"make prove: stack EncryptedS3-dev-Uploader is not deployed in {REGION}: "
+        "run `make deploy` first\n"
+    )
+
+
+# ----------------------------------------------------------------------------- invoking
+
+
+def test_mismatches_print_the_table_and_exit_1(dep):
+    deploy_stack()
+    fake = FakeLambda()
+    code, out, err = run([], Session(fake))
+    assert fake.calls == [(FUNCTION, "RequestResponse", {"action": "prove"})]
+    rows = fake.last["rows"]
+    assert fake.last["passed"] is False  # moto evaluates no bucket policy
+    assert code == live.MISMATCH == 1
+    assert out.startswith(f"live probe: {FUNCTION} (dev, sse-kms/strict), run ")
+    assert summary(rows) in out
+    for row in rows:
+        assert row["scenario"] in out
+    assert "FAIL" in out and "cleanup:" in out
+    assert err == f"invoking {FUNCTION} (prove) ...\n"
+
+
+def test_all_as_expected_exits_0(dep):
+    deploy_stack()
+    Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
+    code, out, _ = run(["--concurrency", "4"], Session(fake := FakeLambda()))
+    assert fake.calls[0][2] == {"action": "prove", "concurrency": 4}
+    assert fake.last["passed"] is True
+    assert code == 0
+    assert " 0 failed" in out and "FAIL" not in out
+    assert "multipart: UploadPart was authorized with CreateMultipartUpload's headers" in out
+
+
+def test_json_output_is_the_response(dep):
+    deploy_stack()
+    fake = FakeLambda()
+    code, out, _ = run(["--json"], Session(fake))
+    assert json.loads(out) == fake.last
+    assert code == (0 if fake.last["passed"] else 1)
+
+
+def test_side_by_side_with_the_offline_report(dep, tmp_path):
+    deploy_stack()
+    offline = tmp_path / "proof-report.json"
+    rows = [
+        report_row(s.name, s.seed, s.expect(CONFIG).outcome, s.expect(CONFIG).outcome)
+        for s in sc.scenarios_for(CONFIG)
+    ]
+    offline.write_text(json.dumps({"label": CONFIG.label, "rows": rows}))
+    _, out, _ = run(["--offline-report", str(offline)], Session(FakeLambda()))
+    assert "offline proof vs live probe" in out
+    assert f"offline: {summary(rows)}" in out
+    offline.write_text(json.dumps({"label": "sse-s3/strict", "rows": rows}))
+    _, out, _ = run(["--offline-report", str(offline)], Session(FakeLambda()))
+    assert "offline proof vs live probe" not in out
+    assert "is for sse-s3/strict, the deployed bucket is sse-kms/strict" in out
+
+
+@pytest.mark.parametrize(
+    ("fake", "message"),
+    [
+        (
+            FakeLambda(answer={"errorMessage": "Task timed out"}, function_error="Unhandled"),
+            f"make prove: {FUNCTION} failed (Unhandled): Task timed out\n",
+        ),
+        (
+            FakeLambda(answer={"ok": False, "error": {"code": "Misconfigured", "message": "x"}}),
+            f"make prove: {FUNCTION} refused: Misconfigured: x\n",
+        ),
+        (FakeLambda(answer=[1]), f"make prove: {FUNCTION} returned list, not a JSON object\n"),
+        (
+            FakeLambda(missing=True),
+            f"make prove: function {FUNCTION} does not exist: deploy again\n",
+        ),
+    ],
+)
+def test_a_failed_invocation_is_one_line_and_exit_2(aws, fake, message):
+    deploy_stack()
+    code, out, err = run([], Session(fake))
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] + "\n" == message
+
+
+def test_a_misconfigured_function_is_reported(dep, monkeypatch):
+    deploy_stack()
+    monkeypatch.setenv("ENCRYPTION", "aes")
+    code, _, err = run([], Session(FakeLambda()))
+    assert code == 2
+    assert "refused: Misconfigured: ENCRYPTION/HEADER_POLICY" in err

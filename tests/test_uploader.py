@@ -1,0 +1,600 @@
+"""The uploader Lambda's mechanics against moto: headers sent, outcomes recorded, cleanup.
+
+moto evaluates no bucket policy here (it would treat every conditional Deny as
+unconditional), ignores SSE-C and echoes KMS key ids unchecked; so these tests check what
+the probe sends and how it records what S3 answers, never whether the rules hold (that is
+the offline proof's and the live probe's job).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import tempfile
+import threading
+import time
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from moto import mock_aws
+
+import handler
+import probe
+import scenarios as sc
+from tests.test_uploader_support import (
+    ALIAS,
+    BUCKET,
+    REGION,
+    FakeContext,
+    Recorder,
+    Refuser,
+    deploy,
+    expected_headers,
+    refuse_as_the_table_says,
+    sent_headers,
+    small_parts,  # noqa: F401  (an autouse fixture)
+)
+
+STRICT_KMS = sc.Config("sse-kms", "strict")
+OBJECTLESS = {"ListObjectVersions", "DeleteObjects", "GenerateDataKey", "Decrypt"}
+WRITE_CALL = {"put": "PutObject", "multipart": "CreateMultipartUpload", "copy": "CopyObject"}
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def dep(aws, monkeypatch):
+    return deploy(monkeypatch, STRICT_KMS)
+
+
+def prove(context=None, **fields):
+    return handler.lambda_handler({"action": "prove", **fields}, context or FakeContext())
+
+
+def live(config):
+    return [s for s in sc.scenarios_for(config) if s.live]
+
+
+def rows_by_name(result):
+    return {row["scenario"]: row for row in result["rows"]}
+
+
+# ----------------------------------------------------------------------------- headers
+
+
+@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+def test_every_scenario_sends_exactly_the_headers_of_the_table(aws, monkeypatch, config):
+    dep = deploy(monkeypatch, config)
+    recorder = Recorder().attach(dep.clients)
+    result = prove()
+
+    assert [row["scenario"] for row in result["rows"]] == [s.name for s in sc.scenarios_for(config)]
+    writes = [s for s in live(config) if s.writes()]
+    assert writes
+    for scenario in writes:
+        sse = scenario.sse(config)
+        calls = [s for s in recorder.for_key(scenario.name) if s.operation in WRITE_CALL.values()]
+        assert [c.operation for c in calls] == [WRITE_CALL[scenario.operation]], scenario.name
+        assert sent_headers(calls[0]) == expected_headers(sse, dep.keys), scenario.name
+        if sse.customer_key:
+            md5 = base64.b64encode(hashlib.md5(sc.SSE_C_KEY).digest()).decode()
+            assert calls[0].sse["x-amz-server-side-encryption-customer-key-md5"] == md5
+    # The copy and read-back scenarios start from an object written with the required headers.
+    (source,) = [s for s in recorder.for_key(probe.SOURCE_NAME) if s.operation == "PutObject"]
+    assert sent_headers(source) == expected_headers(sc.Sse.required(config), dep.keys)
+
+
+@pytest.mark.real_part_size
+def test_multipart_sends_two_parts_without_headers_of_their_own(dep):
+    sizes = []
+
+    def size(params, **kwargs):
+        sizes.append(len(params["Body"]))
+
+    dep.clients.s3().meta.events.register("before-parameter-build.s3.UploadPart", size)
+    recorder = Recorder().attach(dep.clients)
+    probe.prove(dep.target, dep.clients, only=["multipart-required"])
+    calls = recorder.for_key("multipart-required")
+    parts = [c for c in calls if c.operation == "UploadPart"]
+    assert [c.operation for c in calls if c.operation != "UploadPart"] == [
+        "CreateMultipartUpload",
+        "CompleteMultipartUpload",
+        "HeadObject",
+    ]
+    assert len(parts) == len(sizes) >= 2
+    assert all(c.sse == {} for c in parts)  # SSE-KMS headers go on CreateMultipartUpload only
+    # Every part but the last at S3's minimum part size; one such buffer at a time.
+    assert all(size >= 5 * 1024 * 1024 for size in sizes[:-1])
+    assert 0 < sizes[-1] < 5 * 1024 * 1024
+
+
+def test_http_scenario_goes_over_plain_http_and_nothing_else_does(dep):
+    recorder = Recorder().attach(dep.clients)
+    prove()
+    http = [s for s in recorder.sent if s.url.startswith("http://")]
+    assert [(s.operation, s.key) for s in http] == [("PutObject", "http-required")]
+    assert all(s.url.startswith("https://") for s in recorder.sent if s not in http)
+
+
+def test_plain_http_client_for_aws_and_for_a_local_endpoint():
+    assert probe.Clients(REGION).s3_http().meta.endpoint_url.startswith("http://s3.")
+    local = probe.Clients(REGION, endpoint_url="https://127.0.0.1:4566")
+    assert local.s3_http().meta.endpoint_url == "http://127.0.0.1:4566"
+    assert local.s3().meta.endpoint_url == "https://127.0.0.1:4566"
+
+
+# ----------------------------------------------------------------------------- outcomes
+
+
+@pytest.mark.parametrize(
+    "config",
+    [c for c in sc.all_configs() if c.encryption != "dsse-kms"],  # see the dsse test below
+    ids=lambda c: c.label,
+)
+def test_refusals_and_read_backs_are_recorded_as_s3_answers(aws, monkeypatch, config):
+    dep = deploy(monkeypatch, config)
+    refuser = Refuser(refuse_as_the_table_says(config)).attach(dep.clients)
+    result = prove()
+
+    assert refuser.refused, "nothing was refused: the rules did not match any request"
+    rows = rows_by_name(result)
+    promised = probe.describe_stored(sc.Stored.promised(config, dep.keys), dep.keys)
+    for scenario in live(config):
+        row = rows[scenario.name]
+        assert row["actual"] == scenario.expect(config).outcome, row
+        assert row["passed"] is True
+        if row["actual"] == sc.DENIED:
+            assert "AccessDenied" in row["detail"] and row["stored"] == ""
+        elif scenario.operation != "kms-direct":
+            assert row["stored"] == promised
+    assert result["passed"] is True
+    assert result["summary"]["failed"] == 0
+    assert result["summary"]["passed"] == len(live(config))
+
+
+def test_what_moto_allows_against_the_table_fails_the_run(dep):
+    result = prove()
+    should_be_denied = [
+        s.name for s in live(STRICT_KMS) if s.expect(STRICT_KMS).outcome == sc.DENIED
+    ]
+    assert result["summary"]["failed_scenarios"] == should_be_denied
+    assert result["passed"] is False
+    rows = rows_by_name(result)
+    other = rows["sse-kms-other-key"]
+    assert other["actual"] == probe.STORED_WRONG  # allowed, and stored under another key
+    assert sc.OTHER_KEY_ID in other["stored"]
+    assert other["detail"] == "promised aws:kms + project key + bucket key"
+    assert rows["sse-s3"]["actual"] == probe.STORED_WRONG and rows["sse-s3"]["stored"] == "AES256"
+
+
+def test_stored_wrong_when_the_bucket_key_is_missing(aws, monkeypatch):
+    dep = deploy(monkeypatch, STRICT_KMS, bucket_key=False)
+    Refuser(refuse_as_the_table_says(STRICT_KMS)).attach(dep.clients)
+    allowed = ["sse-kms-project-key", "multipart-required", "copy-required", "read-back"]
+    rows = rows_by_name(probe.prove(dep.target, dep.clients, only=[*allowed, "sse-s3"]))
+    for name in allowed:
+        assert rows[name]["actual"] == probe.STORED_WRONG, name
+        assert rows[name]["stored"] == "aws:kms + project key"
+        assert rows[name]["detail"] == "promised aws:kms + project key + bucket key"
+        assert rows[name]["passed"] is False
+    assert rows["sse-s3"]["actual"] == sc.DENIED  # refusals are unaffected
+
+
+def test_stored_wrong_when_the_key_arn_is_not_reported(aws, monkeypatch):
+    # moto stores aws:kms:dsse without echoing the key id: the probe must not trust it.
+    config = sc.Config("dsse-kms", "strict")
+    dep = deploy(monkeypatch, config)
+    (row,) = probe.prove(dep.target, dep.clients, only=["dsse-kms-project-key"])["rows"]
+    assert row["actual"] == probe.STORED_WRONG
+    assert (row["detail"], row["stored"]) == ("promised aws:kms:dsse + project key", "aws:kms:dsse")
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "actual", "detail"),
+    [
+        (403, "AccessDenied", sc.DENIED, "AccessDenied"),
+        (403, "", sc.DENIED, "403"),  # HEAD-style 403 without a body
+        (403, "ExpiredToken", probe.ERROR, "ExpiredToken"),  # not a policy decision
+        (400, "InvalidArgument", probe.ERROR, "InvalidArgument"),
+        (400, "InvalidRequest", probe.ERROR, "InvalidRequest"),
+        (503, "SlowDown", probe.ERROR, "SlowDown"),
+    ],
+)
+def test_error_classification(dep, status, code, actual, detail):
+    Refuser({("PutObject", "sse-kms-project-key"): (status, code)}).attach(dep.clients)
+    (row,) = probe.prove(dep.target, dep.clients, only=["sse-kms-project-key"])["rows"]
+    assert (row["actual"], row["detail"]) == (actual, detail)
+    assert row["passed"] is (actual == sc.ALLOWED)
+    assert row["stored"] == ""
+
+
+def test_an_exception_that_is_no_aws_answer_is_an_error(dep):
+    failure = EndpointConnectionError(endpoint_url="https://s3.eu-west-1.amazonaws.com")
+    Refuser({("PutObject", "sse-s3"): failure}).attach(dep.clients)
+    (row,) = probe.prove(dep.target, dep.clients, only=["sse-s3"])["rows"]
+    assert (row["actual"], row["detail"], row["passed"]) == (
+        probe.ERROR,
+        "EndpointConnectionError",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("refusals", "actual", "detail"),
+    [
+        ({}, sc.ALLOWED, "GenerateDataKey: allowed; Decrypt: allowed"),
+        (
+            {"Decrypt": (400, "AccessDeniedException")},
+            sc.ALLOWED,  # one call allowed is enough to fail the scenario
+            "GenerateDataKey: allowed; Decrypt: AccessDeniedException",
+        ),
+        (
+            {"GenerateDataKey": (400, "AccessDeniedException")},
+            sc.DENIED,  # moto refuses the dummy ciphertext with AccessDeniedException
+            "GenerateDataKey: AccessDeniedException; Decrypt: AccessDeniedException",
+        ),
+        (
+            {
+                "GenerateDataKey": (400, "AccessDeniedException"),
+                "Decrypt": (400, "InvalidCiphertextException"),
+            },
+            sc.DENIED,
+            "GenerateDataKey: AccessDeniedException; "
+            "Decrypt: InvalidCiphertextException (inconclusive: no ciphertext of the key)",
+        ),
+        (
+            {"GenerateDataKey": (400, "NotFoundException")},
+            probe.ERROR,
+            "GenerateDataKey: NotFoundException; Decrypt: AccessDeniedException",
+        ),
+    ],
+)
+def test_kms_direct(aws, monkeypatch, refusals, actual, detail):
+    dep = deploy(monkeypatch, STRICT_KMS, real_key=True)
+    Refuser({(call, "*"): answer for call, answer in refusals.items()}).attach(dep.clients)
+    (row,) = probe.prove(dep.target, dep.clients, only=["kms-direct"])["rows"]
+    assert (row["actual"], row["detail"]) == (actual, detail)
+    assert row["passed"] is (actual == sc.DENIED)
+
+
+def test_a_refused_part_is_reported_with_its_step_and_the_upload_aborted(dep):
+    Refuser({("UploadPart", "multipart-required"): (403, "AccessDenied")}).attach(dep.clients)
+    result = prove()
+    row = rows_by_name(result)["multipart-required"]
+    assert (row["actual"], row["detail"]) == (sc.DENIED, "UploadPart: AccessDenied")
+    assert result["cleanup"]["aborted_uploads"] == 1
+    assert dep.uploads() == []
+
+
+def test_copy_and_read_back_report_a_source_that_could_not_be_written(dep):
+    Refuser({("PutObject", probe.SOURCE_NAME): (403, "AccessDenied")}).attach(dep.clients)
+    names = ["copy-no-header", "copy-required", "read-back"]
+    rows = rows_by_name(probe.prove(dep.target, dep.clients, only=names))
+    for name in names:
+        assert rows[name]["actual"] == probe.ERROR
+        assert rows[name]["detail"] == "copy source not written: AccessDenied"
+
+
+# ----------------------------------------------------------------------------- cleanup
+
+
+def test_prove_leaves_no_version_or_upload_behind_and_touches_nothing_else(dep):
+    dep.s3.put_object(Bucket=BUCKET, Key="probe/earlier-run/keep", Body=b"1")
+    dep.s3.put_object(Bucket=BUCKET, Key="data/keep", Body=b"1")
+    before = dep.versions()
+    recorder = Recorder().attach(dep.clients)
+    result = prove()
+    assert dep.versions() == before
+    object_calls = [s for s in recorder.sent if s.operation not in OBJECTLESS]
+    assert object_calls
+    for sent in object_calls:  # every object it touched is under its run prefix
+        assert f"/{result['prefix']}" in sent.url.split("?")[0], sent
+    assert dep.uploads() == []
+    cleanup = result["cleanup"]
+    assert cleanup["clean"] is True and cleanup["leftovers"] == []
+    written = [r for r in result["rows"] if r["stored"]]  # each write left one version
+    assert cleanup["deleted"] >= len(written) > 0
+    assert result["prefix"].startswith("probe/") and result["prefix"].endswith("/")
+
+
+def test_cleanup_also_when_scenarios_raise_midway(dep, monkeypatch):
+    # One scenario raises between its parts and completing; another after its write.
+    Refuser({("CompleteMultipartUpload", "*"): RuntimeError("boom")}).attach(dep.clients)
+    read_back = probe._read_back
+
+    def flaky(run, key, version_id, sse):
+        if key.endswith("/copy-required"):
+            raise RuntimeError("boom")
+        return read_back(run, key, version_id, sse)
+
+    monkeypatch.setattr(probe, "_read_back", flaky)
+    result = prove()
+    rows = rows_by_name(result)
+    for name in ("multipart-required", "copy-required"):
+        assert (rows[name]["actual"], rows[name]["detail"]) == (probe.ERROR, "raised RuntimeError")
+    assert rows["sse-kms-project-key"]["actual"] == sc.ALLOWED  # the others still ran
+    assert dep.versions() == []
+    assert dep.uploads() == []
+    assert result["cleanup"]["aborted_uploads"] == 1
+    assert result["passed"] is False
+
+
+def test_cleanup_when_the_run_itself_fails(dep, monkeypatch):
+    written = threading.Event()
+    original = probe._put
+
+    def put_then_fail(run, scenario, sse):
+        outcome = original(run, scenario, sse)
+        written.set()
+        return outcome
+
+    monkeypatch.setattr(probe, "OPERATIONS", {**probe.OPERATIONS, "put": put_then_fail})
+
+    def broken_row(run, scenario, outcome, ms):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(probe, "_row", broken_row)
+    response = prove()
+    assert response["ok"] is False and response["error"]["code"] == "InternalError"
+    assert written.is_set()
+    assert dep.versions() == []
+
+
+def test_no_new_work_near_the_lambda_timeout(dep):
+    recorder = Recorder().attach(dep.clients)
+    result = prove(FakeContext(remaining_ms=probe.DEFAULT_RESERVE_MS - 1))
+    assert {r["actual"] for r in result["rows"] if r["actual"] != probe.NOT_RUN} == {probe.ERROR}
+    assert all(
+        r["detail"] == probe.OUT_OF_TIME for r in result["rows"] if r["actual"] == probe.ERROR
+    )
+    assert [s.operation for s in recorder.sent] == ["ListObjectVersions", "ListObjectVersions"]
+    assert result["passed"] is False
+
+
+def test_time_running_out_midway_stops_the_run_and_still_cleans_up(dep):
+    recorder = Recorder().attach(dep.clients)
+
+    def remaining():  # plenty of time until five requests went out
+        return 300_000 if len(recorder.sent) < 5 else 1_000
+
+    result = prove(FakeContext(remaining), concurrency=1)
+    actuals = [r["detail"] == probe.OUT_OF_TIME for r in result["rows"]]
+    assert any(actuals) and not all(actuals)
+    time.sleep(0.1)  # a scenario still running when the run stopped would write now
+    assert dep.versions() == []
+    assert result["passed"] is False
+
+
+def test_cleanup_removes_delete_markers_and_only_under_its_prefix(dep):
+    run_prefix = "probe/run-x/"
+    for body in (b"1", b"2"):
+        dep.s3.put_object(Bucket=BUCKET, Key=run_prefix + "a", Body=body)
+    dep.s3.delete_object(Bucket=BUCKET, Key=run_prefix + "a")  # a delete marker
+    dep.s3.put_object(Bucket=BUCKET, Key="probe/run-xy/b", Body=b"3")
+    upload = dep.s3.create_multipart_upload(Bucket=BUCKET, Key=run_prefix + "m")["UploadId"]
+    report = probe.cleanup(dep.clients.s3(), BUCKET, run_prefix, {upload: run_prefix + "m"})
+    assert report == {"deleted": 3, "aborted_uploads": 1, "leftovers": [], "clean": True}
+    assert [key for key, _ in dep.versions()] == ["probe/run-xy/b"]
+    assert dep.uploads() == []
+
+
+def test_what_cleanup_cannot_remove_is_reported(dep):
+    Refuser({("DeleteObjects", "*"): (403, "AccessDenied")}).attach(dep.clients)
+    result = prove()
+    cleanup = result["cleanup"]
+    assert cleanup["clean"] is False
+    assert cleanup["leftovers"] == [{"key": result["prefix"] + "*", "error": "AccessDenied"}]
+    assert dep.versions(result["prefix"])  # really left behind
+
+
+# ----------------------------------------------------------------------------- concurrency
+
+
+@pytest.mark.parametrize("bound", [1, 3])
+def test_scenarios_run_concurrently_within_the_bound(dep, monkeypatch, bound):
+    active, peak, lock = 0, 0, threading.Lock()
+
+    def tracked(operation):
+        def run(*args):
+            nonlocal active, peak
+            with lock:
+                active += 1
+                peak = max(peak, active)
+            try:
+                time.sleep(0.02)
+                return operation(*args)
+            finally:
+                with lock:
+                    active -= 1
+
+        return run
+
+    operations = {name: tracked(op) for name, op in probe.OPERATIONS.items()}
+    monkeypatch.setattr(probe, "OPERATIONS", operations)
+    names = [s.name for s in live(STRICT_KMS) if s.operation == "put"]
+    result = probe.prove(dep.target, dep.clients, concurrency=bound, only=names)
+    assert peak == bound
+    assert result["concurrency"] == bound
+    assert [r["scenario"] for r in result["rows"]] == names
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+@pytest.mark.parametrize("choice", list(sc.UPLOAD_CHOICES))
+def test_upload_reproduces_upload_file_for_each_choice(dep, monkeypatch, tmp_path, choice):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    recorder = Recorder().attach(dep.clients)
+    content = f"seed upload with {choice}\n"
+    response = handler.lambda_handler(
+        {"action": "upload", "encryption": choice, "key": f"seed/{choice}.txt", "content": content},
+        FakeContext(),
+    )
+    sse = sc.UPLOAD_CHOICES[choice]
+    assert response["ok"] is True and response["encryption"] == choice
+    assert response["key"] == f"probe/seed/{choice}.txt"
+    (put,) = [s for s in recorder.sent if s.operation == "PutObject"]
+    assert sent_headers(put) == expected_headers(sse, dep.keys)
+    assert response["expected"] == sc.expected_write(sse, STRICT_KMS).outcome
+    assert response["result"] == sc.ALLOWED  # moto has no bucket policy
+    head = {"Bucket": BUCKET, "Key": response["key"]}
+    stored = probe.stored_from(dep.s3.head_object(**head))
+    assert response["stored"] == probe.stored_dict(stored)
+    assert response["stored_as_promised"] is (stored == sc.Stored.promised(STRICT_KMS, dep.keys))
+    body = dep.s3.get_object(**head)["Body"].read().decode()
+    assert body == content
+    assert "SSECustomerKey" not in response["extra_args"] or (
+        response["extra_args"]["SSECustomerKey"] == "<redacted>"
+    )
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone
+    json.dumps(response)
+
+
+def test_upload_refused_is_denied_and_stores_nothing(dep):
+    Refuser({("PutObject", "*"): (403, "AccessDenied")}).attach(dep.clients)
+    response = handler.lambda_handler({"action": "upload", "encryption": "sse-s3"}, FakeContext())
+    assert (response["result"], response["error"], response["stored"]) == (
+        sc.DENIED,
+        {"code": "AccessDenied"},
+        None,
+    )
+    assert response["expected"] == sc.DENIED and response["as_expected"] is True
+    assert response["key"].startswith("probe/uploads/")
+    assert dep.versions() == []
+
+
+def test_upload_key_already_under_the_prefix_is_kept(dep):
+    response = handler.lambda_handler(
+        {"action": "upload", "encryption": "sse-kms", "key": "probe/x.txt"}, FakeContext()
+    )
+    assert response["key"] == "probe/x.txt"
+    assert [key for key, _ in dep.versions()] == ["probe/x.txt"]
+
+
+def test_upload_default_content_and_key(dep):
+    response = handler.lambda_handler({"action": "upload", "encryption": "sse-kms"}, FakeContext())
+    assert response["key"].startswith("probe/uploads/") and response["key"].endswith("-sse-kms.txt")
+    body = dep.s3.get_object(Bucket=BUCKET, Key=response["key"])["Body"].read().decode()
+    assert body == handler.DEFAULT_CONTENT
+
+
+# ----------------------------------------------------------------------------- handler
+
+
+def test_prove_response_is_json_with_the_row_schema(dep):
+    result = prove()
+    json.dumps(result)
+    assert set(result["rows"][0]) == {
+        "scenario",
+        "seed",
+        "expected",
+        "actual",
+        "detail",
+        "stored",
+        "ms",
+        "passed",
+    }
+    assert result["config"] == {"encryption": "sse-kms", "header_policy": "strict"}
+    assert result["promised"]["key_arn"] == dep.key_arn
+    not_live = [s.name for s in sc.scenarios_for(STRICT_KMS) if not s.live]
+    assert [r["scenario"] for r in result["rows"] if r["actual"] == probe.NOT_RUN] == not_live
+
+
+def test_key_refs_come_from_the_environment_and_the_function_arn(dep):
+    target, region = handler.target_from_env({**dict(__import__("os").environ)}, FakeContext())
+    assert region == REGION
+    assert target.keys == dep.keys
+    assert target.keys.alias_arn.endswith(":" + ALIAS)
+
+
+@pytest.mark.parametrize(
+    ("env", "context", "fragment"),
+    [
+        ({"ENCRYPTION": "aes"}, FakeContext(), "encryption 'aes'"),
+        ({"HEADER_POLICY": "lax"}, FakeContext(), "header_policy 'lax'"),
+        ({"BUCKET_NAME": ""}, FakeContext(), "BUCKET_NAME"),
+        ({"KEY_ARN": ""}, FakeContext(), "KEY_ARN and KEY_ALIAS are required"),
+        ({"KEY_ALIAS": "encrypted-s3-dev"}, FakeContext(), "must start with alias/"),
+        ({}, object(), "invoked_function_arn"),
+    ],
+)
+def test_misconfiguration_is_a_structured_error(dep, monkeypatch, env, context, fragment):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    recorder = Recorder().attach(dep.clients)
+    response = handler.lambda_handler({"action": "prove"}, context)
+    assert response["ok"] is False and response["error"]["code"] == "Misconfigured"
+    assert fragment in response["error"]["message"]
+    assert recorder.sent == []
+
+
+def test_an_unexpected_failure_is_no_stack_trace(dep, monkeypatch):
+    def explode(*args, **kwargs):
+        raise ValueError("internal detail")
+
+    monkeypatch.setattr(probe, "upload", explode)
+    response = handler.lambda_handler({"action": "upload", "encryption": "none"}, FakeContext())
+    assert response == {
+        "ok": False,
+        "error": {
+            "code": "InternalError",
+            "message": "upload failed with ValueError; see the function's log "
+            "(request id test-request-id)",
+        },
+    }
+
+
+def test_only_runs_the_named_scenarios_and_refuses_unknown_ones(dep):
+    recorder = Recorder().attach(dep.clients)
+    result = probe.prove(dep.target, dep.clients, only=["sse-s3", "tls-1.1-required"])
+    assert [(r["scenario"], r["actual"]) for r in result["rows"]] == [
+        ("sse-s3", probe.STORED_WRONG),  # moto has no policy to refuse it
+        ("tls-1.1-required", probe.NOT_RUN),
+    ]
+    assert {s.key for s in recorder.sent if s.operation == "PutObject"} == {"sse-s3"}
+    with pytest.raises(ValueError, match="no-such-scenario"):
+        probe.prove(dep.target, dep.clients, only=["no-such-scenario"])
+
+
+def test_prove_against_a_local_moto_server(monkeypatch):
+    # What the benchmark does: the handler's clients pointed at a server on loopback.
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        admin = boto3.client("s3", region_name=REGION, endpoint_url=url)
+        admin.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        admin.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        for name, value in {
+            "BUCKET_NAME": BUCKET,
+            "PROBE_PREFIX": "probe",
+            "ENCRYPTION": "sse-s3",
+            "HEADER_POLICY": "strict",
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("KEY_ARN", raising=False)
+        monkeypatch.delenv("KEY_ALIAS", raising=False)
+        monkeypatch.setattr(handler, "_clients", None)
+        monkeypatch.setattr(handler, "_pinned", False)
+        clients = probe.Clients(REGION, endpoint_url=url)
+        handler.set_clients(clients)
+        recorder = Recorder().attach(clients)
+        result = prove(concurrency=4)
+        assert handler.get_clients("us-east-1") is clients  # pinned, whatever the region
+        remaining = admin.list_object_versions(Bucket=BUCKET)
+    finally:
+        server.stop()
+    config = sc.Config("sse-s3", "strict")
+    assert [r["scenario"] for r in result["rows"]] == [s.name for s in sc.scenarios_for(config)]
+    assert result["cleanup"]["clean"] is True
+    assert "Versions" not in remaining and "DeleteMarkers" not in remaining
+    assert {s.url.split("/")[2] for s in recorder.sent} == {f"{host}:{port}"}

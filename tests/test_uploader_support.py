@@ -1,0 +1,254 @@
+"""Helpers shared by the uploader and `make prove` tests (this module holds no tests).
+
+A moto "deployment" of the bucket the stacks build (versioned, default encryption, key and
+alias) without the bucket policy: moto would treat every conditional Deny as
+unconditional. Where a test needs S3 or KMS to refuse something, `Refuser` answers a
+request with a real botocore error response (before-call hook), so the probe sees the same
+ClientError it would get from AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+import handler
+import probe
+import scenarios as sc
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's default account
+BUCKET = "encrypted-s3-probe-test"
+ALIAS = "alias/encrypted-s3-dev"
+PROJECT_KEY_ID = "2b7c1f4e-5d6a-4b8c-9e0f-112233445566"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:uploader"
+
+# boto3 parameter -> the header it becomes (the S3 condition key without "s3:")
+SSE_HEADERS = (
+    "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-customer-algorithm",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-md5",
+)
+
+
+class FakeContext:
+    """The parts of the Lambda context the handler uses."""
+
+    invoked_function_arn = FUNCTION_ARN
+    aws_request_id = "test-request-id"
+
+    def __init__(self, remaining_ms: Any = 300_000) -> None:
+        self._remaining = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> float:
+        return self._remaining() if callable(self._remaining) else self._remaining
+
+
+@dataclass
+class Deployment:
+    config: sc.Config
+    s3: Any  # an admin client, apart from the probe's
+    key_arn: str | None
+    keys: sc.KeyRefs
+    clients: probe.Clients
+    target: probe.Target
+
+    def versions(self, prefix: str = "") -> list[tuple[str, str]]:
+        """Every object version and delete marker in the bucket under prefix."""
+        page = self.s3.list_object_versions(Bucket=BUCKET, Prefix=prefix)
+        items = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        return sorted((item["Key"], item["VersionId"]) for item in items)
+
+    def uploads(self) -> list[str]:
+        return [u["Key"] for u in self.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
+
+
+# One boto3 session for every test: clients made from it share its loaded service models.
+_SESSION = boto3.session.Session(region_name=REGION)
+
+
+def deploy(
+    monkeypatch: Any,
+    config: sc.Config,
+    *,
+    bucket_key: bool | None = None,
+    real_key: bool = False,
+) -> Deployment:
+    """Inside mock_aws: the versioned bucket with its default encryption, the Lambda
+    environment, and fresh probe clients for the handler. moto's S3 never looks a KMS key
+    up, so the project key is only an ARN unless real_key (a moto KMS key + alias: slow,
+    moto makes an RSA key for it) is asked for."""
+    s3 = _SESSION.client("s3")
+    key_arn = None
+    if config.uses_kms and real_key:
+        kms = _SESSION.client("kms")
+        key_arn = kms.create_key(Description="project key")["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=ALIAS, TargetKeyId=key_arn)
+    elif config.uses_kms:
+        key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{PROJECT_KEY_ID}"
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    default: dict[str, Any] = {"SSEAlgorithm": config.algorithm}
+    if key_arn:
+        default["KMSMasterKeyID"] = key_arn
+    s3.put_bucket_encryption(
+        Bucket=BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": default,
+                    "BucketKeyEnabled": config.bucket_key if bucket_key is None else bucket_key,
+                }
+            ]
+        },
+    )
+    env = {
+        "BUCKET_NAME": BUCKET,
+        "PROBE_PREFIX": "probe",
+        "ENCRYPTION": config.encryption,
+        "HEADER_POLICY": config.header_policy,
+        "AWS_REGION": REGION,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("KEY_ARN", "KEY_ALIAS"):
+        monkeypatch.delenv(name, raising=False)
+    if key_arn:
+        monkeypatch.setenv("KEY_ARN", key_arn)
+        monkeypatch.setenv("KEY_ALIAS", ALIAS)
+    keys = sc.KeyRefs.build("aws", REGION, ACCOUNT, key_arn, ALIAS if key_arn else None)
+    clients = probe.Clients(REGION, session_factory=lambda: _SESSION)
+    monkeypatch.setattr(handler, "_clients", clients)  # the handler uses these; undone after
+    target = probe.Target(BUCKET, "probe", config, keys)
+    return Deployment(config, s3, key_arn, keys, clients, target)
+
+
+@dataclass(frozen=True)
+class Sent:
+    operation: str
+    method: str
+    url: str
+    sse: dict[str, str]  # the x-amz-server-side-encryption* headers, lower-case names
+
+    @property
+    def key(self) -> str:
+        """The last path segment of the URL: the probe names objects after scenarios."""
+        return self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass
+class Recorder:
+    """Every request the probe's clients put on the wire (botocore before-send hook)."""
+
+    sent: list[Sent] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, request: Any, event_name: str, **kwargs: Any) -> None:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        sse = {
+            name: value.decode() if isinstance(value, bytes) else value
+            for name, value in headers.items()
+            if name in SSE_HEADERS
+        }
+        with self.lock:
+            self.sent.append(Sent(event_name.rsplit(".", 1)[-1], request.method, request.url, sse))
+
+    def attach(self, clients: probe.Clients) -> Recorder:
+        for client in (clients.s3(), clients.s3_http(), clients.kms()):
+            client.meta.events.register("before-send", self)
+        return self
+
+    def for_key(self, key: str) -> list[Sent]:
+        return [s for s in self.sent if s.key == key]
+
+
+def expected_headers(sse: sc.Sse, keys: sc.KeyRefs) -> dict[str, str]:
+    """The headers the table says a request carries: its S3 condition keys, as headers
+    (plus the SSE-C key itself, which is no condition key)."""
+    headers = {name.removeprefix("s3:"): value for name, value in sc.s3_context(sse, keys).items()}
+    if sse.customer_key:
+        headers["x-amz-server-side-encryption-customer-key"] = base64.b64encode(
+            sc.SSE_C_KEY
+        ).decode()
+    return headers
+
+
+def sent_headers(sent: Sent) -> dict[str, str]:
+    return {
+        k: v for k, v in sent.sse.items() if k != "x-amz-server-side-encryption-customer-key-md5"
+    }
+
+
+@dataclass
+class Refuser:
+    """Answers chosen requests with an AWS error instead of sending them.
+
+    rules: (operation or "*", object-name suffix or "*") -> (HTTP status, error code), or
+    an exception instance to raise (a scenario that blows up midway).
+    """
+
+    rules: dict[tuple[str, str], Any]
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, model: Any, params: dict[str, Any], **kwargs: Any) -> Any:
+        operation = model.name
+        name = params.get("url_path", "").split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        for (rule_op, rule_name), answer in self.rules.items():
+            if rule_op in ("*", operation) and rule_name in ("*", name):
+                with self.lock:
+                    self.refused.append((operation, name))
+                if isinstance(answer, BaseException):
+                    raise answer
+                status, code = answer
+                error = {"Code": code, "Message": "refused by the test"} if code else {}
+                parsed = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
+                return AWSResponse(params.get("url", ""), status, {}, None), parsed
+        return None
+
+    def attach(self, clients: probe.Clients) -> Refuser:
+        for client in (clients.s3(), clients.s3_http(), clients.kms()):
+            client.meta.events.register("before-call", self)
+        return self
+
+
+def refuse_as_the_table_says(config: sc.Config) -> dict[tuple[str, str], Any]:
+    """Rules that refuse exactly the writes the table expects denied, with AccessDenied, as
+    the deployed bucket policy would (used to test the probe's bookkeeping, not the rules)."""
+    rules: dict[tuple[str, str], Any] = {}
+    for scenario in sc.scenarios_for(config):
+        if scenario.expect(config).outcome != sc.DENIED:
+            continue
+        if scenario.operation == "kms-direct":
+            rules[("GenerateDataKey", "*")] = (400, "AccessDeniedException")
+            rules[("Decrypt", "*")] = (400, "AccessDeniedException")
+        else:
+            operation = {"put": "PutObject", "copy": "CopyObject"}.get(
+                scenario.operation, "CreateMultipartUpload"
+            )
+            rules[(operation, scenario.name)] = (403, "AccessDenied")
+    return rules
+
+
+SMALL_PART = 8 * 1024
+
+
+@pytest.fixture(autouse=True)
+def small_parts(request, monkeypatch):
+    """Parts of 8 KiB instead of S3's 5 MiB minimum, in the probe and in moto alike: a full
+    5 MiB part costs moto about a second per prove run. Tests marked real_part_size keep
+    the real size."""
+    if request.node.get_closest_marker("real_part_size"):
+        return
+    import moto.s3.models
+
+    monkeypatch.setattr(probe, "MIN_PART_SIZE", SMALL_PART)
+    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", SMALL_PART)
