@@ -81,4 +81,3 @@ def dev_templates(tmp_path_factory, offline_aws) -> dict:
 
     app = App(context=CDK_JSON["context"])
     return synth(from_context(app.node.try_get_context), tmp_path_factory.mktemp("dev"))
-

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""Benchmarks: what users wait for, measured side by side in one run and read as ratios.
+
+These machines are noisy, so every figure compares two things measured in the same run,
+interleaved, several times, and reports medians. Prints one line per figure with its
+target and writes bench/results.json. Run with `make bench` (or `--quick` for one
+repetition of the slow figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+LAMBDA_DIR = ROOT / "lambda" / "uploader"
+sys.path[:0] = [str(ROOT), str(LAMBDA_DIR)]
+
+# Synthesis never talks to AWS: no credentials, no metadata service (as `make synth`).
+OFFLINE_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k
+    not in {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "CDK_DEFAULT_ACCOUNT",
+        "CDK_DEFAULT_REGION",
+    }
+} | {
+    "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+}
+
+MINIMAL_APP = """\
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+
+app = cdk.App()
+stack = cdk.Stack(app, "Minimal")
+s3.Bucket(stack, "Bucket")
+app.synth()
+"""
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=OFFLINE_ENV, capture_output=True, text=True)
+    if done.returncode:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
+        raise SystemExit(f"bench: {' '.join(command)} failed ({done.returncode}):\n{tail}")
+    return time.perf_counter() - started
+
+
+def interleaved(reps: int, **runs: Callable[[], float]) -> dict[str, list[float]]:
+    """Run each measurement once per round, alternating, so drift hits all alike."""
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(reps):
+        for name, run in runs.items():
+            samples[name].append(run())
+    return samples
+
+
+def figure(name: str, value: float, unit: str, target: str, met: bool, **detail) -> dict:
+    return {
+        "figure": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "target": target,
+        "met": met,
+        **detail,
+    }
+
+
+def synth_figures(reps: int, workdir: Path) -> tuple[list[dict], float, Path]:
+    minimal = workdir / "minimal"
+    minimal.mkdir()
+    (minimal / "app.py").write_text(MINIMAL_APP)
+    (minimal / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
+    app_out = workdir / "app.out"
+
+    def synth(cwd: Path, out: Path) -> Callable[[], float]:
+        return lambda: timed([str(CDK), "synth", "--quiet", "--no-notices", "-o", str(out)], cwd)
+
+    samples = interleaved(
+        reps, app=synth(ROOT, app_out), minimal=synth(minimal, workdir / "minimal.out")
+    )
+    app, base = statistics.median(samples["app"]), statistics.median(samples["minimal"])
+    ratio = app / base
+    return (
+        [
+            figure(
+                "cdk synth: this app / a one-bucket app",
+                ratio,
+                "x",
+                "<= 1.3",
+                ratio <= 1.3,
+                app_s=round(app, 2),
+                minimal_s=round(base, 2),
+            )
+        ],
+        app,
+        app_out,
+    )
+
+
+def test_suite_figure(reps: int, synth_s: float) -> dict:
+    samples = [timed(["make", "--no-print-directory", "test"], ROOT) for _ in range(reps)]
+    test_s = statistics.median(samples)
+    ratio = test_s / synth_s
+    return figure(
+        "make test / one cdk synth of the app",
+        ratio,
+        "x",
+        "<= 3.0",
+        ratio <= 3.0,
+        test_s=round(test_s, 2),
+        synth_s=round(synth_s, 2),
+    )
+
+
+def asset_zip_size(app_out: Path) -> int:
+    """The uploader's asset as CDK staged it, zipped as CDK uploads it."""
+    template = json.loads((app_out / "EncryptedS3-dev-Uploader.template.json").read_text())
+    (function,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
+    ]
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    folder = app_out / f"asset.{asset_hash}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder))
+    return len(buffer.getvalue())
+
+
+IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| (\S.*)$")
+
+
+def cold_import_ms() -> tuple[float, float]:
+    """Handler alone, and handler plus boto3 (which it imports on first use)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import handler, boto3"],
+        cwd=LAMBDA_DIR,
+        env=OFFLINE_ENV | {"PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    top = {}
+    for line in result.stderr.splitlines():
+        match = IMPORT_LINE.match(line)
+        if match and not match.group(2).startswith(" "):  # top-level imports only
+            top[match.group(2)] = int(match.group(1)) / 1000
+    total = sum(top.values())
+    return top.get("handler", 0.0), total
+
+
+def lambda_figures(app_out: Path, reps: int) -> list[dict]:
+    size = asset_zip_size(app_out)
+    imports = [cold_import_ms() for _ in range(max(reps, 5))]
+    handler_ms = statistics.median(i[0] for i in imports)
+    total_ms = statistics.median(i[1] for i in imports)
+    return [
+        figure("uploader asset, zipped", size / 1024, "KiB", "<= 50 KB", size <= 50_000),
+        figure(
+            "handler cold import incl. boto3",
+            total_ms,
+            "ms",
+            "<= 150 ms",
+            total_ms <= 150,
+            handler_alone_ms=round(handler_ms, 1),
+        ),
+    ]
+
+
+def proof_figure(reps: int, workdir: Path) -> dict:
+    """The offline proof alone, all scenarios of all six variants, templates given."""
+    from proof.prove import prove_variants
+    from scenarios import all_configs
+    from stacks.app_builder import synth_templates
+    from stacks.settings import parse
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    variants = {
+        c: synth_templates(
+            parse("dev", {"encryption": c.encryption, "header_policy": c.header_policy}),
+            context,
+            str(workdir / c.label.replace("/", "-")),
+        )
+        for c in all_configs()
+    }
+    node = shutil.which("node", path=OFFLINE_ENV["PATH"])
+
+    def proof() -> float:
+        started = time.perf_counter()
+        proofs = prove_variants(variants)
+        elapsed = time.perf_counter() - started
+        assert all(p.passed for p in proofs), "the proof must pass to be worth timing"
+        return elapsed
+
+    samples = interleaved(reps, proof=proof, node=lambda: timed([node, "-e", "0"], ROOT))
+    proof_s, node_s = statistics.median(samples["proof"]), statistics.median(samples["node"])
+    ratio = proof_s / node_s
+    return figure(
+        "offline proof (6 variants) / node -e 0",
+        ratio,
+        "x",
+        "< 10 x and < 1 s",
+        ratio < 10 and proof_s < 1.0,
+        proof_s=round(proof_s, 3),
+        node_s=round(node_s, 3),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto_server() -> tuple[subprocess.Popen, str]:
+    """moto's server in a process of its own on 127.0.0.1 (see prove_concurrency_figures)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=OFFLINE_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+                return server, url
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the moto server did not start within 30 s")
+
+
+def prove_concurrency_figures(reps: int) -> list[dict]:
+    """The live prove run against moto on 127.0.0.1, concurrent vs one scenario at a time.
+
+    The server runs in its own process: a ThreadedMotoServer inside the benchmark shares
+    the probe's GIL, and then the figure measures lock contention (concurrent runs came
+    out 1.5x slower than sequential ones that way). On loopback both ends still compete
+    for the same two cores; AWS answers after a network round trip, so a second figure
+    adds 20 ms to every request (a sleep in the client's before-send hook, which releases
+    the GIL as a socket wait does) to show what the concurrency buys there.
+    """
+    import boto3
+
+    import probe
+    import scenarios as sc
+
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
+    region, bucket = "eu-west-1", "encrypted-s3-bench"
+    server, url = start_moto_server()
+    try:
+        admin = boto3.client("s3", region_name=region, endpoint_url=url)
+        admin.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        admin.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        config = sc.Config("sse-s3", "strict")  # moto checks no KMS key: the plainest run
+        keys = sc.KeyRefs.build("aws", region, "123456789012")
+        target = probe.Target(bucket, "probe", config, keys)
+
+        def run(concurrency: int, delay_s: float) -> Callable[[], float]:
+            def once() -> float:
+                clients = probe.Clients(region, endpoint_url=url)
+                for client in (clients.s3(), clients.s3_http(), clients.kms()):
+                    if delay_s:
+                        client.meta.events.register("before-send", lambda **_: time.sleep(delay_s))
+                started = time.perf_counter()  # clients exist: only the run is timed
+                result = probe.prove(target, clients, concurrency=concurrency)
+                elapsed = time.perf_counter() - started
+                assert result["cleanup"]["clean"], "the run must clean up to be worth timing"
+                return elapsed
+
+            return once
+
+        figures = []
+        for delay_s, name, judged in ((0.0, "", True), (0.02, " (+20 ms per request)", False)):
+            samples = interleaved(
+                reps, concurrent=run(probe.DEFAULT_CONCURRENCY, delay_s), sequential=run(1, delay_s)
+            )
+            concurrent = statistics.median(samples["concurrent"])
+            sequential = statistics.median(samples["sequential"])
+            ratio = concurrent / sequential
+            figures.append(
+                figure(
+                    f"prove on local moto: concurrent / sequential{name}",
+                    ratio,
+                    "x",
+                    "<= 0.6" if judged else "(context)",
+                    ratio <= 0.6 if judged else True,
+                    concurrent_s=round(concurrent, 3),
+                    sequential_s=round(sequential, 3),
+                )
+            )
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition of slow figures")
+    args = parser.parse_args(argv)
+    reps = 1 if args.quick else 3
+    figures: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        synth, synth_s, app_out = synth_figures(reps, Path(tmp))
+        figures += synth
+        figures += lambda_figures(app_out, reps)
+        figures.append(proof_figure(5, Path(tmp)))
+        figures += prove_concurrency_figures(reps)
+        figures.append(test_suite_figure(1 if args.quick else 2, synth_s))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"benchmarks on {machine}")
+    for f in figures:
+        extra = ", ".join(
+            f"{k}={v}"
+            for k, v in f.items()
+            if k not in {"figure", "value", "unit", "target", "met"}
+        )
+        status = "met" if f["met"] else "NOT MET"
+        value = f"{f['value']:>9.3f} {f['unit']:<4}"
+        print(f"{f['figure']:<58} {value} target {f['target']:<16} {status}  ({extra})")
+    results = {
+        "machine": machine,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "figures": figures,
+    }
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
