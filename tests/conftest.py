@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# The moto fixtures of the uploader tests (aws, dep, and the autouse small_parts).
+pytest_plugins = ["tests.uploader_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
 
@@ -28,6 +31,14 @@ _OFFLINE_ENV = {
 }
 _LOOPBACK = ("127.", "::1", "localhost")
 _real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    # Not even a DNS query for an outside name.
+    if host is not None and not str(host).startswith(_LOOPBACK):
+        raise RuntimeError(f"tests must not reach the network (looked up {host})")
+    return _real_getaddrinfo(host, *args, **kwargs)
 
 
 def _guarded_connect(self, address):
@@ -45,6 +56,7 @@ def offline_aws():
     for name in ("AWS_PROFILE", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"):
         mp.delenv(name, raising=False)
     mp.setattr(socket.socket, "connect", _guarded_connect)
+    mp.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
     yield
     mp.undo()
 

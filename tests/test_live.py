@@ -16,7 +16,6 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 import handler
@@ -24,13 +23,11 @@ import scenarios as sc
 from proof import live
 from proof.report import row as report_row
 from proof.report import summary
-from tests.test_uploader_support import (
+from tests.uploader_support import (
     REGION,
     FakeContext,
     Refuser,
-    deploy,
     refuse_as_the_table_says,
-    small_parts,  # noqa: F401  (an autouse fixture)
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,17 +97,6 @@ def run(argv, session):
     out, err = io.StringIO(), io.StringIO()
     code = live.main(argv, session=session, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def aws():
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
-def dep(aws, monkeypatch):
-    return deploy(monkeypatch, CONFIG)
 
 
 # ----------------------------------------------------------------------------- nothing to prove

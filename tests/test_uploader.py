@@ -18,12 +18,11 @@ import time
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from moto import mock_aws
 
 import handler
 import probe
 import scenarios as sc
-from tests.test_uploader_support import (
+from tests.uploader_support import (
     ALIAS,
     BUCKET,
     REGION,
@@ -34,23 +33,11 @@ from tests.test_uploader_support import (
     expected_headers,
     refuse_as_the_table_says,
     sent_headers,
-    small_parts,  # noqa: F401  (an autouse fixture)
 )
 
 STRICT_KMS = sc.Config("sse-kms", "strict")
 OBJECTLESS = {"ListObjectVersions", "DeleteObjects", "GenerateDataKey", "Decrypt"}
 WRITE_CALL = {"put": "PutObject", "multipart": "CreateMultipartUpload", "copy": "CopyObject"}
-
-
-@pytest.fixture
-def aws():
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
-def dep(aws, monkeypatch):
-    return deploy(monkeypatch, STRICT_KMS)
 
 
 def prove(context=None, **fields):

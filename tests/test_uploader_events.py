@@ -17,7 +17,7 @@ from moto import mock_aws
 
 import handler
 import scenarios as sc
-from tests.test_uploader_support import FakeContext, Recorder, deploy
+from tests.uploader_support import FakeContext, Recorder, deploy
 
 LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
 CHOICES = list(sc.UPLOAD_CHOICES)

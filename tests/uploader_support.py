@@ -1,4 +1,4 @@
-"""Helpers shared by the uploader and `make prove` tests (this module holds no tests).
+"""Helpers and fixtures of the uploader and `make prove` tests (loaded by conftest.py).
 
 A moto "deployment" of the bucket the stacks build (versioned, default encryption, key and
 alias) without the bucket policy: moto would treat every conditional Deny as
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import moto  # noqa: F401  (its botocore hooks must exist before _SESSION is made)
 import pytest
 from botocore.awsrequest import AWSResponse
 
@@ -252,3 +253,18 @@ def small_parts(request, monkeypatch):
 
     monkeypatch.setattr(probe, "MIN_PART_SIZE", SMALL_PART)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", SMALL_PART)
+
+
+STRICT_KMS = sc.Config("sse-kms", "strict")
+
+
+@pytest.fixture
+def aws():
+    with moto.mock_aws():
+        yield
+
+
+@pytest.fixture
+def dep(aws, monkeypatch):
+    """The sse-kms/strict deployment in moto."""
+    return deploy(monkeypatch, STRICT_KMS)
