@@ -68,16 +68,27 @@ def synth(settings, outdir: Path) -> dict[str, dict]:
     return synth_templates(settings, CDK_JSON["context"], str(outdir))
 
 
+KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmins"
+VARIANT_EXTRAS = {"key_admins": [KEY_ADMIN], "key_rotation_days": 90}
+
+
 @pytest.fixture(scope="session")
 def variant_templates(tmp_path_factory, offline_aws) -> dict:
-    """{scenarios.Config: {stack name: template}} for every encryption x header policy."""
+    """{scenarios.Config: {stack name: template}} for every encryption x header policy.
+
+    The dsse-kms variants also carry VARIANT_EXTRAS, so those settings are synthesized,
+    linted and proved too without a synthesis of their own."""
     from scenarios import all_configs
     from stacks.settings import parse
 
     out = tmp_path_factory.mktemp("variants")
     return {
         config: synth(
-            parse("dev", {"encryption": config.encryption, "header_policy": config.header_policy}),
+            parse(
+                "dev",
+                {"encryption": config.encryption, "header_policy": config.header_policy}
+                | (VARIANT_EXTRAS if config.encryption == "dsse-kms" else {}),
+            ),
             out / config.label.replace("/", "-"),
         )
         for config in all_configs()
