@@ -175,7 +175,7 @@ def cold_import_ms() -> tuple[float, float]:
 
 def lambda_figures(app_out: Path, reps: int) -> list[dict]:
     size = asset_zip_size(app_out)
-    imports = [cold_import_ms() for _ in range(max(reps, 5))]
+    imports = [cold_import_ms() for _ in range(3 * reps + 3)]
     handler_ms = statistics.median(i[0] for i in imports)
     total_ms = statistics.median(i[1] for i in imports)
     return [
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         figures += synth
         figures += lambda_figures(app_out, reps)
         figures.append(proof_figure(5, Path(tmp)))
-        figures += prove_concurrency_figures(reps)
+        figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
         figures.append(test_suite_figure(1 if args.quick else 2, synth_s))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"benchmarks on {machine}")
