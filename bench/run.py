@@ -137,7 +137,10 @@ def test_suite_figure(reps: int, synth_s: float) -> dict:
 
 def asset_zip_size(app_out: Path) -> int:
     """The uploader's asset as CDK staged it, zipped as CDK uploads it."""
-    template = json.loads((app_out / "EncryptedS3-dev-Uploader.template.json").read_text())
+    from stacks.names import stack_name
+
+    uploader = stack_name("dev", "Uploader")
+    template = json.loads((app_out / f"{uploader}.template.json").read_text())
     (function,) = [
         r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
     ]

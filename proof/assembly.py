@@ -16,8 +16,7 @@ from typing import Any
 
 from proof.resolve import DEFAULT_ENV, Env, ResolveError, Resolver, Templates
 from scenarios import Config, KeyRefs
-
-SETTINGS_METADATA = "EncryptedS3Settings"
+from stacks.names import SETTINGS_METADATA
 
 # AWS managed policies the proof may leave out because they grant nothing on S3 or KMS.
 # Any other managed policy makes the proof refuse: its document is not in the assembly.

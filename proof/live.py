@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-STACK = "EncryptedS3-{env}-Uploader"
-OUTPUT = "FunctionName"
+from stacks import names
+
 OFFLINE_REPORT = Path("cdk.out") / "proof-report.json"
-INVOKE_TIMEOUT_S = 330  # the function's timeout (300 s) plus a margin
+INVOKE_TIMEOUT_S = names.UPLOADER_TIMEOUT_S + 30  # the function's timeout plus a margin
 
 MISMATCH, NOT_PROVED = 1, 2
 
@@ -103,7 +103,7 @@ def _aws_problem(exc: BaseException, what: str) -> NotProved:
 
 def find_function(cfn: Any, env: str, region: str) -> str:
     """The uploader's function name from its stack's outputs."""
-    stack = STACK.format(env=env)
+    stack = names.stack_name(env, "Uploader")
     try:
         stacks = cfn.describe_stacks(StackName=stack)["Stacks"]
     except Exception as exc:
@@ -114,9 +114,11 @@ def find_function(cfn: Any, env: str, region: str) -> str:
         raise _aws_problem(exc, f"reading stack {stack}") from exc
     status = stacks[0].get("StackStatus", "")
     for output in stacks[0].get("Outputs", []):
-        if output.get("OutputKey") == OUTPUT and output.get("OutputValue"):
+        if output.get("OutputKey") == names.FUNCTION_NAME_OUTPUT and output.get("OutputValue"):
             return output["OutputValue"]
-    raise NotProved(f"stack {stack} ({status}) has no output {OUTPUT}: deploy it again")
+    raise NotProved(
+        f"stack {stack} ({status}) has no output {names.FUNCTION_NAME_OUTPUT}: deploy it again"
+    )
 
 
 def invoke(lambda_client: Any, function: str, payload: dict[str, Any]) -> dict[str, Any]:

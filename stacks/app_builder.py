@@ -29,7 +29,6 @@ def build(
     bootstrap_version_rule: bool = True,
 ) -> AppStacks:
     """Add the app's stacks and checks; tests drop the bootstrap rule from their templates."""
-    prefix = settings.stack_prefix
 
     def common() -> dict:
         # A synthesizer serves exactly one stack.
@@ -42,7 +41,7 @@ def build(
     if settings.uses_kms:
         key_stack = KeyStack(
             app,
-            f"{prefix}-Key",
+            settings.stack_name("Key"),
             settings=settings,
             description="KMS key for the encrypted S3 bucket (stateful)",
             **common(),
@@ -50,7 +49,7 @@ def build(
     project_key = key_stack.project_key if key_stack else None
     bucket_stack = BucketStack(
         app,
-        f"{prefix}-Bucket",
+        settings.stack_name("Bucket"),
         settings=settings,
         project_key=project_key,
         description="S3 bucket that only accepts encrypted objects (stateful)",
@@ -58,7 +57,7 @@ def build(
     )
     uploader_stack = UploaderStack(
         app,
-        f"{prefix}-Uploader",
+        settings.stack_name("Uploader"),
         settings=settings,
         encrypted_bucket=bucket_stack.encrypted_bucket,
         project_key=project_key,

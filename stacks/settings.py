@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stacks import names
+
 CONTEXT_KEY = "encrypted-s3"
 DEFAULT_ENV = "dev"
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -44,9 +46,8 @@ class Settings:
     def uses_kms(self) -> bool:
         return self.encryption != "sse-s3"
 
-    @property
-    def stack_prefix(self) -> str:
-        return f"EncryptedS3-{self.env}"
+    def stack_name(self, stack: str) -> str:
+        return names.stack_name(self.env, stack)
 
     @property
     def key_alias(self) -> str:

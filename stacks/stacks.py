@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
+from stacks import names
 from stacks.encrypted_bucket import EncryptedBucket
 from stacks.encryption_key import ProjectKey
 from stacks.settings import Settings
@@ -24,8 +25,8 @@ class KeyStack(Stack):
             admins=settings.key_admins,
             removal_policy=RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY,
         )
-        CfnOutput(self, "KeyArn", value=self.project_key.key.key_arn)
-        CfnOutput(self, "KeyAlias", value=self.project_key.alias.alias_name)
+        CfnOutput(self, names.KEY_ARN_OUTPUT, value=self.project_key.key.key_arn)
+        CfnOutput(self, names.KEY_ALIAS_OUTPUT, value=self.project_key.alias.alias_name)
 
 
 class BucketStack(Stack):
@@ -49,9 +50,13 @@ class BucketStack(Stack):
         )
         # The settings the policies were built from travel with the template, so the
         # offline proof knows what to expect of it.
-        self.template_options.metadata = {"EncryptedS3Settings": settings.as_metadata()}
-        CfnOutput(self, "BucketName", value=self.encrypted_bucket.bucket.bucket_name)
-        CfnOutput(self, "AccessLogBucketName", value=self.encrypted_bucket.log_bucket.bucket_name)
+        self.template_options.metadata = {names.SETTINGS_METADATA: settings.as_metadata()}
+        CfnOutput(self, names.BUCKET_NAME_OUTPUT, value=self.encrypted_bucket.bucket.bucket_name)
+        CfnOutput(
+            self,
+            names.LOG_BUCKET_NAME_OUTPUT,
+            value=self.encrypted_bucket.log_bucket.bucket_name,
+        )
 
 
 class UploaderStack(Stack):
@@ -76,4 +81,4 @@ class UploaderStack(Stack):
             header_policy=settings.header_policy,
             retain_logs=settings.retain_data,
         )
-        CfnOutput(self, "FunctionName", value=self.uploader.function.function_name)
+        CfnOutput(self, names.FUNCTION_NAME_OUTPUT, value=self.uploader.function.function_name)

@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks import names
 from stacks.encryption_key import s3_service_name
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
@@ -111,7 +112,7 @@ class Uploader(Construct):
                 str(CODE_DIR), exclude=["__pycache__", "*.pyc", ".pytest_cache"]
             ),
             role=self.role,
-            timeout=Duration.minutes(5),
+            timeout=Duration.seconds(names.UPLOADER_TIMEOUT_S),
             memory_size=512,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,

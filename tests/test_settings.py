@@ -131,3 +131,11 @@ def test_app_fails_synth_with_one_readable_line():
         "error: setting encryption='rot13' (env 'dev') is invalid: allowed values are "
         "sse-kms, dsse-kms, sse-s3"
     ]
+
+
+def test_stack_names_come_from_one_place(dev_templates):
+    from stacks import names
+
+    assert set(dev_templates) == {names.stack_name("dev", stack) for stack in names.STACKS}
+    with pytest.raises(ValueError, match="the stacks are Key, Bucket, Uploader"):
+        names.stack_name("dev", "Lambda")

@@ -1,0 +1,22 @@
+"""The deployed app's public names: what `make prove`, the offline proof and the
+benchmark look up in stacks, templates and outputs. Standard library only, so those
+tools import it without loading the CDK."""
+
+from __future__ import annotations
+
+STACKS = ("Key", "Bucket", "Uploader")
+# Outputs of the key, bucket and uploader stacks.
+KEY_ARN_OUTPUT, KEY_ALIAS_OUTPUT = "KeyArn", "KeyAlias"
+BUCKET_NAME_OUTPUT, LOG_BUCKET_NAME_OUTPUT = "BucketName", "AccessLogBucketName"
+FUNCTION_NAME_OUTPUT = "FunctionName"
+# Template metadata of the bucket stack: the settings its policies were built from.
+SETTINGS_METADATA = "EncryptedS3Settings"
+# The uploader's Lambda timeout; a prove run must end, cleanup included, within it.
+UPLOADER_TIMEOUT_S = 300
+
+
+def stack_name(env: str, stack: str) -> str:
+    """e.g. stack_name("dev", "Uploader") == "EncryptedS3-dev-Uploader"."""
+    if stack not in STACKS:
+        raise ValueError(f"no stack {stack!r}; the stacks are {', '.join(STACKS)}")
+    return f"EncryptedS3-{env}-{stack}"
