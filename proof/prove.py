@@ -17,6 +17,7 @@ from proof.resolve import DEFAULT_ENV, Env, Templates
 from proof.simulate import Decision, Request, simulate
 from scenarios import (
     ALLOWED,
+    CUSTOMER_ALGORITHM_KEY,
     DENIED,
     Config,
     IamRequest,
@@ -35,7 +36,6 @@ ADMINISTRATOR_ACCESS = {
         {"Sid": "AdministratorAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}
     ],
 }
-SSE_C_KEY = "s3:x-amz-server-side-encryption-customer-algorithm"
 ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:s3:arn"
 AWS_MANAGED_S3_KEY = "aws/s3"
 
@@ -193,16 +193,6 @@ def stored_for(sse: Sse, deployment: Deployment, keys: KeyRefs) -> Stored:
     return Stored(algorithm, key, bucket_key)
 
 
-def describe_stored(stored: Stored, keys: KeyRefs) -> str:
-    names = {keys.project_arn: "project key", keys.other_arn: "other key"}
-    parts = [stored.algorithm]
-    if stored.key_arn:
-        parts.append(names.get(stored.key_arn, stored.key_arn))
-    if stored.bucket_key:
-        parts.append("bucket key")
-    return " + ".join(parts)
-
-
 def _written_with(scenario: Scenario, config: Config) -> Sse:
     """The headers of the write (or, for a read, of the object read back)."""
     if not scenario.writes():
@@ -327,7 +317,7 @@ def _decide(outcome: Outcome, deployment: Deployment) -> None:
             return
     blocked = deployment.encryption_rule.get("BlockedEncryptionTypes", {})
     blocked = blocked.get("EncryptionType", [])
-    if "SSE-C" in blocked and any(SSE_C_KEY in s.sim.context for s in outcome.steps):
+    if "SSE-C" in blocked and any(CUSTOMER_ALGORITHM_KEY in s.sim.context for s in outcome.steps):
         outcome.actual, outcome.detail = DENIED, "BlockedEncryptionTypes: SSE-C (bucket setting)"
         return
     outcome.actual = ALLOWED
@@ -337,10 +327,10 @@ def _decide(outcome: Outcome, deployment: Deployment) -> None:
     if outcome.scenario.writes():
         stored = stored_for(_written_with(outcome.scenario, config), deployment, keys)
         promised = Stored.promised(config, keys)
-        outcome.stored = describe_stored(stored, keys)
+        outcome.stored = stored.describe(keys)
         if stored != promised:
             outcome.actual = "stored wrong"
-            outcome.detail = f"promised {describe_stored(promised, keys)}"
+            outcome.detail = f"promised {promised.describe(keys)}"
 
 
 # -- public API ---------------------------------------------------------------------------
@@ -391,7 +381,6 @@ __all__ = [
     "Outcome",
     "Proof",
     "Step",
-    "describe_stored",
     "prove",
     "prove_variants",
     "stored_for",

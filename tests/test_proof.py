@@ -12,7 +12,7 @@ import pytest
 import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
-from proof.prove import Case, describe_stored, prove, prove_variants
+from proof.prove import Case, prove, prove_variants
 from scenarios import ALLOWED, DENIED, Config, Stored, all_configs, scenarios_for
 
 CONFIGS = all_configs()
@@ -70,9 +70,8 @@ def test_denials_name_the_deciding_statement(proofs):
 
 def test_allowed_writes_are_stored_as_promised(proofs):
     for config, proved in proofs.items():
-        promised = describe_stored(
-            Stored.promised(config, proved.deployment.keys()), proved.deployment.keys()
-        )
+        keys = proved.deployment.keys()
+        promised = Stored.promised(config, keys).describe(keys)
         writes = [o for o in proved.outcomes if o.actual == ALLOWED and o.scenario.writes()]
         assert writes, config.label
         assert {o.stored for o in writes} == {promised}, config.label

@@ -98,3 +98,13 @@ def test_bad_config_is_refused():
         sc.Config("x", "strict")
     with pytest.raises(ValueError, match="header_policy 'y' is not one of"):
         sc.Config("sse-kms", "y")
+
+
+def test_stored_reads_the_same_live_and_offline():
+    keys = sc.KeyRefs.build("aws", "eu-west-1", "123456789012", "arn:aws:kms:eu-west-1:1:key/k")
+    promised = sc.Stored.promised(sc.Config("sse-kms", "strict"), keys)
+    assert promised.describe(keys) == "aws:kms + project key + bucket key"
+    assert sc.Stored("aws:kms", keys.other_arn, False).describe(keys) == "aws:kms + other key"
+    stranger = "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3"
+    assert sc.Stored("aws:kms", stranger, False).describe(keys) == "aws:kms + alias/aws/s3"
+    assert sc.Stored("AES256", None, False).describe(keys) == "AES256"

@@ -194,19 +194,6 @@ def stored_from(response: dict[str, Any]) -> sc.Stored:
     )
 
 
-def describe_stored(stored: sc.Stored | None, keys: sc.KeyRefs) -> str:
-    if stored is None:
-        return ""
-    parts = [stored.algorithm]
-    if stored.key_arn:
-        # Another key: its id or alias name is enough to see it is not the project key.
-        other = stored.key_arn.rsplit(":", 1)[-1]
-        parts.append("project key" if stored.key_arn == keys.project_arn else other)
-    if stored.bucket_key:
-        parts.append("bucket key")
-    return " + ".join(parts)
-
-
 def stored_dict(stored: sc.Stored | None) -> dict[str, Any] | None:
     if stored is None:
         return None
@@ -345,7 +332,7 @@ def _judge(run: _Run, stored: sc.Stored) -> _Outcome:
         return _Outcome(sc.ALLOWED, "", stored)
     keys = run.target.keys
     # The stored column shows what S3 did; the detail what the bucket promises.
-    return _Outcome(STORED_WRONG, f"promised {describe_stored(promised, keys)}", stored)
+    return _Outcome(STORED_WRONG, f"promised {promised.describe(keys)}", stored)
 
 
 def _put(run: _Run, scenario: sc.Scenario, sse: sc.Sse) -> _Outcome:
@@ -487,7 +474,7 @@ def _row(run: _Run, scenario: sc.Scenario, outcome: _Outcome, ms: float | None) 
         "expected": expected,
         "actual": outcome.actual,
         "detail": outcome.detail,
-        "stored": describe_stored(outcome.stored, run.target.keys),
+        "stored": outcome.stored.describe(run.target.keys) if outcome.stored else "",
         "ms": None if ms is None else int(round(ms)),
         "passed": outcome.actual == expected,
     }

@@ -142,15 +142,21 @@ def boto3_sse_args(sse: Sse, keys: KeyRefs) -> dict[str, str | bytes]:
     return args
 
 
+# The S3 condition keys of the encryption headers.
+ALGORITHM_KEY = "s3:x-amz-server-side-encryption"
+KMS_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+CUSTOMER_ALGORITHM_KEY = "s3:x-amz-server-side-encryption-customer-algorithm"
+
+
 def s3_context(sse: Sse, keys: KeyRefs) -> dict[str, str]:
     """How the offline proof states the headers: S3 condition keys of the request."""
     if sse.customer_key:
-        return {"s3:x-amz-server-side-encryption-customer-algorithm": "AES256"}
+        return {CUSTOMER_ALGORITHM_KEY: "AES256"}
     context: dict[str, str] = {}
     if sse.algorithm is not None:
-        context["s3:x-amz-server-side-encryption"] = sse.algorithm
+        context[ALGORITHM_KEY] = sse.algorithm
     if sse.key is not None:
-        context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = keys.arn(sse.key)
+        context[KMS_KEY_ID_KEY] = keys.arn(sse.key)
     return context
 
 
@@ -193,6 +199,17 @@ class Stored:
         return Stored(
             config.algorithm, keys.project_arn if config.uses_kms else None, config.bucket_key
         )
+
+    def describe(self, keys: KeyRefs) -> str:
+        """The "stored" column of the live and the offline table alike."""
+        parts = [self.algorithm]
+        if self.key_arn:
+            known = {keys.project_arn: "project key", keys.other_arn: "other key"}
+            # Any other key: its id or alias name shows it is not the project key.
+            parts.append(known.get(self.key_arn, self.key_arn.rsplit(":", 1)[-1]))
+        if self.bucket_key:
+            parts.append("bucket key")
+        return " + ".join(parts)
 
 
 @dataclass(frozen=True)
