@@ -198,7 +198,7 @@ def _written_with(scenario: Scenario, config: Config) -> Sse:
     if not scenario.writes():
         return Sse.required(config)
     sse = scenario.sse(config)
-    return sse if sse.algorithm is not None or sse.customer_key else Sse()
+    return sse if sse.names_encryption else Sse()
 
 
 def _requests(

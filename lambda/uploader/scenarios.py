@@ -74,6 +74,11 @@ class Sse:
     key: str | None = None  # PROJECT_KEY, PROJECT_ALIAS, OTHER_KEY
     customer_key: bool = False  # SSE-C
 
+    @property
+    def names_encryption(self) -> bool:
+        """False for a request S3 encrypts with the bucket default."""
+        return self.algorithm is not None or self.customer_key
+
     @staticmethod
     def required(config: Config) -> Sse:
         """The headers a well-behaved client sends for this bucket."""
@@ -286,9 +291,7 @@ class Scenario:
                     )
                 )
             # A write without headers is stored with the bucket default.
-            stored_with = (
-                sse if sse.algorithm is not None or sse.customer_key else Sse.required(config)
-            )
+            stored_with = sse if sse.names_encryption else Sse.required(config)
         # S3 calls KMS with the caller's credentials for an object under the project key.
         if config.uses_kms and stored_with.key == PROJECT_KEY:
             via_s3 = {
