@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
@@ -25,6 +24,7 @@ from proof.report import row as report_row
 from proof.report import summary
 from tests.uploader_support import (
     REGION,
+    SESSION,
     FakeContext,
     Refuser,
     refuse_as_the_table_says,
@@ -71,7 +71,7 @@ class Session:
     """A boto3 session whose Lambda client is the stand-in."""
 
     def __init__(self, fake_lambda):
-        self.real = boto3.session.Session(region_name=REGION)
+        self.real = SESSION  # shared: a botocore session takes ~0.1 s to make
         self.region_name = REGION
         self.fake_lambda = fake_lambda
 
@@ -88,7 +88,7 @@ def deploy_stack(env="dev", outputs=None):
         "Resources": {"Handle": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {name: {"Value": value} for name, value in outputs.items()},
     }
-    boto3.client("cloudformation", region_name=REGION).create_stack(
+    SESSION.client("cloudformation").create_stack(
         StackName=f"EncryptedS3-{env}-Uploader", TemplateBody=json.dumps(template)
     )
 

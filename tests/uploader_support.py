@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-import moto  # noqa: F401  (its botocore hooks must exist before _SESSION is made)
+import moto  # noqa: F401  (its botocore hooks must exist before SESSION is made)
 import pytest
 from botocore.awsrequest import AWSResponse
 
@@ -73,7 +73,7 @@ class Deployment:
 
 
 # One boto3 session for every test: clients made from it share its loaded service models.
-_SESSION = boto3.session.Session(region_name=REGION)
+SESSION = boto3.session.Session(region_name=REGION)
 
 
 def deploy(
@@ -87,10 +87,10 @@ def deploy(
     environment, and fresh probe clients for the handler. moto's S3 never looks a KMS key
     up, so the project key is only an ARN unless real_key (a moto KMS key + alias: slow,
     moto makes an RSA key for it) is asked for."""
-    s3 = _SESSION.client("s3")
+    s3 = SESSION.client("s3")
     key_arn = None
     if config.uses_kms and real_key:
-        kms = _SESSION.client("kms")
+        kms = SESSION.client("kms")
         key_arn = kms.create_key(Description="project key")["KeyMetadata"]["Arn"]
         kms.create_alias(AliasName=ALIAS, TargetKeyId=key_arn)
     elif config.uses_kms:
@@ -126,7 +126,7 @@ def deploy(
         monkeypatch.setenv("KEY_ARN", key_arn)
         monkeypatch.setenv("KEY_ALIAS", ALIAS)
     keys = sc.KeyRefs.build("aws", REGION, ACCOUNT, key_arn, ALIAS if key_arn else None)
-    clients = probe.Clients(REGION, session_factory=lambda: _SESSION)
+    clients = probe.Clients(REGION, session_factory=lambda: SESSION)
     monkeypatch.setattr(handler, "_clients", clients)  # the handler uses these; undone after
     target = probe.Target(BUCKET, "probe", config, keys)
     return Deployment(config, s3, key_arn, keys, clients, target)
