@@ -56,7 +56,7 @@ snapshot-update: setup
 	$(PYTHON) -m pytest tests/test_snapshots.py --snapshot-update
 
 bench: setup
-	$(PYTHON) bench/run.py $(ARGS)
+	$(OFFLINE) $(PYTHON) bench/run.py $(ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache

@@ -3,8 +3,8 @@
 
 These machines are noisy, so every figure compares two things measured in the same run,
 interleaved, several times, and reports medians. Prints one line per figure with its
-target and writes bench/results.json. Run with `make bench` (or `--quick` for one
-repetition of the slow figures).
+target and writes bench/results.json. Run with `make bench` (`make bench ARGS=--quick`
+for one repetition of the slow figures).
 """
 
 from __future__ import annotations
@@ -29,31 +29,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 LAMBDA_DIR = ROOT / "lambda" / "uploader"
 sys.path[:0] = [str(ROOT), str(LAMBDA_DIR)]
-
-# Synthesis never talks to AWS: no credentials, no metadata service (as `make synth`).
-OFFLINE_ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if k
-    not in {
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "CDK_DEFAULT_ACCOUNT",
-        "CDK_DEFAULT_REGION",
-    }
-} | {
-    "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    "CDK_DISABLE_CLI_TELEMETRY": "true",
-}
 
 MINIMAL_APP = """\
 import aws_cdk as cdk
@@ -66,7 +44,7 @@ app.synth()
 """
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str] = OFFLINE_ENV) -> float:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode:
@@ -134,7 +112,7 @@ def test_suite_figure(reps: int, synth_s: float, workdir: Path) -> dict:
     """`make test` as a newcomer runs it; pytest's JUnit report says where the time goes
     (a session fixture counts toward the first test that uses it)."""
     junit = workdir / "junit.xml"
-    env = OFFLINE_ENV | {"PYTEST_ADDOPTS": f"--junitxml={junit}"}
+    env = os.environ | {"PYTEST_ADDOPTS": f"--junitxml={junit}"}
     samples = [timed(["make", "--no-print-directory", "test"], ROOT, env=env) for _ in range(reps)]
     times = {"test_s": statistics.median(samples), "synth_s": synth_s}
     result = ratio_figure("make test / one cdk synth of the app", times, 3.0)
@@ -179,7 +157,7 @@ def cold_import_ms(statement: str) -> float:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", statement],
         cwd=LAMBDA_DIR,
-        env=OFFLINE_ENV | {"PYTHONPATH": ""},
+        env=os.environ | {"PYTHONPATH": ""},
         capture_output=True,
         text=True,
         check=True,
@@ -235,7 +213,7 @@ def proof_figure(reps: int, workdir: Path) -> dict:
         )
         for c in all_configs()
     }
-    node = shutil.which("node", path=OFFLINE_ENV["PATH"])
+    node = shutil.which("node")
 
     def proof() -> float:
         started = time.perf_counter()
@@ -267,7 +245,6 @@ def start_moto_server() -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=OFFLINE_ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -310,11 +287,12 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
     import probe
     import scenarios as sc
 
-    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
+    # Dummy credentials for moto, in a session of their own: the environment stays offline.
+    session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench")
     region, bucket = "eu-west-1", "encrypted-s3-bench"
     server, url = start_moto_server()
     try:
-        admin = boto3.client("s3", region_name=region, endpoint_url=url)
+        admin = session.client("s3", region_name=region, endpoint_url=url)
         admin.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
         admin.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         config = sc.Config("sse-s3", "strict")  # moto checks no KMS key: the plainest run
@@ -325,7 +303,7 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
 
         def run(concurrency: int, delay_s: float) -> Callable[[], float]:
             def once() -> float:
-                clients = probe.Clients(region, endpoint_url=url)
+                clients = probe.Clients(region, endpoint_url=url, session_factory=lambda: session)
                 for client in (clients.s3(), clients.s3_http(), clients.kms()):
                     if delay_s:
                         client.meta.events.register("before-send", lambda **_: time.sleep(delay_s))
@@ -362,8 +340,10 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # In-process synthesis (the proof figure) starts jsii's Node from PATH: Node 24 too.
-    os.environ["PATH"] = OFFLINE_ENV["PATH"]
+    if os.environ.get("AWS_CONFIG_FILE") != "/dev/null":
+        # The Makefile's offline environment (no credentials, no metadata service, the
+        # venv's Node 24 first on PATH) is what keeps every synth here from calling AWS.
+        sys.exit("bench: run it as `make bench`, which runs it offline")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition of slow figures")
     args = parser.parse_args(argv)
