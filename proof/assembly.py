@@ -134,6 +134,9 @@ def find_deployment(templates: Templates, env: Env = DEFAULT_ENV) -> Deployment:
                 f"{setting}={settings[setting]!r}"
             )
     bucket_name = variables["BUCKET_NAME"]
+    probe_prefix = (variables.get("PROBE_PREFIX") or "").strip("/")
+    if not probe_prefix:
+        raise AssemblyError(f"the uploader {where} has no PROBE_PREFIX: where may it write?")
 
     # The data bucket and its policy.
     bucket_stack, bucket_id, bucket = _one(
@@ -184,7 +187,7 @@ def find_deployment(templates: Templates, env: Env = DEFAULT_ENV) -> Deployment:
         key_policy=key_policy,
         role_arn=role_arn,
         identity_policies=identity,
-        probe_prefix=variables.get("PROBE_PREFIX", "probe").strip("/"),
+        probe_prefix=probe_prefix,
         notes=notes,
     )
 

@@ -570,13 +570,11 @@ def test_prove_against_a_local_moto_server(monkeypatch):
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("KEY_ARN", raising=False)
         monkeypatch.delenv("KEY_ALIAS", raising=False)
-        monkeypatch.setattr(handler, "_clients", None)
-        monkeypatch.setattr(handler, "_pinned", False)
         clients = probe.Clients(REGION, endpoint_url=url)
-        handler.set_clients(clients)
+        monkeypatch.setattr(handler, "_clients", clients)
         recorder = Recorder().attach(clients)
         result = prove(concurrency=4)
-        assert handler.get_clients("us-east-1") is clients  # pinned, whatever the region
+        assert handler.get_clients(REGION) is clients  # kept for the next invocation
         remaining = admin.list_object_versions(Bucket=BUCKET)
     finally:
         server.stop()

@@ -31,7 +31,6 @@ FIELDS = {
 }
 MAX_CONTENT_BYTES = 64 * 1024
 MAX_KEY_LENGTH = 512
-MAX_CONCURRENCY = 32
 DEFAULT_CONTENT = "Hello from the encrypted-s3 uploader.\n"
 # S3's "safe" key characters (plus '/' between segments).
 KEY_PATTERN = re.compile(r"[A-Za-z0-9!_.*'()/-]+")
@@ -69,9 +68,12 @@ def _one_of(values: Any) -> str:
 
 
 def _typed(event: dict[str, Any], name: str, kind: type, kind_name: str) -> Any:
-    value = event.get(name)
-    if value is None:
+    """The optional field's value, None when absent; null is a wrong type, not absence."""
+    if name not in event:
         return None
+    value = event[name]
+    if value is None:
+        raise EventError("WrongType", f'"{name}" must be {kind_name}, not null')
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise EventError("WrongType", f'"{name}" must be {kind_name}, not {type(value).__name__}')
     return value
@@ -115,13 +117,11 @@ def parse_event(event: Any) -> Request:
     if action == "prove":
         concurrency = _typed(event, "concurrency", int, "an integer")
         if concurrency is None:
-            if "concurrency" in event:
-                raise EventError("WrongType", '"concurrency" must be an integer, not null')
             return Request("prove")
-        if not 1 <= concurrency <= MAX_CONCURRENCY:
+        if not 1 <= concurrency <= probe.MAX_CONCURRENCY:
             raise EventError(
                 "InvalidConcurrency",
-                f'"concurrency" {concurrency} is not between 1 and {MAX_CONCURRENCY}',
+                f'"concurrency" {concurrency} is not between 1 and {probe.MAX_CONCURRENCY}',
             )
         return Request("prove", concurrency=concurrency)
     choices = tuple(scenarios.UPLOAD_CHOICES)
@@ -133,9 +133,6 @@ def parse_event(event: Any) -> Request:
             "UnknownEncryption",
             f'"encryption" {_show(encryption)} is not one of {_one_of(choices)}',
         )
-    for name in ("key", "content"):
-        if name in event and event[name] is None:
-            raise EventError("WrongType", f'"{name}" must be a string, not null')
     key = _typed(event, "key", str, "a string")
     content = _typed(event, "content", str, "a string")
     if key is not None:
@@ -174,27 +171,21 @@ def target_from_env(environ: Any, context: Any) -> tuple[probe.Target, str]:
         raise ConfigError(f"KEY_ALIAS {key_alias!r} must start with alias/")
     keys = scenarios.KeyRefs.build(partition, region, account, key_arn, key_alias)
     try:
-        target = probe.Target(bucket, environ.get("PROBE_PREFIX") or "probe", config, keys)
+        target = probe.Target(bucket, environ.get("PROBE_PREFIX", ""), config, keys)
     except ValueError as exc:
         raise ConfigError(f"PROBE_PREFIX: {exc}") from exc
     return target, region
 
 
 _clients: probe.Clients | None = None
-_pinned = False
-
-
-def set_clients(clients: probe.Clients | None) -> None:
-    """Use these clients (tests, benchmarks against a local endpoint); None: the default."""
-    global _clients, _pinned
-    _clients, _pinned = clients, clients is not None
 
 
 def get_clients(region: str) -> probe.Clients:
-    """The clients of this execution environment, kept between warm invocations."""
+    """The clients of this execution environment, kept between warm invocations (its
+    region never changes)."""
     global _clients
-    if _clients is None or (_clients.region != region and not _pinned):
-        _clients = probe.Clients(region, max_pool_connections=MAX_CONCURRENCY + 8)
+    if _clients is None:
+        _clients = probe.Clients(region)
     return _clients
 
 

@@ -53,6 +53,7 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum size of every part but the last
 LAST_PART_SIZE = 1024
 PUT_BODY = b"encrypted-s3 probe object\n"
 DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32  # the most a prove event may ask for
 DEFAULT_RESERVE_MS = 30_000  # time kept for cleanup before the Lambda times out
 SOURCE_NAME = "_copy-source"
 
@@ -75,7 +76,7 @@ class Clients:
         *,
         endpoint_url: str | None = None,
         kms_endpoint_url: str | None = None,
-        max_pool_connections: int = 40,
+        max_pool_connections: int = MAX_CONCURRENCY + 8,  # a thread each, and headroom
         session_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.region = region
@@ -680,8 +681,7 @@ def prove(
 def resolve_key(prefix: str, key: str | None, choice: str) -> str:
     """The object key of an upload: always under the probe prefix."""
     if key is None:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        return f"{prefix}/uploads/{stamp}-{uuid.uuid4().hex[:8]}-{choice}.txt"
+        return f"{prefix}/uploads/{new_run_id()}-{choice}.txt"
     return key if key.startswith(prefix + "/") else f"{prefix}/{key}"
 
 
