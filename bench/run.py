@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -200,6 +199,7 @@ def lambda_figures(app_out: Path, reps: int) -> list[dict]:
 def proof_figure(reps: int, workdir: Path) -> dict:
     """The offline proof alone, all scenarios of all six variants, templates given."""
     from proof.prove import prove_variants
+    from proof.simulate import node_executable
     from scenarios import all_configs
     from stacks.app_builder import synth_templates
     from stacks.settings import parse
@@ -213,7 +213,7 @@ def proof_figure(reps: int, workdir: Path) -> dict:
         )
         for c in all_configs()
     }
-    node = shutil.which("node")
+    node = node_executable()  # the Node the proof starts
 
     def proof() -> float:
         started = time.perf_counter()

@@ -16,12 +16,9 @@ from proof import mutate
 from proof.assembly import AssemblyError, load_assembly
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove
-from proof.report import render_markdown, render_text
+from proof.report import REPORT_JSON, REPORT_MD, render_markdown, render_text
 from proof.resolve import ResolveError
 from proof.simulate import SimulatorError
-
-REPORT_MD = "proof-report.md"
-REPORT_JSON = "proof-report.json"
 
 
 def title(proof: Proof) -> str:

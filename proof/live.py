@@ -21,9 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from proof.report import REPORT_JSON, render_text, side_by_side
+from scenarios import ALLOWED, STORED_WRONG
 from stacks import names
 
-OFFLINE_REPORT = Path("cdk.out") / "proof-report.json"
+OFFLINE_REPORT = Path("cdk.out") / REPORT_JSON  # `make demo`'s assembly
 INVOKE_TIMEOUT_S = names.UPLOADER_TIMEOUT_S + 30  # the function's timeout plus a margin
 
 MISMATCH, NOT_PROVED = 1, 2
@@ -179,7 +181,7 @@ def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
     """What the run says about the open question of DESIGN.md section 4."""
     for row in rows:
         if row.get("scenario") == "multipart-required":
-            if row.get("actual") in ("allowed", "stored wrong"):
+            if row.get("actual") in (ALLOWED, STORED_WRONG):
                 return ["multipart: UploadPart was authorized with CreateMultipartUpload's headers"]
             if str(row.get("detail", "")).startswith("UploadPart"):
                 return ["multipart: UploadPart was refused: parts do not inherit the headers"]
@@ -187,7 +189,6 @@ def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def render(result: dict[str, Any], env: str, function: str, offline: Path) -> str:
-    from proof.report import render_text, side_by_side
 
     rows = result["rows"]
     label = result.get("label", "")

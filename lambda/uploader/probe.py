@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import scenarios as sc
+from scenarios import ERROR, NOT_RUN, STORED_WRONG
 
 logger = logging.getLogger(__name__)
 
-ERROR = "error"
-STORED_WRONG = "stored wrong"
-NOT_RUN = "not run"  # only for scenarios the live probe cannot perform (Scenario.live)
 NOT_LIVE = "offline proof only: AWS endpoints refuse the request first"
 OUT_OF_TIME = "not finished: Lambda time nearly up"
 
@@ -468,17 +466,15 @@ _COST = {"multipart": 3, "copy": 2, "get": 2}
 
 
 def _row(run: _Run, scenario: sc.Scenario, outcome: _Outcome, ms: float | None) -> dict[str, Any]:
-    expected = scenario.expect(run.target.config).outcome
-    return {
-        "scenario": scenario.name,
-        "seed": scenario.seed,
-        "expected": expected,
-        "actual": outcome.actual,
-        "detail": outcome.detail,
-        "stored": outcome.stored.describe(run.target.keys) if outcome.stored else "",
-        "ms": None if ms is None else int(round(ms)),
-        "passed": outcome.actual == expected,
-    }
+    return sc.row(
+        scenario.name,
+        scenario.seed,
+        scenario.expect(run.target.config).outcome,
+        outcome.actual,
+        outcome.detail,
+        outcome.stored.describe(run.target.keys) if outcome.stored else "",
+        None if ms is None else int(round(ms)),
+    )
 
 
 def _run_scenario(run: _Run, scenario: sc.Scenario) -> dict[str, Any]:
@@ -637,7 +633,7 @@ def prove(
         if not scenario.live:
             rows[scenario.name] = _row(run, scenario, _Outcome(NOT_RUN, NOT_LIVE), None)
     ordered = [rows[s.name] for s in selected if s.name in rows]
-    failed = [r["scenario"] for r in ordered if not r["passed"] and r["actual"] != NOT_RUN]
+    failed = sc.failed(ordered)
     by_actual: dict[str, int] = {}
     for row in ordered:
         by_actual[row["actual"]] = by_actual.get(row["actual"], 0) + 1

@@ -9,7 +9,7 @@ it as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 ENCRYPTIONS = ("sse-kms", "dsse-kms", "sse-s3")
@@ -20,6 +20,11 @@ ALGORITHM = {"sse-kms": "aws:kms", "dsse-kms": "aws:kms:dsse", "sse-s3": "AES256
 
 ALLOWED = "allowed"
 DENIED = "denied"
+# What else a row's "actual" may say (the live probe and the offline proof alike).
+ERROR = "error"
+STORED_WRONG = "stored wrong"  # allowed, but not stored as the bucket promises
+NOT_RUN = "not run"  # only for scenarios the live probe cannot perform (Scenario.live)
+ACTUALS = (ALLOWED, DENIED, ERROR, STORED_WRONG, NOT_RUN)
 
 # Symbolic keys a request can name; the probe and the proof turn them into ARNs.
 PROJECT_KEY = "project"  # the app's KMS key, by ARN
@@ -419,3 +424,50 @@ def by_name(name: str) -> Scenario:
         if scenario.name == name:
             return scenario
     raise KeyError(f"unknown scenario {name!r}; known: {', '.join(s.name for s in SCENARIOS)}")
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def row(
+    scenario: str,
+    seed: str,
+    expected: str,
+    actual: str,
+    detail: str = "",
+    stored: str = "",
+    ms: float | None = None,
+) -> dict[str, object]:
+    """One line of the table, live (the Lambda's JSON) and offline alike:
+
+        {"scenario": "no-header", "seed": "no encryption header",
+         "expected": "allowed" | "denied", "actual": one of ACTUALS,
+         "detail": "DenyMissingEncryptionHeader",   # deciding Sid, layer or error code
+         "stored": "aws:kms + key/... + bucket key", # stored encryption of a write, or ""
+         "ms": 12 | None, "passed": True}
+
+    "passed" follows from expected and actual, so nobody sets it by hand.
+    """
+    if actual not in ACTUALS:
+        raise ValueError(f"actual {actual!r} is not one of {', '.join(ACTUALS)}")
+    return {
+        "scenario": scenario,
+        "seed": seed,
+        "expected": expected,
+        "actual": actual,
+        "detail": detail,
+        "stored": stored,
+        "ms": ms,
+        "passed": actual == expected,  # "not run" is counted apart, see failed()
+    }
+
+
+def not_run(r: Mapping[str, object]) -> bool:
+    # A scenario the live probe cannot perform (e.g. TLS 1.1: endpoints refuse it) is
+    # neither a pass nor a failure; the offline proof covers it.
+    return r["actual"] == NOT_RUN
+
+
+def failed(rows: Iterable[Mapping[str, object]]) -> list[str]:
+    """Names of the scenarios that failed (the ones not run are not failures)."""
+    return [str(r["scenario"]) for r in rows if not r["passed"] and not not_run(r)]
