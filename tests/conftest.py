@@ -73,8 +73,9 @@ VARIANT_EXTRAS = {"key_admins": [KEY_ADMIN], "key_rotation_days": 90}
 
 
 @pytest.fixture(scope="session")
-def variant_templates(tmp_path_factory, offline_aws) -> dict:
-    """{scenarios.Config: {stack name: template}} for every encryption x header policy.
+def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
+    """{scenarios.Config: (cloud assembly directory, {stack name: template})} for every
+    encryption x header policy.
 
     The dsse-kms variants also carry VARIANT_EXTRAS, so those settings are synthesized,
     linted and proved too without a synthesis of their own."""
@@ -82,17 +83,22 @@ def variant_templates(tmp_path_factory, offline_aws) -> dict:
     from stacks.settings import parse
 
     out = tmp_path_factory.mktemp("variants")
-    return {
-        config: synth(
-            parse(
-                "dev",
-                {"encryption": config.encryption, "header_policy": config.header_policy}
-                | (VARIANT_EXTRAS if config.encryption == "dsse-kms" else {}),
-            ),
-            out / config.label.replace("/", "-"),
+    assemblies = {}
+    for config in all_configs():
+        outdir = out / config.label.replace("/", "-")
+        settings = parse(
+            "dev",
+            {"encryption": config.encryption, "header_policy": config.header_policy}
+            | (VARIANT_EXTRAS if config.encryption == "dsse-kms" else {}),
         )
-        for config in all_configs()
-    }
+        assemblies[config] = (outdir, synth(settings, outdir))
+    return assemblies
+
+
+@pytest.fixture(scope="session")
+def variant_templates(variant_assemblies) -> dict:
+    """{scenarios.Config: {stack name: template}} for every encryption x header policy."""
+    return {config: templates for config, (_, templates) in variant_assemblies.items()}
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -21,6 +20,8 @@ import handler
 import scenarios as sc
 from proof import live
 from proof.report import summary
+from stacks import names
+from tests.conftest import ROOT
 from tests.uploader_support import (
     REGION,
     SESSION,
@@ -29,7 +30,6 @@ from tests.uploader_support import (
     refuse_as_the_table_says,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = sc.Config("sse-kms", "strict")
 FUNCTION = "EncryptedS3-dev-Uploader-Function-TEST"
 NO_CREDENTIALS_ENV = (
@@ -82,13 +82,13 @@ class Session:
 
 
 def deploy_stack(env="dev", outputs=None):
-    outputs = {"FunctionName": FUNCTION} if outputs is None else outputs
+    outputs = {names.FUNCTION_NAME_OUTPUT: FUNCTION} if outputs is None else outputs
     template = {
         "Resources": {"Handle": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {name: {"Value": value} for name, value in outputs.items()},
     }
     SESSION.client("cloudformation").create_stack(
-        StackName=f"EncryptedS3-{env}-Uploader", TemplateBody=json.dumps(template)
+        StackName=names.stack_name(env, "Uploader"), TemplateBody=json.dumps(template)
     )
 
 
@@ -129,11 +129,9 @@ def test_stack_without_the_output_is_reported(aws):
 
 
 def _without_credentials(monkeypatch):
+    # No config or credentials file, no metadata service: conftest's offline_aws already.
     for name in NO_CREDENTIALS_ENV:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def test_no_credentials_is_one_clear_line(monkeypatch):
@@ -168,9 +166,7 @@ def _cli(env):
 
 def test_cli_without_credentials_exits_non_zero_with_one_line():
     env = {k: v for k, v in os.environ.items() if k not in NO_CREDENTIALS_ENV}
-    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_REGION=REGION)
-    result = _cli(env)
+    result = _cli(env)  # offline_aws set the rest: no config files, no metadata service
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "no AWS credentials" in result.stderr

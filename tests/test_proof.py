@@ -139,17 +139,20 @@ MUTANTS = [
     (CONFIGS, ("drop:DenyOutdatedTls",), {"fails": {"tls-1.1-required"}}),
     (CONFIGS, ("drop:DenySseC",), {"fails": set()}),
 ]
-MUTANT_IDS = [f"{c.label}:{'+'.join(m)}" for configs, m, _ in MUTANTS for c in configs]
+
+
+def mutant_id(config: Config, mutations: tuple[str, ...]) -> str:
+    return f"{config.label}:{'+'.join(mutations)}"
+
+
+# id -> (config, mutations, what must follow)
+MUTANT_CASES = {mutant_id(c, m): (c, m, e) for configs, m, e in MUTANTS for c in configs}
 
 
 @pytest.fixture(scope="session")
 def mutants(variant_templates, node_runs) -> dict:
     """Every mutant of MUTANTS, plus a bucket without Bucket Key, in ONE Node process."""
-    cases = {
-        f"{c.label}:{'+'.join(m)}": Case(variant_templates[c], c, m)
-        for configs, m, _ in MUTANTS
-        for c in configs
-    }
+    cases = {id_: Case(variant_templates[c], c, m) for id_, (c, m, _) in MUTANT_CASES.items()}
     aware = variant_templates[SSE_KMS_DEFAULT_AWARE]
     cases["no-bucket-key"] = Case(
         _edit_default_encryption(aware, _without_bucket_key), SSE_KMS_DEFAULT_AWARE
@@ -165,8 +168,8 @@ def mutants(variant_templates, node_runs) -> dict:
 
 @pytest.mark.parametrize(
     ("case_id", "effect"),
-    [(f"{c.label}:{'+'.join(m)}", e) for configs, m, e in MUTANTS for c in configs],
-    ids=MUTANT_IDS,
+    [(id_, e) for id_, (_, _, e) in MUTANT_CASES.items()],
+    ids=list(MUTANT_CASES),
 )
 def test_mutant_is_caught_exactly_where_expected(mutants, case_id, effect):
     assert set(mutants[case_id].failed) == effect["fails"]
@@ -175,7 +178,7 @@ def test_mutant_is_caught_exactly_where_expected(mutants, case_id, effect):
 @pytest.mark.parametrize("config", DEFAULT_AWARE, ids=lambda c: c.label)
 def test_blog_ifexists_lets_a_headerless_write_be_denied(mutants, config):
     # Without the Null guard the negated operator matches the missing header.
-    outcome = mutants[f"{config.label}:blog-ifexists"].outcome("no-header")
+    outcome = mutants[mutant_id(config, ("blog-ifexists",))].outcome("no-header")
     assert outcome.actual == DENIED
     assert "DenyWrongEncryptionAlgorithm" in outcome.detail
 
@@ -183,7 +186,7 @@ def test_blog_ifexists_lets_a_headerless_write_be_denied(mutants, config):
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
 def test_without_deny_sse_c_another_layer_decides(proofs, mutants, config):
     before = proofs[config].outcome("sse-c")
-    after = mutants[f"{config.label}:drop:DenySseC"].outcome("sse-c")
+    after = mutants[mutant_id(config, ("drop:DenySseC",))].outcome("sse-c")
     assert "DenySseC" in before.detail
     assert after.actual == DENIED
     assert "DenySseC" not in after.detail
@@ -194,7 +197,7 @@ def test_without_deny_sse_c_another_layer_decides(proofs, mutants, config):
 
 
 def test_kms_direct_without_via_service_deny_is_allowed_for_an_admin(mutants):
-    outcome = mutants[f"{SSE_KMS_STRICT.label}:drop-via-service"].outcome("kms-direct")
+    outcome = mutants[mutant_id(SSE_KMS_STRICT, ("drop-via-service",))].outcome("kms-direct")
     assert outcome.actual == ALLOWED
     assert "AdministratorAccess" in outcome.detail
 

@@ -1,9 +1,9 @@
-"""`python -m proof` on a cloud assembly written from the session's templates (no synth)."""
+"""`python -m proof` on a cloud assembly the session synthesized (no synth of its own)."""
 
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,32 +11,24 @@ from pathlib import Path
 import pytest
 
 from scenarios import Config, scenarios_for
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Config("sse-kms", "strict")
 
 
 @pytest.fixture(scope="module")
-def assembly(variant_templates, tmp_path_factory) -> Path:
-    """A minimal cloud assembly: manifest.json and one template file per stack."""
-    out = tmp_path_factory.mktemp("cdk.out")
-    artifacts = {}
-    for name, template in variant_templates[CONFIG].items():
-        (out / f"{name}.template.json").write_text(json.dumps(template))
-        artifacts[name] = {
-            "type": "aws:cloudformation:stack",
-            "properties": {"templateFile": f"{name}.template.json"},
-        }
-    (out / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": artifacts}))
+def assembly(variant_assemblies, tmp_path_factory) -> Path:
+    """A copy of the session's cloud assembly of CONFIG (the CLI writes its reports there)."""
+    out = tmp_path_factory.mktemp("proof-cli") / "cdk.out"
+    shutil.copytree(variant_assemblies[CONFIG][0], out)
     return out
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    # proof.simulate finds the venv's Node itself.
     return subprocess.run(
         [sys.executable, "-m", "proof", *args],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,9 +12,7 @@ import pytest
 
 import scenarios
 from stacks import settings as s
-from tests.conftest import CDK_JSON, ROOT
-
-ADMIN = "arn:aws:iam::123456789012:role/KeyAdmins"
+from tests.conftest import CDK_JSON, KEY_ADMIN, ROOT
 
 
 def context(values: dict, env_blocks: dict | None = None):
@@ -40,16 +38,14 @@ def test_command_line_values_override_and_are_parsed():
                 "encryption": "dsse-kms",
                 "header_policy": "default-aware",
                 "key_rotation_days": "90",
-                "key_admins": ADMIN,
+                "key_admins": KEY_ADMIN,
                 "retain_data": "true",
             }
         )
     )
-    assert got == s.Settings("dev", "dsse-kms", "default-aware", 90, (ADMIN,), True)
-    assert s.from_context(context({"key_admins": json.dumps([ADMIN, ADMIN])})).key_admins == (
-        ADMIN,
-        ADMIN,
-    )
+    assert got == s.Settings("dev", "dsse-kms", "default-aware", 90, (KEY_ADMIN,), True)
+    two = context({"key_admins": json.dumps([KEY_ADMIN, KEY_ADMIN])})
+    assert s.from_context(two).key_admins == (KEY_ADMIN, KEY_ADMIN)
 
 
 def test_the_settings_know_the_modes_the_rules_know():
@@ -85,7 +81,7 @@ BAD = [
     ({"key_admins": {"a": 1}}, "key_admins={'a': 1}", "IAM principal ARNs"),
     ({"retain_data": "yes"}, "retain_data='yes'", "true, false"),
     ({"retain_data": False, "env": "prod"}, "retain_data=false (env 'prod')", "only in env 'dev'"),
-    ({"encryption": "sse-s3", "key_admins": [ADMIN]}, "key_admins", "sse-kms or dsse-kms"),
+    ({"encryption": "sse-s3", "key_admins": [KEY_ADMIN]}, "key_admins", "sse-kms or dsse-kms"),
     ({"colour": "blue"}, "unknown setting 'colour'", "encryption, header_policy"),
     ({"env": "qa"}, "env='qa'", "dev, prod"),
     ({"env": "Prod!"}, "env='Prod!'", "dev, prod"),

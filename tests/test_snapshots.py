@@ -8,7 +8,9 @@ import re
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-STACKS = ["EncryptedS3-dev-Key", "EncryptedS3-dev-Bucket", "EncryptedS3-dev-Uploader"]
+from stacks import names
+
+KEY, BUCKET, UPLOADER = STACKS = [names.stack_name("dev", stack) for stack in names.STACKS]
 ASSET_KEY = re.compile(r"^[0-9a-f]{64}\.zip$")
 
 
@@ -42,10 +44,10 @@ def test_stack_snapshot(dev_templates, snapshot_json, stack):
 
 
 def test_mask_touches_only_asset_keys(dev_templates):
-    uploader = dev_templates["EncryptedS3-dev-Uploader"]
+    uploader = dev_templates[UPLOADER]
     (function,) = [
         r for r in uploader["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
     ]
     assert ASSET_KEY.match(function["Properties"]["Code"]["S3Key"])
     assert masked(uploader)["Resources"] != uploader["Resources"]
-    assert masked(dev_templates["EncryptedS3-dev-Key"]) == dev_templates["EncryptedS3-dev-Key"]
+    assert masked(dev_templates[KEY]) == dev_templates[KEY]

@@ -6,10 +6,11 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from scenarios import ALGORITHM, all_configs
+from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
 from tests.conftest import KEY_ADMIN, VARIANT_EXTRAS
 
-KEY, BUCKET, UPLOADER = "EncryptedS3-dev-Key", "EncryptedS3-dev-Bucket", "EncryptedS3-dev-Uploader"
+KEY, BUCKET, UPLOADER = (names.stack_name("dev", stack) for stack in names.STACKS)
 # Stateful logical ids: a change would replace the key or a bucket (and lose its data).
 DATA_BUCKET_ID = "EncryptedBucketData6D2C902C"
 LOG_BUCKET_ID = "EncryptedBucketAccessLogs4313EBDA"
@@ -84,8 +85,8 @@ def test_key_rotates_and_waits_before_deletion(variant_templates, config):
         "AWS::KMS::Alias",
         {"AliasName": "alias/encrypted-s3-dev", "TargetKeyId": {"Fn::GetAtt": [KEY_ID, "Arn"]}},
     )
-    t.has_output("KeyArn", {"Value": {"Fn::GetAtt": [KEY_ID, "Arn"]}})
-    t.has_output("KeyAlias", Match.any_value())
+    t.has_output(names.KEY_ARN_OUTPUT, {"Value": {"Fn::GetAtt": [KEY_ID, "Arn"]}})
+    t.has_output(names.KEY_ALIAS_OUTPUT, Match.any_value())
 
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
@@ -199,7 +200,7 @@ def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, 
     assert log["Properties"]["PublicAccessBlockConfiguration"] == all_blocked
     assert log["Properties"]["OwnershipControls"] == owner
     assert log["DeletionPolicy"] == "Retain"
-    t.has_output("BucketName", {"Value": {"Ref": DATA_BUCKET_ID}})
+    t.has_output(names.BUCKET_NAME_OUTPUT, {"Value": {"Ref": DATA_BUCKET_ID}})
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
@@ -303,7 +304,7 @@ def test_uploader_function(variant_templates, config):
         },
     )
     t.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    t.has_output("FunctionName", Match.any_value())
+    t.has_output(names.FUNCTION_NAME_OUTPUT, Match.any_value())
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
@@ -353,7 +354,7 @@ def test_dev_destroys_what_it_created(dev_templates):
 
 def test_settings_travel_with_the_bucket_template(variant_templates):
     for config, templates in variant_templates.items():
-        meta = templates[BUCKET]["Metadata"]["EncryptedS3Settings"]
+        meta = templates[BUCKET]["Metadata"][names.SETTINGS_METADATA]
         assert (meta["encryption"], meta["header_policy"]) == (
             config.encryption,
             config.header_policy,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import tempfile
 import threading
 import time
 
-import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
@@ -26,18 +26,21 @@ from tests.uploader_support import (
     ALIAS,
     BUCKET,
     REGION,
+    SESSION,
+    STRICT_KMS,
+    WRITE_CALL,
     FakeContext,
     Recorder,
     Refuser,
     deploy,
     expected_headers,
+    lambda_env,
+    make_bucket,
     refuse_as_the_table_says,
     sent_headers,
 )
 
-STRICT_KMS = sc.Config("sse-kms", "strict")
 OBJECTLESS = {"ListObjectVersions", "DeleteObjects", "GenerateDataKey", "Decrypt"}
-WRITE_CALL = {"put": "PutObject", "multipart": "CreateMultipartUpload", "copy": "CopyObject"}
 
 
 def prove(context=None, **fields):
@@ -494,7 +497,7 @@ def test_prove_response_is_json_with_the_row_schema(dep):
 
 
 def test_key_refs_come_from_the_environment_and_the_function_arn(dep):
-    target, region = handler.target_from_env({**dict(__import__("os").environ)}, FakeContext())
+    target, region = handler.target_from_env(os.environ, FakeContext())
     assert region == REGION
     assert target.keys == dep.keys
     assert target.keys.alias_arn.endswith(":" + ALIAS)
@@ -553,24 +556,16 @@ def test_prove_against_a_local_moto_server(monkeypatch):
     # What the benchmark does: the handler's clients pointed at a server on loopback.
     from moto.server import ThreadedMotoServer
 
+    config = sc.Config("sse-s3", "strict")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
         url = f"http://{host}:{port}"
-        admin = boto3.client("s3", region_name=REGION, endpoint_url=url)
-        admin.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        admin.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        for name, value in {
-            "BUCKET_NAME": BUCKET,
-            "PROBE_PREFIX": "probe",
-            "ENCRYPTION": "sse-s3",
-            "HEADER_POLICY": "strict",
-        }.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("KEY_ARN", raising=False)
-        monkeypatch.delenv("KEY_ALIAS", raising=False)
-        clients = probe.Clients(REGION, endpoint_url=url)
+        admin = SESSION.client("s3", endpoint_url=url)
+        make_bucket(admin, config, None, bucket_key=False)
+        lambda_env(monkeypatch, config, None)
+        clients = probe.Clients(REGION, endpoint_url=url, session_factory=lambda: SESSION)
         monkeypatch.setattr(handler, "_clients", clients)
         recorder = Recorder().attach(clients)
         result = prove(concurrency=4)
@@ -578,7 +573,6 @@ def test_prove_against_a_local_moto_server(monkeypatch):
         remaining = admin.list_object_versions(Bucket=BUCKET)
     finally:
         server.stop()
-    config = sc.Config("sse-s3", "strict")
     assert [r["scenario"] for r in result["rows"]] == [s.name for s in sc.scenarios_for(config)]
     assert result["cleanup"]["clean"] is True
     assert "Versions" not in remaining and "DeleteMarkers" not in remaining

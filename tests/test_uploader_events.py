@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 import handler
 import scenarios as sc
-from tests.uploader_support import FakeContext, Recorder, deploy
+from tests.conftest import ROOT
+from tests.uploader_support import FakeContext, Recorder
 
-LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
+LAMBDA_DIR = ROOT / "lambda" / "uploader"
 CHOICES = list(sc.UPLOAD_CHOICES)
 
 
@@ -91,12 +91,6 @@ BAD_EVENTS = [
         id="content-too-large-utf8",
     ),
 ]
-
-
-@pytest.fixture
-def dep(monkeypatch):
-    with mock_aws():
-        yield deploy(monkeypatch, sc.Config("sse-kms", "strict"))
 
 
 @pytest.mark.parametrize(("event", "code", "fragments"), BAD_EVENTS)

@@ -24,8 +24,12 @@ import probe
 import scenarios as sc
 
 REGION = "eu-west-1"
+STRICT_KMS = sc.Config("sse-kms", "strict")
+# The S3 call of each write operation that carries the encryption headers.
+WRITE_CALL = {"put": "PutObject", "multipart": "CreateMultipartUpload", "copy": "CopyObject"}
 ACCOUNT = "123456789012"  # moto's default account
 BUCKET = "encrypted-s3-probe-test"
+PREFIX = "probe"  # the uploader stack's PROBE_PREFIX
 ALIAS = "alias/encrypted-s3-dev"
 PROJECT_KEY_ID = "2b7c1f4e-5d6a-4b8c-9e0f-112233445566"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:uploader"
@@ -55,7 +59,6 @@ class FakeContext:
 
 @dataclass
 class Deployment:
-    config: sc.Config
     s3: Any  # an admin client, apart from the probe's
     key_arn: str | None
     keys: sc.KeyRefs
@@ -76,44 +79,22 @@ class Deployment:
 SESSION = boto3.session.Session(region_name=REGION)
 
 
-def deploy(
-    monkeypatch: Any,
-    config: sc.Config,
-    *,
-    bucket_key: bool | None = None,
-    real_key: bool = False,
-) -> Deployment:
-    """Inside mock_aws: the versioned bucket with its default encryption, the Lambda
-    environment, and fresh probe clients for the handler. moto's S3 never looks a KMS key
-    up, so the project key is only an ARN unless real_key (a moto KMS key + alias: slow,
-    moto makes an RSA key for it) is asked for."""
-    s3 = SESSION.client("s3")
-    key_arn = None
-    if config.uses_kms and real_key:
-        kms = SESSION.client("kms")
-        key_arn = kms.create_key(Description="project key")["KeyMetadata"]["Arn"]
-        kms.create_alias(AliasName=ALIAS, TargetKeyId=key_arn)
-    elif config.uses_kms:
-        key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{PROJECT_KEY_ID}"
+def make_bucket(s3: Any, config: sc.Config, key_arn: str | None, bucket_key: bool) -> None:
+    """The versioned bucket with its default encryption, as the bucket stack makes it."""
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     default: dict[str, Any] = {"SSEAlgorithm": config.algorithm}
     if key_arn:
         default["KMSMasterKeyID"] = key_arn
-    s3.put_bucket_encryption(
-        Bucket=BUCKET,
-        ServerSideEncryptionConfiguration={
-            "Rules": [
-                {
-                    "ApplyServerSideEncryptionByDefault": default,
-                    "BucketKeyEnabled": config.bucket_key if bucket_key is None else bucket_key,
-                }
-            ]
-        },
-    )
+    rule = {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": bucket_key}
+    s3.put_bucket_encryption(Bucket=BUCKET, ServerSideEncryptionConfiguration={"Rules": [rule]})
+
+
+def lambda_env(monkeypatch: Any, config: sc.Config, key_arn: str | None) -> None:
+    """The uploader's environment, as the uploader stack sets it."""
     env = {
         "BUCKET_NAME": BUCKET,
-        "PROBE_PREFIX": "probe",
+        "PROBE_PREFIX": PREFIX,
         "ENCRYPTION": config.encryption,
         "HEADER_POLICY": config.header_policy,
         "AWS_REGION": REGION,
@@ -125,11 +106,34 @@ def deploy(
     if key_arn:
         monkeypatch.setenv("KEY_ARN", key_arn)
         monkeypatch.setenv("KEY_ALIAS", ALIAS)
+
+
+def deploy(
+    monkeypatch: Any,
+    config: sc.Config,
+    *,
+    bucket_key: bool | None = None,
+    real_key: bool = False,
+) -> Deployment:
+    """Inside mock_aws: the bucket, the Lambda environment, and fresh probe clients for
+    the handler. moto's S3 never looks a KMS key up, so the project key is only an ARN
+    unless real_key (a moto KMS key + alias: slow, moto makes an RSA key for it) is asked
+    for."""
+    s3 = SESSION.client("s3")
+    key_arn = None
+    if config.uses_kms and real_key:
+        kms = SESSION.client("kms")
+        key_arn = kms.create_key(Description="project key")["KeyMetadata"]["Arn"]
+        kms.create_alias(AliasName=ALIAS, TargetKeyId=key_arn)
+    elif config.uses_kms:
+        key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{PROJECT_KEY_ID}"
+    make_bucket(s3, config, key_arn, config.bucket_key if bucket_key is None else bucket_key)
+    lambda_env(monkeypatch, config, key_arn)
     keys = sc.KeyRefs.build("aws", REGION, ACCOUNT, key_arn, ALIAS if key_arn else None)
     clients = probe.Clients(REGION, session_factory=lambda: SESSION)
     monkeypatch.setattr(handler, "_clients", clients)  # the handler uses these; undone after
-    target = probe.Target(BUCKET, "probe", config, keys)
-    return Deployment(config, s3, key_arn, keys, clients, target)
+    target = probe.Target(BUCKET, PREFIX, config, keys)
+    return Deployment(s3, key_arn, keys, clients, target)
 
 
 @dataclass(frozen=True)
@@ -232,10 +236,7 @@ def refuse_as_the_table_says(config: sc.Config) -> dict[tuple[str, str], Any]:
             rules[("GenerateDataKey", "*")] = (400, "AccessDeniedException")
             rules[("Decrypt", "*")] = (400, "AccessDeniedException")
         else:
-            operation = {"put": "PutObject", "copy": "CopyObject"}.get(
-                scenario.operation, "CreateMultipartUpload"
-            )
-            rules[(operation, scenario.name)] = (403, "AccessDenied")
+            rules[(WRITE_CALL[scenario.operation], scenario.name)] = (403, "AccessDenied")
     return rules
 
 
@@ -253,9 +254,6 @@ def small_parts(request, monkeypatch):
 
     monkeypatch.setattr(probe, "MIN_PART_SIZE", SMALL_PART)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", SMALL_PART)
-
-
-STRICT_KMS = sc.Config("sse-kms", "strict")
 
 
 @pytest.fixture
