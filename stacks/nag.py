@@ -28,11 +28,12 @@ PACK = "AwsSolutions"
 
 
 @dataclass(frozen=True)
-class Finding:
-    construct: IConstruct  # acknowledged here and below
-    rule: str  # e.g. "AwsSolutions-S1"
+class WildcardGrant:
+    """A role whose policies name wildcard resources on purpose: each of its IAM5 findings
+    (one per wildcard resource) is acknowledged with the reason."""
+
+    role: IConstruct  # an iam.Role; its CfnRole holds the inline policies
     reason: str
-    wildcard_resources_of: object | None = None  # a CfnRole: acknowledge its IAM5 findings
 
 
 def _flatten(node: object) -> str:
@@ -60,8 +61,8 @@ def _acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
 class _Acknowledger:
     """Records the acknowledgments, then reports nothing of its own."""
 
-    def __init__(self, findings: list[Finding]) -> None:
-        self._findings = findings
+    def __init__(self, grants: list[WildcardGrant]) -> None:
+        self._grants = grants
 
     @property
     def name(self) -> str:
@@ -76,11 +77,8 @@ class _Acknowledger:
         return []
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        for finding in self._findings:
-            if finding.wildcard_resources_of is None:
-                _acknowledge(finding.construct, finding.rule, finding.reason)
-                continue
-            cfn = finding.wildcard_resources_of
+        for grant in self._grants:
+            cfn = grant.role.node.default_child
             policies = Stack.of(cfn).resolve(cfn.policies) or []
             # resolve() keeps the L1 struct's own key (policyDocument), not CloudFormation's.
             statements = [s for policy in policies for s in policy["policyDocument"]["Statement"]]
@@ -90,10 +88,10 @@ class _Acknowledger:
                     text = _flatten(resource)
                     if "*" in text:
                         _acknowledge(
-                            finding.construct, f"{finding.rule}[Resource::{text}]", finding.reason
+                            grant.role, f"AwsSolutions-IAM5[Resource::{text}]", grant.reason
                         )
         return PolicyValidationPluginReport(success=True, violations=[])
 
 
-def add_checks(app: App, findings: list[Finding]) -> None:
-    Validations.of(app).add_plugins(_Acknowledger(findings), AwsSolutionsChecks(app))
+def add_checks(app: App, grants: list[WildcardGrant]) -> None:
+    Validations.of(app).add_plugins(_Acknowledger(grants), AwsSolutionsChecks(app))

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import scenarios as sc
@@ -194,13 +194,20 @@ def stored_from(response: dict[str, Any]) -> sc.Stored:
 
 
 def stored_dict(stored: sc.Stored | None) -> dict[str, Any] | None:
-    if stored is None:
-        return None
-    return {
-        "algorithm": stored.algorithm,
-        "key_arn": stored.key_arn,
-        "bucket_key": stored.bucket_key,
-    }
+    return None if stored is None else asdict(stored)
+
+
+def location(bucket: str, key: str, version_id: str | None) -> dict[str, str]:
+    """An object as boto3 names it: that version, or the latest when S3 gave no id."""
+    where = {"Bucket": bucket, "Key": key}
+    if version_id:
+        where["VersionId"] = version_id
+    return where
+
+
+def head(s3: Any, where: dict[str, str], sse: sc.Sse, sse_args: dict[str, Any]) -> dict:
+    """head_object of a written object; an SSE-C object cannot be read without its key."""
+    return s3.head_object(**where, **(sse_args if sse.customer_key else {}))
 
 
 # --------------------------------------------------------------------------- target
@@ -294,8 +301,8 @@ class _Run:
     def args(self, sse: sc.Sse) -> dict[str, Any]:
         return sc.boto3_sse_args(sse, self.target.keys)
 
-    def _write_source(self) -> tuple[str, str | None]:
-        """The allowed object the copy and read-back scenarios start from."""
+    def _write_source(self) -> dict[str, str]:
+        """The allowed object the copy and read-back scenarios start from (its location)."""
         key = self.key(SOURCE_NAME)
         sse = sc.Sse.required(self.target.config)
         try:
@@ -305,7 +312,7 @@ class _Run:
         except Exception as exc:
             actual, code = classify(exc)
             raise _SourceUnavailable(actual, code) from exc
-        return key, response.get("VersionId")
+        return location(self.target.bucket, key, response.get("VersionId"))
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -313,13 +320,9 @@ class _Run:
 
 def _read_back(run: _Run, key: str, version_id: str | None, sse: sc.Sse) -> _Outcome:
     """head_object an allowed write: it must be stored as the bucket promises."""
-    kwargs: dict[str, Any] = {"Bucket": run.target.bucket, "Key": key}
-    if version_id:
-        kwargs["VersionId"] = version_id
-    if sse.customer_key:  # an SSE-C object cannot be read without its key
-        kwargs.update(run.args(sse))
+    where = location(run.target.bucket, key, version_id)
     try:
-        response = run.clients.s3().head_object(**kwargs)
+        response = head(run.clients.s3(), where, sse, run.args(sse))
     except Exception as exc:
         return _Outcome(STORED_WRONG, f"read-back failed: {classify(exc)[1]}")
     return _judge(run, stored_from(response))
@@ -391,10 +394,7 @@ def _multipart(run: _Run, scenario: sc.Scenario, sse: sc.Sse) -> _Outcome:
 
 
 def _copy(run: _Run, scenario: sc.Scenario, sse: sc.Sse) -> _Outcome:
-    source_key, source_version = run.source()
-    source = {"Bucket": run.target.bucket, "Key": source_key}
-    if source_version:
-        source["VersionId"] = source_version
+    source = run.source()  # outside the try: _run_scenario reports a missing source
     key = run.key(scenario.name)
     try:
         response = run.clients.s3().copy_object(
@@ -406,12 +406,9 @@ def _copy(run: _Run, scenario: sc.Scenario, sse: sc.Sse) -> _Outcome:
 
 
 def _get(run: _Run, scenario: sc.Scenario, sse: sc.Sse) -> _Outcome:
-    source_key, source_version = run.source()
-    kwargs: dict[str, Any] = {"Bucket": run.target.bucket, "Key": source_key}
-    if source_version:
-        kwargs["VersionId"] = source_version
+    source = run.source()  # outside the try, as in _copy
     try:
-        response = run.clients.s3().get_object(**kwargs)
+        response = run.clients.s3().get_object(**source)
         with response["Body"] as body:
             body.read()
     except Exception as exc:
@@ -719,11 +716,8 @@ def upload(
         os.unlink(path)
     ms = (time.perf_counter() - started) * 1000
     if result == sc.ALLOWED:
-        head: dict[str, Any] = {"Bucket": target.bucket, "Key": object_key}
-        if sse.customer_key:
-            head.update(extra_args)
         try:
-            response = s3.head_object(**head)
+            response = head(s3, location(target.bucket, object_key, None), sse, extra_args)
             stored = stored_from(response)
             version_id = response.get("VersionId")
         except Exception as exc:
