@@ -316,10 +316,6 @@ class Scenario:
         return requests
 
 
-def _required(config: Config) -> Sse:
-    return Sse.required(config)
-
-
 def _fixed(sse: Sse) -> Callable[[Config], Sse]:
     return lambda config: sse
 
@@ -332,8 +328,13 @@ def _always(outcome: str, because: str) -> Callable[[Config], Expectation]:
     return lambda config: Expectation(outcome, because)
 
 
+def _writes(name: str, seed: str, operation: str, sse_of: Callable[[Config], Sse]) -> Scenario:
+    """A write over TLS, expected as its headers and the rules decide (expected_write)."""
+    return Scenario(name, seed, operation, sse_of, _write(sse_of))
+
+
 def _put(name: str, seed: str, sse: Sse) -> Scenario:
-    return Scenario(name, seed, "put", _fixed(sse), _write(_fixed(sse)))
+    return _writes(name, seed, "put", _fixed(sse))
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -353,28 +354,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         Sse("aws:kms:dsse", PROJECT_KEY),
     ),
     _put("sse-c", "SSE-C (customer key)", Sse(customer_key=True)),
-    Scenario(
+    _writes(
         "multipart-required",
         "multipart upload (>= 2 parts) with the required headers",
         "multipart",
-        _required,
-        _write(_required),
+        Sse.required,
     ),
-    Scenario(
-        "copy-no-header",
-        "copy of an allowed object, no headers",
-        "copy",
-        _fixed(Sse()),
-        _write(_fixed(Sse())),
-    ),
-    Scenario(
-        "copy-required", "copy with the required headers", "copy", _required, _write(_required)
-    ),
+    _writes("copy-no-header", "copy of an allowed object, no headers", "copy", _fixed(Sse())),
+    _writes("copy-required", "copy with the required headers", "copy", Sse.required),
     Scenario(
         "http-required",
         "correct headers over plain HTTP",
         "put",
-        _required,
+        Sse.required,
         _always(DENIED, "TLS only (DenyInsecureTransport)"),
         secure_transport=False,
     ),
@@ -382,7 +374,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "tls-1.1-required",
         "correct headers over TLS 1.1",
         "put",
-        _required,
+        Sse.required,
         _always(DENIED, "TLS 1.2 or newer (DenyOutdatedTls)"),
         tls_version="1.1",
         live=False,  # S3 endpoints no longer accept TLS 1.1 at all
@@ -391,7 +383,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "read-back",
         "read back an allowed object over TLS",
         "get",
-        _required,
+        Sse.required,
         _always(ALLOWED, "reads over TLS are allowed"),
     ),
     Scenario(
