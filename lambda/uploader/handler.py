@@ -9,6 +9,8 @@ Events (anything else gets {"ok": false, "error": {"code", "message"}}; nothing 
 Configuration (environment): BUCKET_NAME, PROBE_PREFIX, ENCRYPTION, HEADER_POLICY and, in
 KMS modes, KEY_ARN and KEY_ALIAS. Region from AWS_REGION, partition and account from
 context.invoked_function_arn. boto3 is imported when the first client is made.
+
+The handler only validates and dispatches; the work is the probe's (probe/).
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 import probe
 import scenarios
+from probe.results import ErrorResponse, ProveResult, UploadResult, error_response
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ACTIONS = ("upload", "prove")
 FIELDS = {
@@ -48,8 +54,20 @@ class ConfigError(Exception):
     pass
 
 
+class LambdaContext(Protocol):
+    """The parts of the Lambda context object the handler reads."""
+
+    @property
+    def invoked_function_arn(self) -> str: ...
+    @property
+    def aws_request_id(self) -> str: ...
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
 @dataclass(frozen=True)
-class Request:
+class UploaderRequest:
+    """A validated event."""
+
     action: str
     encryption: str | None = None
     key: str | None = None
@@ -57,17 +75,17 @@ class Request:
     concurrency: int = probe.DEFAULT_CONCURRENCY
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     """A caller's value in a message: its repr, cut short."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _one_of(values: Any) -> str:
+def _one_of(values: Iterable[object]) -> str:
     return ", ".join(f'"{v}"' for v in values)
 
 
-def _typed(event: dict[str, Any], name: str, kind: type, kind_name: str) -> Any:
+def _typed(event: Mapping[str, object], name: str, kind: type[T], kind_name: str) -> T | None:
     """The optional field's value, None when absent; null is a wrong type, not absence."""
     if name not in event:
         return None
@@ -93,7 +111,7 @@ def _check_key(key: str) -> str:
     return key
 
 
-def parse_event(event: Any) -> Request:
+def parse_event(event: object) -> UploaderRequest:
     """The validated request, or EventError naming the problem and the allowed values."""
     if not isinstance(event, dict):
         raise EventError(
@@ -117,13 +135,13 @@ def parse_event(event: Any) -> Request:
     if action == "prove":
         concurrency = _typed(event, "concurrency", int, "an integer")
         if concurrency is None:
-            return Request("prove")
+            return UploaderRequest("prove")
         if not 1 <= concurrency <= probe.MAX_CONCURRENCY:
             raise EventError(
                 "InvalidConcurrency",
                 f'"concurrency" {concurrency} is not between 1 and {probe.MAX_CONCURRENCY}',
             )
-        return Request("prove", concurrency=concurrency)
+        return UploaderRequest("prove", concurrency=concurrency)
     choices = tuple(scenarios.UPLOAD_CHOICES)
     if "encryption" not in event:
         raise EventError("MissingField", f'upload needs "encryption": one of {_one_of(choices)}')
@@ -145,12 +163,13 @@ def parse_event(event: Any) -> Request:
             "ContentTooLarge",
             f'"content" is {size} bytes; at most {MAX_CONTENT_BYTES} bytes (UTF-8) are allowed',
         )
-    return Request("upload", encryption=encryption, key=key, content=content)
+    return UploaderRequest("upload", encryption=encryption, key=key, content=content)
 
 
-def target_from_env(environ: Any, context: Any) -> tuple[probe.Target, str]:
+def target_from_env(environ: Mapping[str, str], context: LambdaContext) -> tuple[probe.Target, str]:
     """The bucket under test, from the environment and the function's own ARN."""
-    function_arn = getattr(context, "invoked_function_arn", None) or ""
+    # Read defensively: a context without the ARN is a misconfiguration, not a crash.
+    function_arn = str(getattr(context, "invoked_function_arn", None) or "")
     parts = function_arn.split(":")
     if len(parts) < 6 or parts[0] != "arn" or parts[2] != "lambda":
         raise ConfigError("cannot tell the account: context.invoked_function_arn is missing")
@@ -189,37 +208,39 @@ def get_clients(region: str) -> probe.Clients:
     return _clients
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
-
-
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+def lambda_handler(
+    event: object, context: LambdaContext
+) -> ProveResult | UploadResult | ErrorResponse:
     try:
         request = parse_event(event)
     except EventError as exc:
         logger.warning("rejected event: %s: %s", exc.code, exc.message)
-        return _error(exc.code, exc.message)
+        return error_response(exc.code, exc.message)
     try:
         target, region = target_from_env(os.environ, context)
     except ConfigError as exc:
         logger.error("misconfigured: %s", exc)
-        return _error("Misconfigured", str(exc))
+        return error_response("Misconfigured", str(exc))
     clients = get_clients(region)
     try:
         if request.action == "upload":
-            return probe.upload(
+            return probe.seed_upload(
                 target,
                 clients,
                 choice=request.encryption or "",
                 key=request.key,
                 content=request.content,
             )
-        remaining = getattr(context, "get_remaining_time_in_millis", None)
-        return probe.prove(target, clients, concurrency=request.concurrency, time_left_ms=remaining)
+        return probe.run_live_proof(
+            target,
+            clients,
+            concurrency=request.concurrency,
+            time_left_ms=context.get_remaining_time_in_millis,
+        )
     except Exception as exc:  # never a stack trace to the caller; the log has it
         logger.exception("%s failed", request.action)
         request_id = getattr(context, "aws_request_id", "unknown")
-        return _error(
+        return error_response(
             "InternalError",
             f"{request.action} failed with {type(exc).__name__}; "
             f"see the function's log (request id {request_id})",

@@ -22,7 +22,7 @@ from proof import live
 from proof.report import summary
 from stacks import names
 from tests.conftest import ROOT
-from tests.uploader_support import (
+from tests.uploader.support import (
     REGION,
     SESSION,
     FakeContext,
@@ -193,6 +193,7 @@ def test_cli_with_nothing_deployed_exits_non_zero_with_one_line():
 # ----------------------------------------------------------------------------- invoking
 
 
+@pytest.mark.small_parts
 def test_mismatches_print_the_table_and_exit_1(dep):
     deploy_stack()
     fake = FakeLambda()
@@ -209,6 +210,7 @@ def test_mismatches_print_the_table_and_exit_1(dep):
     assert err == f"invoking {FUNCTION} (prove) ...\n"
 
 
+@pytest.mark.small_parts
 def test_all_as_expected_exits_0(dep):
     deploy_stack()
     Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
@@ -220,14 +222,21 @@ def test_all_as_expected_exits_0(dep):
     assert "multipart: UploadPart was authorized with CreateMultipartUpload's headers" in out
 
 
-def test_json_output_is_the_response(dep):
+@pytest.mark.small_parts
+@pytest.mark.parametrize(("refuse", "exit_code"), [(True, 0), (False, live.MISMATCH)])
+def test_json_output_is_the_response(dep, refuse, exit_code):
+    # Refusing what the table expects denied makes every row pass; moto alone fails some.
     deploy_stack()
+    if refuse:
+        Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
     fake = FakeLambda()
     code, out, _ = run(["--json"], Session(fake))
     assert json.loads(out) == fake.last
-    assert code == (0 if fake.last["passed"] else 1)
+    assert fake.last["passed"] is refuse
+    assert code == exit_code
 
 
+@pytest.mark.small_parts
 def test_side_by_side_with_the_offline_report(dep, tmp_path):
     deploy_stack()
     offline = tmp_path / "proof-report.json"
