@@ -222,7 +222,7 @@ def _requests(
     stored = stored_for(_written_with(scenario, config), deployment, keys)
     out = []
     for index, iam in enumerate(scenario.iam_requests(config, keys)):
-        placeholders = {"region": env.region, "account": env.account}
+        placeholders = {"region": env.region, "account": env.account, "caller_account": env.account}
         context = {k: v.format(**placeholders) for k, v in iam.context.items()}
         if iam.resource == "key":
             resource = keys.project_arn
