@@ -25,8 +25,13 @@ import scenarios as sc
 
 REGION = "eu-west-1"
 STRICT_KMS = sc.Config("sse-kms", "strict")
-# The S3 call of each write operation that carries the encryption headers.
-WRITE_CALL = {"put": "PutObject", "multipart": "CreateMultipartUpload", "copy": "CopyObject"}
+# The S3 call of each write operation that carries the encryption it asks for.
+WRITE_CALL = {
+    "put": "PutObject",
+    "multipart": "CreateMultipartUpload",
+    "copy": "CopyObject",
+    "update-encryption": "UpdateObjectEncryption",  # in the request body, not in headers
+}
 ACCOUNT = "123456789012"  # moto's default account
 BUCKET = "encrypted-s3-probe-test"
 PREFIX = "probe"  # the uploader stack's PROBE_PREFIX
@@ -64,6 +69,7 @@ class MotoDeployment:
     keys: sc.KeyRefs
     clients: probe.Clients
     target: probe.Target
+    updates: ObjectEncryptionUpdates  # what the probe's UpdateObjectEncryption calls did
 
     def versions(self, prefix: str = "") -> list[tuple[str, str]]:
         """Every object version and delete marker in the bucket under prefix."""
@@ -131,9 +137,10 @@ def deploy(
     lambda_env(monkeypatch, config, key_arn)
     keys = sc.KeyRefs.build("aws", REGION, ACCOUNT, key_arn, ALIAS if key_arn else None)
     clients = probe.Clients(REGION, session_factory=lambda: SESSION)
+    updates = ObjectEncryptionUpdates().attach(clients)  # moto lacks the API
     monkeypatch.setattr(handler, "_clients", clients)  # the handler uses these; undone after
     target = probe.Target(BUCKET, PREFIX, config, keys)
-    return MotoDeployment(s3, key_arn, keys, clients, target)
+    return MotoDeployment(s3, key_arn, keys, clients, target, updates)
 
 
 @dataclass(frozen=True)
@@ -238,7 +245,7 @@ def refuse_as_the_table_says(config: sc.Config) -> dict[tuple[str, str], Any]:
     the deployed bucket policy would (used to test the probe's bookkeeping, not the rules)."""
     rules: dict[tuple[str, str], Any] = {}
     for scenario in sc.scenarios_for(config):
-        if scenario.expect(config).outcome != sc.DENIED:
+        if not scenario.live or scenario.expect_as(config, sc.UPLOADER).outcome != sc.DENIED:
             continue
         if scenario.operation == "kms-direct":
             rules[("GenerateDataKey", "*")] = (400, "AccessDeniedException")
@@ -263,10 +270,19 @@ class ObjectEncryptionUpdates:
 
     def attach(self, clients: probe.Clients) -> ObjectEncryptionUpdates:
         events = clients.s3().meta.events
-        events.register("before-parameter-build.s3.*", self._keep_params)
-        events.register("before-call.s3.UpdateObjectEncryption", self._update)
-        events.register("before-call.s3.HeadObject", self._head)
+        events.register("before-parameter-build.s3", self._keep_params)
+        # Last on the Refuser's event: a Refuser attached before or after answers first.
+        events.register_last("before-call", self._call)
         return self
+
+    def _call(self, model: Any, **kwargs: Any) -> Any:
+        if model.service_model.service_name != "s3":
+            return None
+        if model.name == "UpdateObjectEncryption":
+            return self._update(**kwargs)
+        if model.name == "HeadObject":
+            return self._head(**kwargs)
+        return None
 
     @staticmethod
     def _keep_params(params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> None:

@@ -23,7 +23,7 @@ import probe
 import scenarios as sc
 from probe import operations, run
 from probe.cleanup import CleanupReport, clean_up_run
-from probe.results import stored_from, stored_json
+from probe.results import ScenarioRow, stored_from, stored_json
 from probe.state import SOURCE_NAME
 from tests.uploader.support import (
     ALIAS,
@@ -76,7 +76,8 @@ def test_every_scenario_sends_exactly_the_headers_of_the_table(aws, monkeypatch,
     result = invoke_prove()
 
     assert [row["scenario"] for row in result["rows"]] == [s.name for s in sc.scenarios_for(config)]
-    writes = [s for s in live(config) if s.writes()]
+    # UpdateObjectEncryption names its encryption in the body: test_update_encryption_*.
+    writes = [s for s in live(config) if s.writes() and s.operation != "update-encryption"]
     assert writes
     for scenario in writes:
         sse = scenario.sse(config)
@@ -230,6 +231,7 @@ OPERATION_CALLS = [
     ("CopyObject", "copy-required", "copy-required"),
     ("GetObject", "read-back", SOURCE_NAME),
     ("GenerateDataKey", "kms-direct", "*"),
+    ("UpdateObjectEncryption", "update-encryption-project-key", "update-encryption-project-key"),
 ]
 
 
@@ -335,6 +337,95 @@ def test_copy_and_read_back_report_a_source_that_could_not_be_written(dep):
     for name in names:
         assert rows[name]["actual"] == sc.ERROR
         assert rows[name]["detail"] == "copy source not written: AccessDenied"
+
+
+# ----------------------------------------------------------------------------- update-encryption
+
+UPDATES = ["update-encryption-other-key", "update-encryption-project-key"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [STRICT_KMS, sc.Config("sse-s3", "strict"), sc.Config("dsse-kms", "default-aware")],
+    ids=lambda c: c.label,
+)
+def test_update_encryption_sends_its_key_and_the_promised_bucket_key(aws, monkeypatch, config):
+    dep = deploy(monkeypatch, config)
+    updates = dep.updates  # the stand-in for S3's UpdateObjectEncryption (moto lacks it)
+    recorder = Recorder().attach(dep.clients)
+    written = {}  # object key -> the version id S3 answered PutObject with
+
+    def keep_version(parsed, context, **kwargs):
+        written[context["api_params"]["Key"]] = parsed.get("VersionId")
+
+    dep.clients.s3().meta.events.register("after-call.s3.PutObject", keep_version)
+    result = probe.run_live_proof(dep.target, dep.clients, only=UPDATES)
+
+    assert sorted(call["Key"] for call in updates.calls) == [result["prefix"] + n for n in UPDATES]
+    for call in updates.calls:
+        name = call["Key"].rsplit("/", 1)[-1]
+        scenario = next(s for s in live(config) if s.name == name)
+        # Its own object, written with the headers the bucket requires; that version.
+        (put,) = [s for s in recorder.for_key(name) if s.operation == "PutObject"]
+        assert sent_headers(put) == expected_headers(sc.Sse.required(config), dep.keys)
+        assert written[call["Key"]]
+        assert call == {
+            "Bucket": BUCKET,
+            "Key": result["prefix"] + name,
+            "VersionId": written[call["Key"]],
+            "ObjectEncryption": {
+                "SSEKMS": {
+                    "KMSKeyArn": dep.keys.arn(scenario.sse(config).key),
+                    "BucketKeyEnabled": config.bucket_key,
+                }
+            },
+        }
+    assert result["cleanup"]["clean"] is True and dep.versions() == []
+
+
+def test_update_encryption_allowed_is_read_back_and_judged(dep):
+    rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=UPDATES))
+    project, other = rows["update-encryption-project-key"], rows["update-encryption-other-key"]
+    assert (project["actual"], project["stored"], project["passed"]) == (
+        sc.ALLOWED,
+        "aws:kms + project key + bucket key",
+        True,
+    )
+    # Allowed and re-keyed: stored under the other key, which the bucket does not promise.
+    assert (other["actual"], other["stored"], other["detail"]) == (
+        sc.STORED_WRONG,
+        "aws:kms + other key + bucket key",
+        "promised aws:kms + project key + bucket key",
+    )
+    assert other["passed"] is False
+
+
+def test_update_encryption_allowed_in_an_sse_s3_bucket_is_stored_wrong(aws, monkeypatch):
+    config = sc.Config("sse-s3", "strict")
+    dep = deploy(monkeypatch, config)
+    rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=UPDATES))
+    for name in UPDATES:
+        assert rows[name]["expected"] == sc.DENIED
+        assert (rows[name]["actual"], rows[name]["detail"]) == (sc.STORED_WRONG, "promised AES256")
+        assert rows[name]["stored"].startswith("aws:kms + ")
+
+
+def test_update_encryption_refused_is_denied_and_its_object_removed(dep):
+    Refuser({("UpdateObjectEncryption", "*"): (403, "AccessDenied")}).attach(dep.clients)
+    result = probe.run_live_proof(dep.target, dep.clients, only=UPDATES)
+    for row in result["rows"]:
+        assert (row["actual"], row["detail"], row["stored"]) == (sc.DENIED, "AccessDenied", "")
+    assert dep.updates.calls == []  # refused before the stand-in changed anything
+    assert result["cleanup"]["deleted"] == len(UPDATES)
+    assert result["cleanup"]["clean"] is True and dep.versions() == []
+
+
+def test_update_encryption_reports_an_object_it_could_not_write(dep):
+    name = "update-encryption-project-key"
+    Refuser({("PutObject", name): (403, "AccessDenied")}).attach(dep.clients)
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=[name])["rows"]
+    assert (row["actual"], row["detail"]) == (sc.ERROR, "probe object not written: AccessDenied")
+    assert dep.updates.calls == []
 
 
 # ----------------------------------------------------------------------------- cleanup
@@ -453,6 +544,17 @@ def test_what_cleanup_cannot_remove_is_reported(dep):
     assert dep.versions(result["prefix"])  # really left behind
 
 
+@pytest.mark.small_parts
+def test_a_cleanup_failure_that_is_no_aws_answer_is_logged_and_reported(dep, caplog):
+    Refuser({("DeleteObjects", "*"): RuntimeError("boom")}).attach(dep.clients)
+    result = invoke_prove()
+    cleanup = result["cleanup"]
+    assert cleanup["clean"] is False
+    assert cleanup["leftovers"] == [{"key": result["prefix"] + "*", "error": "raised RuntimeError"}]
+    (logged,) = tracebacks(caplog)
+    assert logged.getMessage() == f"cleanup: {result['prefix']} raised"
+
+
 # ----------------------------------------------------------------------------- concurrency
 
 
@@ -536,6 +638,14 @@ def test_upload_refused_is_denied_and_stores_nothing(dep):
     assert dep.versions() == []
 
 
+def test_upload_failure_that_is_no_aws_answer_is_an_internal_error_with_a_log(dep, caplog):
+    Refuser({("PutObject", "*"): RuntimeError("boom")}).attach(dep.clients)
+    response = handler.lambda_handler({"action": "upload", "encryption": "sse-kms"}, FakeContext())
+    assert response["ok"] is False and response["error"]["code"] == "InternalError"
+    (logged,) = tracebacks(caplog)
+    assert logged.getMessage() == "upload failed" and logged.exc_info[0] is RuntimeError
+
+
 def test_upload_key_already_under_the_prefix_is_kept(dep):
     response = handler.lambda_handler(
         {"action": "upload", "encryption": "sse-kms", "key": "probe/x.txt"}, FakeContext()
@@ -558,16 +668,21 @@ def test_upload_default_content_and_key(dep):
 def test_prove_response_is_json_with_the_row_schema(dep):
     result = invoke_prove()
     json.dumps(result)
-    assert set(result["rows"][0]) == {
-        "scenario",
-        "seed",
-        "expected",
-        "actual",
-        "detail",
-        "stored",
-        "ms",
-        "passed",
-    }
+    assert (
+        set(result["rows"][0])
+        == set(ScenarioRow.__annotations__)
+        == {
+            "scenario",
+            "principal",
+            "seed",
+            "expected",
+            "actual",
+            "detail",
+            "stored",
+            "ms",
+            "passed",
+        }
+    )
     assert result["config"] == {"encryption": "sse-kms", "header_policy": "strict"}
     assert result["promised"]["key_arn"] == dep.key_arn
     not_live = [s.name for s in sc.scenarios_for(STRICT_KMS) if not s.live]

@@ -22,6 +22,7 @@ class ScenarioRow(TypedDict):
     """One row of the table, live and offline alike (built by scenarios.row)."""
 
     scenario: str
+    principal: str  # who ran it: the live probe runs as the uploader
     seed: str
     expected: str
     actual: str
@@ -152,11 +153,12 @@ def scenario_row(
     row = sc.row(
         scenario.name,
         scenario.seed,
-        scenario.expect(config).outcome,
+        scenario.expect_as(config, sc.UPLOADER).outcome,  # the probe runs as the uploader
         outcome.actual,
         outcome.detail,
         outcome.stored.describe(keys) if outcome.stored else "",
         None if ms is None else int(round(ms)),
+        sc.UPLOADER,
     )
     return cast(ScenarioRow, row)  # scenarios.row is the schema; a test pins the keys
 
