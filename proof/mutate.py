@@ -44,6 +44,18 @@ DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
         "DenyWrongEncryptionAlgorithm, whose StringNotEquals also matches a request without "
         "the header"
     ),
+    # UpdateObjectEncryption also needs s3:PutObject, which the proof authorizes with the
+    # target's encryption keys (aws:kms): DenyWrongEncryptionAlgorithm then refuses it.
+    # Whether S3 sends those keys there only AWS can tell: if not, this statement alone
+    # stops the re-key.
+    **{
+        (variant, "DenyUpdateObjectEncryption"): (
+            "DenyWrongEncryptionAlgorithm on the s3:PutObject authorization that "
+            "UpdateObjectEncryption also needs, as far as S3 evaluates it with the target's "
+            "encryption keys (an assumption; this statement does not depend on it)"
+        )
+        for variant in ("sse-s3/*", "dsse-kms/*")
+    },
     ("*kms/*", "DenyDataUseFromOtherAccounts"): (
         "the key policy granting data use to this account only (EnableAccountRootAccess: a "
         "caller from another account needs an allow in the key policy) and the bucket policy "

@@ -472,6 +472,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         Sse("aws:kms:dsse", PROJECT_KEY),
     ),
     _put(
+        "dsse-kms-other-key",
+        "DSSE-KMS aws:kms:dsse with another key's ARN",
+        Sse("aws:kms:dsse", OTHER_KEY),
+    ),
+    _put(
         "dsse-kms-aws-managed",
         "DSSE-KMS aws:kms:dsse, no key id (aws/s3 managed key)",
         Sse("aws:kms:dsse"),
