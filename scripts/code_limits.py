@@ -37,7 +37,7 @@ class Measure:
     lines: int
 
     @property
-    def key(self) -> str:
+    def known_as(self) -> str:
         """How KNOWN_OVER names it: "path" or "path:function"."""
         return self.path if self.function is None else f"{self.path}:{self.function}"
 
@@ -85,10 +85,11 @@ def report(measures: list[Measure], known: dict[str, str]) -> tuple[list[str], i
     over = [m for m in measures if m.over]
     for m in over:
         lines.append(
-            f"  {m.describe()}: " + (f"known, {known[m.key]}" if m.key in known else "OVER")
+            f"  {m.describe()}: "
+            + (f"known, {known[m.known_as]}" if m.known_as in known else "OVER")
         )
-    over_keys = {m.key for m in over}
-    stale = [key for key in known if key in {m.key for m in measures} and key not in over_keys]
+    over_keys = {m.known_as for m in over}
+    stale = [key for key in known if key in {m.known_as for m in measures} and key not in over_keys]
     lines += [f"  {key}: within the limits now; remove it from KNOWN_OVER" for key in stale]
     failed = over_keys - set(known)
     return lines, 1 if failed or stale else 0

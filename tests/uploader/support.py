@@ -151,7 +151,7 @@ class Sent:
     sse: dict[str, str]  # the x-amz-server-side-encryption* headers, lower-case names
 
     @property
-    def key(self) -> str:
+    def object_name(self) -> str:
         """The last path segment of the URL: the probe names objects after scenarios."""
         return self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
@@ -179,7 +179,7 @@ class Recorder:
         return self
 
     def for_key(self, key: str) -> list[Sent]:
-        return [s for s in self.sent if s.key == key]
+        return [s for s in self.sent if s.object_name == key]
 
 
 def expected_headers(sse: sc.Sse, keys: sc.KeyRefs) -> dict[str, str]:

@@ -120,7 +120,7 @@ def test_http_scenario_goes_over_plain_http_and_nothing_else_does(dep):
     recorder = Recorder().attach(dep.clients)
     invoke_prove()
     http = [s for s in recorder.sent if s.url.startswith("http://")]
-    assert [(s.operation, s.key) for s in http] == [("PutObject", "http-required")]
+    assert [(s.operation, s.object_name) for s in http] == [("PutObject", "http-required")]
     assert all(s.url.startswith("https://") for s in recorder.sent if s not in http)
 
 
@@ -740,7 +740,7 @@ def test_only_runs_the_named_scenarios_and_refuses_unknown_ones(dep):
         ("sse-s3", sc.STORED_WRONG),  # moto has no policy to refuse it
         ("tls-1.1-required", sc.NOT_RUN),
     ]
-    assert {s.key for s in recorder.sent if s.operation == "PutObject"} == {"sse-s3"}
+    assert {s.object_name for s in recorder.sent if s.operation == "PutObject"} == {"sse-s3"}
     with pytest.raises(ValueError, match="no-such-scenario"):
         probe.run_live_proof(dep.target, dep.clients, only=["no-such-scenario"])
 

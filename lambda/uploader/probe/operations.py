@@ -1,5 +1,5 @@
 """One function per scenario operation (Scenario.operation): each performs the scenario's
-requests with boto3 and returns its Outcome.
+requests with boto3 and returns its ProbeOutcome.
 
 Error policy (probe.errors): a call that AWS answers with an error becomes the outcome;
 any other exception propagates to the run, which logs it and reports the row as "error".
@@ -13,53 +13,53 @@ from collections.abc import Callable
 
 import scenarios as sc
 from probe.errors import aws_errors, classify
-from probe.results import Outcome, stored_from
+from probe.results import ProbeOutcome, stored_from
 from probe.state import PUT_BODY, ProofRun
 from probe.target import head_written, object_location
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum size of every part but the last
 LAST_PART_SIZE = 1024
 
-Operation = Callable[[ProofRun, sc.Scenario, sc.Sse], Outcome]
+Operation = Callable[[ProofRun, sc.Scenario, sc.Sse], ProbeOutcome]
 
 
-def read_back(run: ProofRun, key: str, version_id: str | None, sse: sc.Sse) -> Outcome:
+def read_back(run: ProofRun, key: str, version_id: str | None, sse: sc.Sse) -> ProbeOutcome:
     """head_object an allowed write: it must be stored as the bucket promises."""
     where = object_location(run.target.bucket, key, version_id)
     try:
         response = head_written(run.clients.s3(), where, sse, run.args(sse))
     except aws_errors() as exc:
-        return Outcome(sc.STORED_WRONG, f"read-back failed: {classify(exc)[1]}")
+        return ProbeOutcome(sc.STORED_WRONG, f"read-back failed: {classify(exc)[1]}")
     return judge(run, stored_from(response))
 
 
-def judge(run: ProofRun, stored: sc.Stored) -> Outcome:
+def judge(run: ProofRun, stored: sc.Stored) -> ProbeOutcome:
     """Allowed if stored as promised; else "stored wrong", with what was promised."""
     promised = run.target.promised()
     if stored == promised:
-        return Outcome(sc.ALLOWED, "", stored)
+        return ProbeOutcome(sc.ALLOWED, "", stored)
     # The stored column shows what S3 did; the detail what the bucket promises.
-    return Outcome(sc.STORED_WRONG, f"promised {promised.describe(run.target.keys)}", stored)
+    return ProbeOutcome(sc.STORED_WRONG, f"promised {promised.describe(run.target.keys)}", stored)
 
 
-def put_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
+def put_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     plain_http = not scenario.secure_transport
     client = run.clients.s3_http() if plain_http else run.clients.s3()
-    key = run.key(scenario.name)
+    key = run.object_key(scenario.name)
     try:
         response = client.put_object(
             Bucket=run.target.bucket, Key=key, Body=PUT_BODY, **run.args(sse)
         )
     except aws_errors(transport_refusal=plain_http) as exc:
-        return Outcome(*classify(exc))
+        return ProbeOutcome(*classify(exc))
     return read_back(run, key, response.get("VersionId"), sse)
 
 
-def multipart_upload_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
+def multipart_upload_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     """Two parts: the first at S3's minimum part size, the last small (one 5 MiB buffer).
     An upload left open (refused or raised midway) is aborted by the cleanup."""
     s3 = run.clients.s3()
-    bucket, key = run.target.bucket, run.key(scenario.name)
+    bucket, key = run.target.bucket, run.object_key(scenario.name)
     step = "CreateMultipartUpload"
     try:
         upload_id = s3.create_multipart_upload(
@@ -88,36 +88,36 @@ def multipart_upload_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Ou
         )
     except aws_errors() as exc:
         actual, code = classify(exc)
-        return Outcome(actual, f"{step}: {code}")
+        return ProbeOutcome(actual, f"{step}: {code}")
     with run.lock:
         run.uploads.pop(upload_id, None)
     return read_back(run, key, response.get("VersionId"), sse)
 
 
-def copy_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
+def copy_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     source = run.source()  # outside the try: the run reports a missing source
-    key = run.key(scenario.name)
+    key = run.object_key(scenario.name)
     try:
         response = run.clients.s3().copy_object(
             Bucket=run.target.bucket, Key=key, CopySource=source, **run.args(sse)
         )
     except aws_errors() as exc:
-        return Outcome(*classify(exc))
+        return ProbeOutcome(*classify(exc))
     return read_back(run, key, response.get("VersionId"), sse)
 
 
-def get_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
+def get_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     source = run.source()  # outside the try, as in copy_object_op
     try:
         response = run.clients.s3().get_object(**source)
         with response["Body"] as body:
             body.read()
     except aws_errors() as exc:
-        return Outcome(*classify(exc))
+        return ProbeOutcome(*classify(exc))
     return judge(run, stored_from(response))
 
 
-def update_encryption_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
+def update_encryption_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     """UpdateObjectEncryption of an object of its own (written with the required headers)
     to the scenario's key, with the Bucket Key setting the bucket promises; then read back.
 
@@ -138,11 +138,11 @@ def update_encryption_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> O
     try:
         run.clients.s3().update_object_encryption(**where, ObjectEncryption=encryption)
     except aws_errors() as exc:
-        return Outcome(*classify(exc))
+        return ProbeOutcome(*classify(exc))
     return read_back(run, where["Key"], where.get("VersionId"), sse)
 
 
-def kms_direct_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
+def kms_direct_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     """Use the project key directly (not via S3): GenerateDataKey, then Decrypt.
 
     GenerateDataKey decides: KMS authorizes it on the key id alone. Decrypt needs a
@@ -170,15 +170,15 @@ def kms_direct_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Outcome:
     return _verdict(results)
 
 
-def _verdict(results: list[tuple[str, str, str]]) -> Outcome:
+def _verdict(results: list[tuple[str, str, str]]) -> ProbeOutcome:
     """Allowed if any call was; denied if every call was; else error."""
     detail = "; ".join(f"{call}: {code}" for call, _, code in results)
     actuals = {actual for _, actual, _ in results}
     if sc.ALLOWED in actuals:
-        return Outcome(sc.ALLOWED, detail)
+        return ProbeOutcome(sc.ALLOWED, detail)
     if actuals == {sc.DENIED}:
-        return Outcome(sc.DENIED, detail)
-    return Outcome(sc.ERROR, detail)
+        return ProbeOutcome(sc.DENIED, detail)
+    return ProbeOutcome(sc.ERROR, detail)
 
 
 OPERATIONS: dict[str, Operation] = {

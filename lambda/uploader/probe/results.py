@@ -114,7 +114,7 @@ class ErrorResponse(TypedDict):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ProbeOutcome:
     """What one scenario did: its actual result, the detail and how S3 stored a write."""
 
     actual: str
@@ -146,7 +146,7 @@ def scenario_row(
     scenario: sc.Scenario,
     config: sc.Config,
     keys: sc.KeyRefs,
-    outcome: Outcome,
+    outcome: ProbeOutcome,
     ms: float | None,
 ) -> ScenarioRow:
     """The table's row of a scenario that ran (ms: its duration) or did not (None)."""

@@ -14,7 +14,7 @@ from probe.clients import DEFAULT_CONCURRENCY, Clients
 from probe.operations import COST, OPERATIONS
 from probe.results import (
     CleanupJson,
-    Outcome,
+    ProbeOutcome,
     ProveResult,
     ScenarioRow,
     scenario_row,
@@ -33,7 +33,9 @@ DEFAULT_RESERVE_MS = 30_000  # time kept for cleanup before the Lambda times out
 Futures = dict[Future[ScenarioRow], sc.Scenario]
 
 
-def _row(run: ProofRun, scenario: sc.Scenario, outcome: Outcome, ms: float | None) -> ScenarioRow:
+def _row(
+    run: ProofRun, scenario: sc.Scenario, outcome: ProbeOutcome, ms: float | None
+) -> ScenarioRow:
     return scenario_row(scenario, run.target.config, run.target.keys, outcome, ms)
 
 
@@ -41,16 +43,16 @@ def run_scenario(run: ProofRun, scenario: sc.Scenario) -> ScenarioRow:
     """One scenario's row. AWS answers are outcomes (probe.operations); anything else the
     scenario raises is logged with its traceback and reported as "error"."""
     if run.out_of_time():
-        return _row(run, scenario, Outcome(sc.ERROR, OUT_OF_TIME), 0)
+        return _row(run, scenario, ProbeOutcome(sc.ERROR, OUT_OF_TIME), 0)
     start = time.perf_counter()
     sse = scenario.sse(run.target.config)
     try:
         outcome = OPERATIONS[scenario.operation](run, scenario, sse)
     except SourceUnavailable as exc:
-        outcome = Outcome(sc.ERROR, str(exc))
+        outcome = ProbeOutcome(sc.ERROR, str(exc))
     except Exception as exc:  # not an AWS answer: log it, report it, go on
         logger.exception("scenario %s raised", scenario.name)
-        outcome = Outcome(sc.ERROR, f"raised {type(exc).__name__}")
+        outcome = ProbeOutcome(sc.ERROR, f"raised {type(exc).__name__}")
     return _row(run, scenario, outcome, (time.perf_counter() - start) * 1000)
 
 
@@ -131,10 +133,10 @@ def _all_rows(
         if future.done() and not future.cancelled() and future.exception() is None:
             rows[scenario.name] = future.result()
         else:
-            rows[scenario.name] = _row(run, scenario, Outcome(sc.ERROR, OUT_OF_TIME), None)
+            rows[scenario.name] = _row(run, scenario, ProbeOutcome(sc.ERROR, OUT_OF_TIME), None)
     for scenario in selected:
         if not scenario.live:
-            rows[scenario.name] = _row(run, scenario, Outcome(sc.NOT_RUN, NOT_LIVE), None)
+            rows[scenario.name] = _row(run, scenario, ProbeOutcome(sc.NOT_RUN, NOT_LIVE), None)
     return [rows[s.name] for s in selected if s.name in rows]
 
 

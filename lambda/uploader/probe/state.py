@@ -76,7 +76,7 @@ class ProofRun:
     def prefix(self) -> str:
         return f"{self.target.prefix}/{self.run_id}/"
 
-    def key(self, name: str) -> str:
+    def object_key(self, name: str) -> str:
         return self.prefix + name
 
     def budget_ms(self) -> float | None:
@@ -95,7 +95,7 @@ class ProofRun:
     def put_required(self, name: str, what: str) -> ObjectLocation:
         """Write an object with the headers the bucket requires; SourceUnavailable if S3
         refuses it. Scenarios that start from an object of their own use this."""
-        key = self.key(name)
+        key = self.object_key(name)
         sse = sc.Sse.required(self.target.config)
         try:
             response = self.clients.s3().put_object(
