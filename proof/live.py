@@ -117,7 +117,7 @@ def find_function(cfn: Any, env: str, region: str) -> str:
     status = stacks[0].get("StackStatus", "")
     for output in stacks[0].get("Outputs", []):
         if output.get("OutputKey") == names.FUNCTION_NAME_OUTPUT and output.get("OutputValue"):
-            return output["OutputValue"]
+            return str(output["OutputValue"])
     raise NotProved(
         f"stack {stack} ({status}) has no output {names.FUNCTION_NAME_OUTPUT}: deploy it again"
     )

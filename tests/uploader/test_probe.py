@@ -116,6 +116,19 @@ def test_multipart_sends_two_parts_without_headers_of_their_own(dep):
 
 
 @pytest.mark.small_parts
+def test_the_small_parts_marker_lowers_the_part_size_in_probe_and_moto():
+    import moto.s3.models
+
+    assert operations.MIN_PART_SIZE == moto.s3.models.S3_UPLOAD_PART_MIN_SIZE < 5 * 1024 * 1024
+
+
+def test_without_the_marker_parts_have_s3s_minimum_size():
+    import moto.s3.models
+
+    assert operations.MIN_PART_SIZE == moto.s3.models.S3_UPLOAD_PART_MIN_SIZE == 5 * 1024 * 1024
+
+
+@pytest.mark.small_parts
 def test_http_scenario_goes_over_plain_http_and_nothing_else_does(dep):
     recorder = Recorder().attach(dep.clients)
     invoke_prove()
