@@ -8,7 +8,8 @@ Events (anything else gets {"ok": false, "error": {"code", "message"}}; nothing 
 
 Configuration (environment): BUCKET_NAME, PROBE_PREFIX, ENCRYPTION, HEADER_POLICY and, in
 KMS modes, KEY_ARN and KEY_ALIAS. Region from AWS_REGION, partition and account from
-context.invoked_function_arn. boto3 is imported when the first client is made.
+context.invoked_function_arn (read by probe.target.target_from_env). boto3 is imported
+when the first client is made.
 
 The handler only validates and dispatches; the work is the probe's (probe/).
 """
@@ -25,6 +26,7 @@ from typing import Protocol, TypeVar
 import probe
 import scenarios
 from probe.results import ErrorResponse, ProveResult, UploadResult, error_response
+from probe.target import ConfigError, target_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +50,6 @@ class EventError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-class ConfigError(Exception):
-    pass
 
 
 class LambdaContext(Protocol):
@@ -166,36 +164,6 @@ def parse_event(event: object) -> UploaderRequest:
     return UploaderRequest("upload", encryption=encryption, key=key, content=content)
 
 
-def target_from_env(environ: Mapping[str, str], context: LambdaContext) -> tuple[probe.Target, str]:
-    """The bucket under test, from the environment and the function's own ARN."""
-    # Read defensively: a context without the ARN is a misconfiguration, not a crash.
-    function_arn = str(getattr(context, "invoked_function_arn", None) or "")
-    parts = function_arn.split(":")
-    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "lambda":
-        raise ConfigError("cannot tell the account: context.invoked_function_arn is missing")
-    partition, arn_region, account = parts[1], parts[3], parts[4]
-    region = environ.get("AWS_REGION") or arn_region
-    bucket = environ.get("BUCKET_NAME", "")
-    if not bucket:
-        raise ConfigError("BUCKET_NAME is not set")
-    try:
-        config = scenarios.Config(environ.get("ENCRYPTION", ""), environ.get("HEADER_POLICY", ""))
-    except ValueError as exc:
-        raise ConfigError(f"ENCRYPTION/HEADER_POLICY: {exc}") from exc
-    key_arn = environ.get("KEY_ARN") or None
-    key_alias = environ.get("KEY_ALIAS") or None
-    if config.uses_kms and not (key_arn and key_alias):
-        raise ConfigError(f"KEY_ARN and KEY_ALIAS are required with ENCRYPTION={config.encryption}")
-    if key_alias and not key_alias.startswith("alias/"):
-        raise ConfigError(f"KEY_ALIAS {key_alias!r} must start with alias/")
-    keys = scenarios.KeyRefs.build(partition, region, account, key_arn, key_alias)
-    try:
-        target = probe.Target(bucket, environ.get("PROBE_PREFIX", ""), config, keys)
-    except ValueError as exc:
-        raise ConfigError(f"PROBE_PREFIX: {exc}") from exc
-    return target, region
-
-
 _clients: probe.Clients | None = None
 
 
@@ -217,7 +185,9 @@ def lambda_handler(
         logger.warning("rejected event: %s: %s", exc.code, exc.message)
         return error_response(exc.code, exc.message)
     try:
-        target, region = target_from_env(os.environ, context)
+        # Read defensively: a context without the ARN is a misconfiguration, not a crash.
+        function_arn = str(getattr(context, "invoked_function_arn", None) or "")
+        target, region = target_from_env(os.environ, function_arn)
     except ConfigError as exc:
         logger.error("misconfigured: %s", exc)
         return error_response("Misconfigured", str(exc))

@@ -25,9 +25,11 @@ from probe import operations, run
 from probe.cleanup import CleanupReport, clean_up_run
 from probe.results import ScenarioRow, stored_from, stored_json
 from probe.state import SOURCE_NAME
+from probe.target import target_from_env
 from tests.uploader.support import (
     ALIAS,
     BUCKET,
+    FUNCTION_ARN,
     REGION,
     SESSION,
     STRICT_KMS,
@@ -700,10 +702,11 @@ def test_prove_response_is_json_with_the_row_schema(dep):
     assert result["promised"]["key_arn"] == dep.key_arn
     not_live = [s.name for s in sc.scenarios_for(STRICT_KMS) if not s.live]
     assert [r["scenario"] for r in result["rows"] if r["actual"] == sc.NOT_RUN] == not_live
+    assert {r["detail"] for r in result["rows"] if r["actual"] == sc.NOT_RUN} == {run.NOT_LIVE}
 
 
 def test_key_refs_come_from_the_environment_and_the_function_arn(dep):
-    target, region = handler.target_from_env(os.environ, FakeContext())
+    target, region = target_from_env(os.environ, FUNCTION_ARN)
     assert region == REGION
     assert target.keys == dep.keys
     assert target.keys.alias_arn.endswith(":" + ALIAS)

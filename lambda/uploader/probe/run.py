@@ -26,7 +26,7 @@ from probe.target import Target
 
 logger = logging.getLogger(__name__)
 
-NOT_LIVE = "offline proof only: AWS endpoints refuse the request first"
+NOT_LIVE = "offline proof only: the live probe cannot make this request (see the seed)"
 OUT_OF_TIME = "not finished: Lambda time nearly up"
 DEFAULT_RESERVE_MS = 30_000  # time kept for cleanup before the Lambda times out
 

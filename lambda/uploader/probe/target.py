@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 import scenarios as sc
 from probe.clients import S3Client
+
+
+class ConfigError(Exception):
+    """The function's environment does not describe a bucket to prove."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,36 @@ def object_location(bucket: str, key: str, version_id: str | None) -> ObjectLoca
 
 
 def head_written(
-    s3: S3Client, where: ObjectLocation, sse: sc.Sse, sse_args: dict[str, Any]
+    s3: S3Client, where: ObjectLocation, sse: sc.Sse, sse_args: dict[str, str | bytes]
 ) -> dict[str, Any]:
     """head_object of a written object; an SSE-C object cannot be read without its key."""
     return s3.head_object(**where, **(sse_args if sse.customer_key else {}))
+
+
+def target_from_env(environ: Mapping[str, str], function_arn: str) -> tuple[Target, str]:
+    """The bucket under test and the region, from the function's environment (as the
+    uploader stack sets it) and its own ARN (partition and account)."""
+    parts = function_arn.split(":")
+    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "lambda":
+        raise ConfigError("cannot tell the account: context.invoked_function_arn is missing")
+    partition, arn_region, account = parts[1], parts[3], parts[4]
+    region = environ.get("AWS_REGION") or arn_region
+    bucket = environ.get("BUCKET_NAME", "")
+    if not bucket:
+        raise ConfigError("BUCKET_NAME is not set")
+    try:
+        config = sc.Config(environ.get("ENCRYPTION", ""), environ.get("HEADER_POLICY", ""))
+    except ValueError as exc:
+        raise ConfigError(f"ENCRYPTION/HEADER_POLICY: {exc}") from exc
+    key_arn = environ.get("KEY_ARN") or None
+    key_alias = environ.get("KEY_ALIAS") or None
+    if config.uses_kms and not (key_arn and key_alias):
+        raise ConfigError(f"KEY_ARN and KEY_ALIAS are required with ENCRYPTION={config.encryption}")
+    if key_alias and not key_alias.startswith("alias/"):
+        raise ConfigError(f"KEY_ALIAS {key_alias!r} must start with alias/")
+    keys = sc.KeyRefs.build(partition, region, account, key_arn, key_alias)
+    try:
+        target = Target(bucket, environ.get("PROBE_PREFIX", ""), config, keys)
+    except ValueError as exc:
+        raise ConfigError(f"PROBE_PREFIX: {exc}") from exc
+    return target, region
