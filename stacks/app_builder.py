@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
+from aws_cdk import App, Environment, Stack, Tags
 
+from stacks.controls import add_controls, app_exemptions
 from stacks.nag import WildcardGrant, add_checks
+from stacks.policy_guard import OneStackSynthesizer
 from stacks.settings import Settings
 from stacks.stacks import BucketStack, KeyStack, UploaderStack
 
@@ -31,10 +33,8 @@ def build(
     """Add the app's stacks and checks; tests drop the bootstrap rule from their templates."""
 
     def common() -> dict:
-        # A synthesizer serves exactly one stack.
-        synthesizer = DefaultStackSynthesizer(
-            generate_bootstrap_version_rule=bootstrap_version_rule
-        )
+        # A synthesizer serves exactly one stack (the policy guard reads its role ARN).
+        synthesizer = OneStackSynthesizer(generate_bootstrap_version_rule=bootstrap_version_rule)
         return {"env": env, "synthesizer": synthesizer}
 
     key_stack = None
@@ -78,6 +78,10 @@ def build(
                 "wildcard is confined to the probe prefix of the one data bucket.",
             ),
         ],
+    )
+    add_controls(
+        app,
+        app_exemptions(settings, encrypted_bucket=bucket_stack.encrypted_bucket, uploader=uploader),
     )
     return stacks
 

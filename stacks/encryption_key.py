@@ -7,15 +7,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.policy_guard import key_guard_statement
+
 # Data actions: what turns ciphertext into plaintext or mints data keys.
 DATA_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
-# Administration without any data action (AWS's "key administrators" set).
+# Administration without any data action (AWS's "key administrators" set), and without
+# kms:PutKeyPolicy (AWS's set has kms:Put*): administrators never rewrite the key policy.
 ADMIN_ACTIONS = [
     "kms:Create*",
     "kms:Describe*",
     "kms:Enable*",
     "kms:List*",
-    "kms:Put*",
     "kms:Update*",
     "kms:Revoke*",
     "kms:Disable*",
@@ -44,6 +46,7 @@ class ProjectKey(Construct):
         rotation_days: int,
         admins: tuple[str, ...],
         removal_policy: RemovalPolicy,
+        guard_policies: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -102,3 +105,23 @@ class ProjectKey(Construct):
                 conditions={"StringNotEquals": {"kms:CallerAccount": stack.account}},
             )
         )
+        # Control Tower CT.KMS.PR.3, with the operator and keys its rule requires: grants
+        # only for AWS resources (a service acting for a caller) or by AWS services.
+        # S3's SSE-KMS needs no grants at all.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyGrantsNotForAwsResources",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {
+                        "kms:GrantIsForAWSResource": "false",
+                        "aws:PrincipalIsAWSService": "false",
+                    }
+                },
+            )
+        )
+        if guard_policies:
+            self.key.add_to_resource_policy(key_guard_statement(self))

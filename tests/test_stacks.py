@@ -97,6 +97,8 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
         "EnableAccountRootAccess",
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
+        "DenyGrantsNotForAwsResources",  # tests/test_hardening.py
+        "DenyKeyPolicyChangesOutsideDeploy",  # the variants keep guard_policies' default
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -239,7 +241,9 @@ def test_data_bucket_encryption_statements(variant_templates, config):
         expected.add("DenyWrongKmsKey")
         if not strict:
             expected.add("DenyKmsWithoutKeyId")
-    assert set(statements) == expected  # every statement has a Sid, none is missing or extra
+    # Every statement has a Sid, none is missing or extra; the variants keep
+    # guard_policies' default (on), whose statement tests/test_hardening.py checks.
+    assert set(statements) == expected | {"DenyEncryptionChangesOutsideDeploy"}
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
     for sid in expected - {"DenyInsecureTransport", "DenyOutdatedTls"}:
