@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Stack, Tags
 
+from stacks.controls import CONTEXT_KEY as CONTROLS_CONTEXT
 from stacks.controls import add_controls, app_exemptions
 from stacks.nag import WildcardGrant, add_checks
 from stacks.policy_guard import OneStackSynthesizer
@@ -87,10 +88,16 @@ def build(
 
 
 def synth_templates(
-    settings: Settings, context: dict, outdir: str, *, bootstrap_version_rule: bool = False
+    settings: Settings,
+    context: dict,
+    outdir: str,
+    *,
+    bootstrap_version_rule: bool = False,
+    controls: bool = True,
 ) -> dict[str, dict]:
-    """Synthesize the app in-process (tests, benchmarks); templates by stack name."""
-    app = App(context=context, outdir=outdir)
+    """Synthesize the app in-process (tests, benchmarks); templates by stack name.
+    The Control Tower controls run unless `controls` is false (stacks/controls.py)."""
+    app = App(context={**context, CONTROLS_CONTEXT: controls}, outdir=outdir)
     stacks = build(app, settings, bootstrap_version_rule=bootstrap_version_rule)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks.all()}
