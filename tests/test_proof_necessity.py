@@ -1,0 +1,167 @@
+"""Every Deny matters: dropping any single Deny statement (bucket or key policy) of any
+variant makes the proof fail on at least one row, unless it is listed as defence in depth,
+in which case the proof must still pass (the listed cover really decides alone).
+
+All mutants of all variants are proved in ONE Node process.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import proof.prove
+from proof import mutate
+from proof.assembly import find_deployment
+from proof.prove import Case, prove
+from scenarios import all_configs
+
+CONFIGS = all_configs()
+
+# Pinned by hand from the rules (docs/design.md): which Deny of which variant is
+# defence in depth. A change here is a change of the design, not a test fix.
+PINNED = {(label, sid) for label in (c.label for c in CONFIGS) for sid in ("DenySseC",)} | {
+    ("sse-kms/strict", "DenyMissingEncryptionHeader"),
+    ("dsse-kms/strict", "DenyMissingEncryptionHeader"),
+    ("sse-s3/strict", "DenyMissingEncryptionHeader"),
+    ("sse-kms/strict", "DenyDataUseFromOtherAccounts"),
+    ("sse-kms/default-aware", "DenyDataUseFromOtherAccounts"),
+    ("dsse-kms/strict", "DenyDataUseFromOtherAccounts"),
+    ("dsse-kms/default-aware", "DenyDataUseFromOtherAccounts"),
+    ("sse-s3/strict", "DenyUpdateObjectEncryption"),
+    ("sse-s3/default-aware", "DenyUpdateObjectEncryption"),
+    ("dsse-kms/strict", "DenyUpdateObjectEncryption"),
+    ("dsse-kms/default-aware", "DenyUpdateObjectEncryption"),
+}
+
+
+@pytest.fixture(scope="session")
+def deployments(variant_templates) -> dict:
+    return {config: find_deployment(t) for config, t in variant_templates.items()}
+
+
+REAL_SIMULATE = proof.prove.simulate
+
+
+class Counter:
+    """Stands in for proof.prove.simulate: counts Node processes and their requests."""
+
+    def __init__(self) -> None:
+        self.runs: list[int] = []
+
+    def __call__(self, policies, requests):
+        self.runs.append(len(requests))
+        return REAL_SIMULATE(policies, requests)
+
+
+@pytest.fixture(scope="session")
+def single_drops(variant_templates, deployments) -> dict:
+    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove() call."""
+    cases = {
+        (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
+        for config, deployment in deployments.items()
+        for drop in mutate.single_drops(deployment)
+    }
+    counter, patch = Counter(), pytest.MonkeyPatch()
+    patch.setattr(proof.prove, "simulate", counter)
+    try:
+        proofs = prove(list(cases.values()))
+    finally:
+        patch.undo()
+    assert len(counter.runs) == 1, "all mutants of all variants in ONE Node process"
+    return dict(zip(cases, proofs, strict=True))
+
+
+def test_identical_requests_of_different_cases_are_simulated_once(variant_templates, monkeypatch):
+    config = CONFIGS[0]
+    counter = Counter()
+    monkeypatch.setattr(proof.prove, "simulate", counter)
+    plain = Case(variant_templates[config], config)
+    broken = Case(variant_templates[config], config, ("drop:DenyWrongKmsKey",))
+    (alone,) = prove([plain])
+    first, again, mutant = prove([plain, plain, broken])
+    assert counter.runs[1] < 2 * counter.runs[0]  # the repeated case costs nothing
+    assert counter.runs[1] > counter.runs[0]  # the mutant's bucket requests are its own
+    assert alone.rows == first.rows == again.rows
+    assert alone.passed and not mutant.passed  # shared decisions never leak across policies
+
+
+def all_denies(deployments) -> set[tuple[str, str]]:
+    return {
+        (config.label, sid)
+        for config, deployment in deployments.items()
+        for sid in mutate.deny_sids(deployment)
+    }
+
+
+def test_the_defence_in_depth_list_is_pinned(deployments):
+    listed = {
+        (config.label, sid)
+        for config, deployment in deployments.items()
+        for sid in mutate.defence_in_depth(deployment)
+    }
+    assert listed == PINNED
+    # No stale entry: each one applies to some variant's statement.
+    for variant, sid in mutate.DEFENCE_IN_DEPTH:
+        assert any(s == sid and mutate.fnmatch.fnmatchcase(v, variant) for v, s in listed), sid
+
+
+def test_every_deny_of_every_variant_is_tried(deployments, single_drops):
+    assert set(single_drops) == all_denies(deployments)
+    # The bucket and the key policy of a KMS variant, the bucket alone in sse-s3 mode.
+    sids = {sid for _, sid in single_drops}
+    assert {"DenyUpdateObjectEncryption", "DenyKmsWithoutKeyId", "DenyDataUseOutsideS3"} <= sids
+
+
+def _ids(pairs) -> list[str]:
+    return [f"{label}:{sid}" for label, sid in pairs]
+
+
+# The Sids come from the synthesized policies (known only after synthesis), so the
+# parametrization is by variant and each test walks that variant's Denies.
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
+def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drops, config):
+    for sid in mutate.deny_sids(deployments[config]):
+        proved = single_drops[(config.label, sid)]
+        if (config.label, sid) in PINNED:
+            assert proved.passed, (
+                f"{config.label}: {sid} is listed as defence in depth, yet dropping it "
+                f"fails {proved.failed}"
+            )
+        else:
+            assert proved.failed, (
+                f"{config.label}: dropping {sid} changes no row: add a scenario that needs "
+                "it, or list it in proof.mutate.DEFENCE_IN_DEPTH with its cover"
+            )
+            # Another account is refused whatever deny is dropped: nothing grants it.
+            assert not any("(other-account)" in name for name in proved.failed), sid
+
+
+def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drops):
+    """Encryption denies must show on the account admin's rows, whom only the bucket stops."""
+    encryption = {
+        "DenyWrongEncryptionAlgorithm",
+        "DenyWrongKmsKey",
+        "DenyKmsWithoutKeyId",
+        "DenyUpdateObjectEncryption",
+    }
+    for (label, sid), proved in single_drops.items():
+        if sid in encryption and (label, sid) not in PINNED:
+            assert any(name.endswith("(account-admin)") for name in proved.failed), (label, sid)
+
+
+def test_a_statement_that_stops_mattering_is_reported(variant_templates, deployments):
+    """The check can fail: with DenyWrongEncryptionAlgorithm gone, DenyMissingEncryptionHeader
+    is no longer covered in strict mode, so dropping both fails where dropping one did not."""
+    config = next(c for c in CONFIGS if c.label == "sse-s3/strict")
+    (one, both) = prove(
+        [
+            Case(variant_templates[config], config, ("drop:DenyMissingEncryptionHeader",)),
+            Case(
+                variant_templates[config],
+                config,
+                ("drop:DenyMissingEncryptionHeader", "drop:DenyWrongEncryptionAlgorithm"),
+            ),
+        ]
+    )
+    assert one.passed
+    assert "no-header (account-admin)" in both.failed
