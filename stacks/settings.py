@@ -42,7 +42,7 @@ class Settings:
     key_admins: tuple[str, ...] = ()
     retain_data: bool = True
     # Bucket policy, encryption configuration and key policy changeable only by `cdk deploy`.
-    guard_policies: bool = True
+    guard_policies: bool = False
 
     @property
     def uses_kms(self) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import App, DefaultStackSynthesizer, Stack
 
 import stacks.controls
+from proof.prove import Case, prove
 from stacks import names
 from stacks.app_builder import build
 from stacks.encryption_key import ADMIN_ACTIONS
@@ -154,33 +155,39 @@ def test_guard_is_off_in_dev(dev_templates):
     assert BUCKET_GUARD_SID not in bucket
 
 
-def test_guard_denies_policy_changes_to_all_but_the_deploy_role(variant_templates):
-    """The variants keep guard_policies' default (on)."""
-    for templates in variant_templates.values():
-        bucket = statements_of(templates[BUCKET], "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
-        assert bucket[BUCKET_GUARD_SID] == {
-            "Sid": BUCKET_GUARD_SID,
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": sorted(BUCKET_GUARD_ACTIONS),
-            "Resource": {"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]},
-            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": exec_role()}},
-        }
-        assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutEncryptionConfiguration"} <= (
-            set(BUCKET_GUARD_ACTIONS)
-        )
-        if KEY not in templates:  # sse-s3: no key
-            continue
-        key = statements_of(templates[KEY], "AWS::KMS::Key")
-        assert key[KEY_GUARD_SID] == {
-            "Sid": KEY_GUARD_SID,
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": "kms:PutKeyPolicy",
-            "Resource": "*",
-            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": exec_role()}},
-        }
-        assert "BypassPolicyLockoutSafetyCheck" not in json.dumps(templates[KEY])
+@pytest.fixture(scope="module")
+def prod_templates(tmp_path_factory) -> dict:
+    """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
+    settings = parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"])
+    assert settings.guard_policies
+    return synth(settings, tmp_path_factory.mktemp("prod"))
+
+
+def test_guard_denies_policy_changes_to_all_but_the_deploy_role(prod_templates):
+    bucket = statements_of(
+        prod_templates[names.stack_name("prod", "Bucket")], "AWS::S3::BucketPolicy", DATA_BUCKET_ID
+    )
+    assert bucket[BUCKET_GUARD_SID] == {
+        "Sid": BUCKET_GUARD_SID,
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": sorted(BUCKET_GUARD_ACTIONS),
+        "Resource": {"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]},
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": exec_role()}},
+    }
+    required = {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutEncryptionConfiguration"}
+    assert required <= set(BUCKET_GUARD_ACTIONS)
+    key_template = prod_templates[names.stack_name("prod", "Key")]
+    key = statements_of(key_template, "AWS::KMS::Key")
+    assert key[KEY_GUARD_SID] == {
+        "Sid": KEY_GUARD_SID,
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "kms:PutKeyPolicy",
+        "Resource": "*",
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": exec_role()}},
+    }
+    assert "BypassPolicyLockoutSafetyCheck" not in json.dumps(key_template)
 
 
 def test_guard_follows_a_custom_bootstrap_qualifier(tmp_path):
@@ -207,3 +214,67 @@ def test_guard_refuses_a_synthesizer_it_cannot_read():
     with pytest.raises(SettingsError, match="guard_policies=true needs") as raised:
         deploy_role_arn(stack)
     assert "\n" not in str(raised.value)
+
+
+# --- the proof of the guard (offline, iam-simulate) -----------------------------------------
+
+A, D = "allowed", "denied"
+# Written from the rules: (scenario, principal) -> (guard on, guard off).
+GUARD_ROWS = {
+    ("guard-put-bucket-policy", "account-admin"): (D, A),
+    ("guard-delete-bucket-policy", "account-admin"): (D, A),
+    ("guard-put-encryption", "account-admin"): (D, A),
+    ("guard-put-replication", "account-admin"): (D, A),
+    ("guard-put-key-policy", "account-admin"): (D, A),
+    ("grant-for-self", "account-admin"): (D, D),  # CT.KMS.PR.3 holds in both
+    ("guard-put-bucket-policy", "deploy-role"): (A, A),
+    ("guard-delete-bucket-policy", "deploy-role"): (A, A),
+    ("guard-put-encryption", "deploy-role"): (A, A),
+    ("guard-put-replication", "deploy-role"): (A, A),
+    ("guard-put-key-policy", "deploy-role"): (A, A),
+    ("grant-for-aws-resource", "aws-service"): (A, A),
+}
+GUARD_DENIES = {
+    "DenyEncryptionChangesOutsideDeploy": {
+        f"{name} (account-admin)"
+        for name in (
+            "guard-put-bucket-policy",
+            "guard-delete-bucket-policy",
+            "guard-put-encryption",
+            "guard-put-replication",
+        )
+    },
+    "DenyKeyPolicyChangesOutsideDeploy": {"guard-put-key-policy (account-admin)"},
+    "DenyGrantsNotForAwsResources": {"grant-for-self (account-admin)"},
+}
+
+
+@pytest.fixture(scope="module")
+def guard_proofs(prod_templates, dev_templates) -> dict:
+    """prod (guard on), dev (guard off), and prod with each new Deny dropped: ONE Node run."""
+    cases = {"prod": Case(prod_templates), "dev": Case(dev_templates)}
+    cases |= {sid: Case(prod_templates, mutations=(f"drop:{sid}",)) for sid in GUARD_DENIES}
+    return dict(zip(cases, prove(list(cases.values())), strict=True))
+
+
+@pytest.mark.parametrize("env", ["prod", "dev"])
+def test_the_guard_rows_are_as_the_rules_say(guard_proofs, env):
+    proved = guard_proofs[env]
+    assert proved.passed, proved.failed
+    assert proved.config.guard_policies is (env == "prod")
+    got = {
+        (o.scenario.name, o.principal): o.actual
+        for o in proved.outcomes
+        if (o.scenario.name, o.principal) in GUARD_ROWS
+    }
+    column = 0 if env == "prod" else 1
+    assert got == {row: outcomes[column] for row, outcomes in GUARD_ROWS.items()}
+    for (name, principal), outcomes in GUARD_ROWS.items():
+        if outcomes[column] == D:  # the statement that decides is named
+            detail = proved.outcome(name, principal).detail
+            assert any(sid in detail for sid in GUARD_DENIES), detail
+
+
+@pytest.mark.parametrize("sid", sorted(GUARD_DENIES))
+def test_dropping_a_guard_statement_fails_exactly_its_rows(guard_proofs, sid):
+    assert set(guard_proofs[sid].failed) == GUARD_DENIES[sid]

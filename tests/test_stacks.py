@@ -98,7 +98,6 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
         "DenyGrantsNotForAwsResources",  # tests/test_hardening.py
-        "DenyKeyPolicyChangesOutsideDeploy",  # the variants keep guard_policies' default
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -245,9 +244,7 @@ def test_data_bucket_encryption_statements(variant_templates, config):
     sse_kms = config.encryption == "sse-kms"
     if not sse_kms:
         expected.add("DenyUpdateObjectEncryption")
-    # Every statement has a Sid, none is missing or extra; the variants keep
-    # guard_policies' default (on), whose statement tests/test_hardening.py checks.
-    assert set(statements) == expected | {"DenyEncryptionChangesOutsideDeploy"}
+    assert set(statements) == expected  # every statement has a Sid, none is missing or extra
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
     writes = ["s3:PutObject", "s3:ReplicateObject"]
