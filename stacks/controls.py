@@ -28,7 +28,6 @@ from aws_cdk import (
     Stack,
     Validations,
 )
-from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from constructs import IConstruct
 
 from stacks.encrypted_bucket import EncryptedBucket
@@ -59,6 +58,9 @@ class ControlTowerControls:
     """The cfn-guard plugin with the Control Tower rules; every violation an error."""
 
     def __init__(self) -> None:
+        # Imported here: a synthesis without the controls need not load its jsii module.
+        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
         self._guard = CfnGuardValidator(control_tower_rules_enabled=True)
 
     @property
