@@ -69,7 +69,13 @@ def build(
     for stack in stacks.all():
         Tags.of(stack).add("project", "encrypted-s3")
         Tags.of(stack).add("environment", settings.env)
-    uploader = uploader_stack.uploader
+    _add_checks(app, settings, stacks)
+    return stacks
+
+
+def _add_checks(app: App, settings: Settings, stacks: AppStacks) -> None:
+    """cdk-nag with its acknowledgments, and the Control Tower controls with their exemptions."""
+    uploader = stacks.uploader.uploader
     add_checks(
         app,
         [
@@ -80,11 +86,10 @@ def build(
             ),
         ],
     )
-    add_controls(
-        app,
-        app_exemptions(settings, encrypted_bucket=bucket_stack.encrypted_bucket, uploader=uploader),
+    exemptions = app_exemptions(
+        settings, encrypted_bucket=stacks.bucket.encrypted_bucket, uploader=uploader
     )
-    return stacks
+    add_controls(app, exemptions)
 
 
 def synth_templates(

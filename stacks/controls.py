@@ -126,9 +126,35 @@ def app_exemptions(
     settings: Settings, *, encrypted_bucket: EncryptedBucket, uploader: Uploader
 ) -> list[Exemption]:
     """The controls this app does not meet, each on its construct, with the reason."""
+    exemptions = _bucket_exemptions(encrypted_bucket) + _uploader_exemptions(uploader)
+    if settings.encryption == "sse-s3":
+        exemptions.append(
+            Exemption(
+                encrypted_bucket.bucket,
+                "s3_bucket_default_encryption_kms_check",
+                "CT.S3.PR.10",
+                "encryption=sse-s3 is the operator's explicit choice of S3-managed keys; "
+                "the bucket policy enforces it, and the KMS modes meet this control.",
+            )
+        )
+    provider = auto_delete_provider(encrypted_bucket)
+    if provider is not None:
+        exemptions.append(
+            Exemption(
+                provider,
+                "lambda_inside_vpc_check",
+                "CT.LAMBDA.PR.3",
+                "CDK's auto-delete-objects handler, created only where retain_data is false "
+                "(dev): it empties the buckets on stack deletion through S3's API.",
+            )
+        )
+    return exemptions
+
+
+def _bucket_exemptions(encrypted_bucket: EncryptedBucket) -> list[Exemption]:
     buckets = (encrypted_bucket.bucket, encrypted_bucket.log_bucket)
     log_bucket = encrypted_bucket.log_bucket
-    exemptions = [
+    return [
         Exemption(
             log_bucket,
             "s3_bucket_default_encryption_kms_check",
@@ -165,6 +191,11 @@ def app_exemptions(
             )
             for bucket in buckets
         ),
+    ]
+
+
+def _uploader_exemptions(uploader: Uploader) -> list[Exemption]:
+    return [
         Exemption(
             uploader.log_group,
             "cloudwatch_log_group_retention_period_check",
@@ -187,25 +218,3 @@ def app_exemptions(
             "enforces encryption whatever the network path, and a VPC would add endpoints.",
         ),
     ]
-    if settings.encryption == "sse-s3":
-        exemptions.append(
-            Exemption(
-                encrypted_bucket.bucket,
-                "s3_bucket_default_encryption_kms_check",
-                "CT.S3.PR.10",
-                "encryption=sse-s3 is the operator's explicit choice of S3-managed keys; "
-                "the bucket policy enforces it, and the KMS modes meet this control.",
-            )
-        )
-    provider = auto_delete_provider(encrypted_bucket)
-    if provider is not None:
-        exemptions.append(
-            Exemption(
-                provider,
-                "lambda_inside_vpc_check",
-                "CT.LAMBDA.PR.3",
-                "CDK's auto-delete-objects handler, created only where retain_data is false "
-                "(dev): it empties the buckets on stack deletion through S3's API.",
-            )
-        )
-    return exemptions

@@ -366,31 +366,34 @@ class Scenario:
             return self.expect_uploader(config)
         return self.expect(config)
 
+    def _guard_request(self, principal: str) -> IamRequest:
+        """The one authorization of a change to the bucket or the key (GUARD_OPERATIONS)."""
+        step, action = GUARD_OPERATIONS[self.operation]
+        service = action.split(":")[0]
+        if service == "s3":
+            context = {"aws:SecureTransport": "true", "s3:TlsVersion": self.tls_version}
+        else:
+            context = {"kms:CallerAccount": "{caller_account}"}
+        # In every signed request: the caller's ARN (a role's, also for its sessions),
+        # and whether an AWS service principal itself calls: never here (the
+        # aws-service row is a caller's request that S3 makes on its behalf).
+        context["aws:PrincipalArn"] = "{principal_arn}"
+        context["aws:PrincipalIsAWSService"] = "false"
+        context.update(self.context)
+        resource = "bucket" if service == "s3" else "key"
+        return IamRequest(step, service, action, resource, context, principal)
+
     def iam_requests(
         self, config: Config, keys: KeyRefs, principal: str | None = None
     ) -> list[IamRequest]:
         """How the offline proof states the scenario: every authorization it needs.
 
-        `principal` defaults to the first of `principals`. Context values may name
-        "{region}", "{account}" (the bucket's), "{caller_account}" and "{principal_arn}"
-        (the principal's): the proof fills them in.
+        `principal` defaults to the first of `principals`. The proof fills in "{region}",
+        "{account}" (the bucket's), "{caller_account}", "{principal_arn}" (the caller's).
         """
         principal = principal or self.principals[0]
         if self.operation in GUARD_OPERATIONS:
-            step, action = GUARD_OPERATIONS[self.operation]
-            service = action.split(":")[0]
-            if service == "s3":
-                context = {"aws:SecureTransport": "true", "s3:TlsVersion": self.tls_version}
-            else:
-                context = {"kms:CallerAccount": "{caller_account}"}
-            # In every signed request: the caller's ARN (a role's, also for its sessions),
-            # and whether an AWS service principal itself calls: never here (the
-            # aws-service row is a caller's request that S3 makes on its behalf).
-            context["aws:PrincipalArn"] = "{principal_arn}"
-            context["aws:PrincipalIsAWSService"] = "false"
-            context.update(self.context)
-            resource = "bucket" if service == "s3" else "key"
-            return [IamRequest(step, service, action, resource, context, principal)]
+            return [self._guard_request(principal)]
         if self.operation == "kms-direct":
             # No kms:ViaService: the caller talks to KMS itself.
             return [
