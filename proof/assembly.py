@@ -88,7 +88,11 @@ class Deployment:
 
     @property
     def config(self) -> Config:
-        return Config(self.settings["encryption"], self.settings["header_policy"])
+        return Config(
+            self.settings["encryption"],
+            self.settings["header_policy"],
+            bool(self.settings.get("guard_policies", False)),
+        )
 
     @property
     def bucket_arn(self) -> str:

@@ -19,8 +19,10 @@ from proof.simulate import Decision, Request, simulate
 from scenarios import (
     ACCOUNT_ADMIN,
     ALLOWED,
+    AWS_SERVICE,
     CUSTOMER_ALGORITHM_KEY,
     DENIED,
+    DEPLOY_ROLE,
     ERROR,
     OTHER_ACCOUNT,
     STORED_WRONG,
@@ -37,6 +39,11 @@ from scenarios import (
 )
 
 ADMIN_ROLE = "AccountAdmin"
+# The CloudFormation execution role of a default `cdk bootstrap` (qualifier hnb659fds),
+# written by hand: the guard's own value in the templates is what is being checked.
+DEPLOY_ROLE_NAME = "cdk-hnb659fds-cfn-exec-role-{account}-{region}"
+# The caller S3 acts for when it creates a grant for an AWS resource.
+SERVICE_CALLER_ROLE = "S3Caller"
 # A principal of another account with the same identity policy: nothing grants it access.
 OTHER_ACCOUNT_ID = "210987654321"
 OTHER_ACCOUNT_ROLE = "OtherAccountAdmin"
@@ -64,6 +71,12 @@ NOTES = (
     "Principals: every S3 scenario runs as the uploader (its role), as account-admin (same "
     f"account, identity policy Allow * on *) and as other-account (a role in account "
     f"{OTHER_ACCOUNT_ID} with the same identity policy).",
+    "Policy guard rows: deploy-role is the CloudFormation execution role of a default "
+    "`cdk bootstrap` (qualifier hnb659fds) with AdministratorAccess; aws-service is a caller "
+    "of this account (AdministratorAccess) for whom S3 creates a grant "
+    "(kms:GrantIsForAWSResource true, kms:ViaService S3). aws:PrincipalArn of a role's "
+    "session is the role's ARN. The account root, which can always delete a bucket policy, "
+    "is not simulated.",
     "UpdateObjectEncryption is authorized as s3:UpdateObjectEncryption and s3:PutObject with "
     "the condition keys of the target encryption; its request is assumed to ask for the "
     "Bucket Key exactly when the bucket uses one (no condition key covers BucketKeyEnabled).",
@@ -262,6 +275,13 @@ def _principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
     if principal == OTHER_ACCOUNT:
         arn = f"arn:{env.partition}:iam::{OTHER_ACCOUNT_ID}:role/{OTHER_ACCOUNT_ROLE}"
         return arn, OTHER_ACCOUNT_ID
+    if principal in (DEPLOY_ROLE, AWS_SERVICE):
+        name = (
+            DEPLOY_ROLE_NAME.format(account=env.account, region=env.region)
+            if principal == DEPLOY_ROLE
+            else SERVICE_CALLER_ROLE
+        )
+        return f"arn:{env.partition}:iam::{env.account}:role/{name}", env.account
     raise ValueError(f"unknown principal {principal!r}")
 
 
@@ -274,14 +294,19 @@ def _requests(
 ) -> list[tuple[IamRequest, Request]]:
     config, keys, env = deployment.config, deployment.keys(), deployment.env
     principal_arn, caller_account = _principal_arn(principal, deployment)
-    placeholders = {"region": env.region, "account": env.account, "caller_account": caller_account}
+    placeholders = {
+        "region": env.region,
+        "account": env.account,
+        "caller_account": caller_account,
+        "principal_arn": principal_arn,
+    }
     stored = stored_for(_written_with(scenario, config), deployment, keys)
     out = []
     for index, iam in enumerate(scenario.iam_requests(config, keys, principal)):
         context = {k: v.format(**placeholders) for k, v in iam.context.items()}
         if iam.resource == "key":
             resource = keys.project_arn
-            if "kms:ViaService" in context:
+            if "kms:ViaService" in context and iam.action != "kms:CreateGrant":
                 # S3's encryption context: the bucket with a Bucket Key, else the object.
                 # (A read's own object was written with the required headers: `stored`.)
                 reads_source = scenario.operation == "copy" and iam.action == "kms:Decrypt"
@@ -292,6 +317,9 @@ def _requests(
                     else _object_arn(deployment, scenario, source=reads_source)
                 )
             resource_policy = policy_ids.get("key", (None,))[0]
+        elif iam.resource == "bucket":
+            resource = deployment.bucket_arn
+            resource_policy = policy_ids.get("bucket", (None,))[0]
         else:
             resource = _object_arn(deployment, scenario, source=iam.resource == "source-object")
             resource_policy = policy_ids.get("bucket", (None,))[0]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
+from aws_cdk import App, Environment, Stack, Tags
 
+from stacks.controls import CONTEXT_KEY as CONTROLS_CONTEXT
+from stacks.controls import add_controls, app_exemptions
 from stacks.nag import WildcardGrant, add_checks
+from stacks.policy_guard import OneStackSynthesizer
 from stacks.settings import Settings
 from stacks.stacks import BucketStack, KeyStack, UploaderStack
 
@@ -31,10 +34,8 @@ def build(
     """Add the app's stacks and checks; tests drop the bootstrap rule from their templates."""
 
     def common() -> dict:
-        # A synthesizer serves exactly one stack.
-        synthesizer = DefaultStackSynthesizer(
-            generate_bootstrap_version_rule=bootstrap_version_rule
-        )
+        # A synthesizer serves exactly one stack (the policy guard reads its role ARN).
+        synthesizer = OneStackSynthesizer(generate_bootstrap_version_rule=bootstrap_version_rule)
         return {"env": env, "synthesizer": synthesizer}
 
     key_stack = None
@@ -68,7 +69,13 @@ def build(
     for stack in stacks.all():
         Tags.of(stack).add("project", "encrypted-s3")
         Tags.of(stack).add("environment", settings.env)
-    uploader = uploader_stack.uploader
+    _add_checks(app, settings, stacks)
+    return stacks
+
+
+def _add_checks(app: App, settings: Settings, stacks: AppStacks) -> None:
+    """cdk-nag with its acknowledgments, and the Control Tower controls with their exemptions."""
+    uploader = stacks.uploader.uploader
     add_checks(
         app,
         [
@@ -79,14 +86,23 @@ def build(
             ),
         ],
     )
-    return stacks
+    exemptions = app_exemptions(
+        settings, encrypted_bucket=stacks.bucket.encrypted_bucket, uploader=uploader
+    )
+    add_controls(app, exemptions)
 
 
 def synth_templates(
-    settings: Settings, context: dict, outdir: str, *, bootstrap_version_rule: bool = False
+    settings: Settings,
+    context: dict,
+    outdir: str,
+    *,
+    bootstrap_version_rule: bool = False,
+    controls: bool = True,
 ) -> dict[str, dict]:
-    """Synthesize the app in-process (tests, benchmarks); templates by stack name."""
-    app = App(context=context, outdir=outdir)
+    """Synthesize the app in-process (tests, benchmarks); templates by stack name.
+    The Control Tower controls run unless `controls` is false (stacks/controls.py)."""
+    app = App(context={**context, CONTROLS_CONTEXT: controls}, outdir=outdir)
     stacks = build(app, settings, bootstrap_version_rule=bootstrap_version_rule)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks.all()}

@@ -10,6 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.policy_guard import bucket_guard_statements
+
 # The x-amz-server-side-encryption value each encryption mode requires.
 ALGORITHM = {"sse-kms": "aws:kms", "dsse-kms": "aws:kms:dsse", "sse-s3": "AES256"}
 ENCRYPTION = {
@@ -127,6 +129,7 @@ class EncryptedBucket(Construct):
         header_policy: str,
         key: kms.IKey | None,
         retain_data: bool,
+        guard_policies: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
@@ -141,7 +144,16 @@ class EncryptedBucket(Construct):
             self,
             "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
-            lifecycle_rules=[s3.LifecycleRule(id="ExpireLogs", expiration=Duration.days(365))],
+            # Versioned, so an overwritten or deleted log leaves its previous version.
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="ExpireLogs", expiration=Duration.days(365)),
+                # A replaced log stays as long as the log itself would have.
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentLogVersions",
+                    noncurrent_version_expiration=Duration.days(365),
+                ),
+            ],
             **common,
         )
         self.bucket = s3.Bucket(
@@ -180,3 +192,6 @@ class EncryptedBucket(Construct):
             self.bucket, algorithm=ALGORITHM[encryption], key=key, header_policy=header_policy
         ):
             self.bucket.add_to_resource_policy(statement)
+        if guard_policies:
+            for statement in bucket_guard_statements(self.bucket):
+                self.bucket.add_to_resource_policy(statement)

@@ -7,15 +7,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.policy_guard import key_guard_statement
+
 # Data actions: what turns ciphertext into plaintext or mints data keys.
 DATA_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
-# Administration without any data action (AWS's "key administrators" set).
+# Administration without any data action (AWS's "key administrators" set), and without
+# kms:PutKeyPolicy (AWS's set has kms:Put*): administrators never rewrite the key policy.
 ADMIN_ACTIONS = [
     "kms:Create*",
     "kms:Describe*",
     "kms:Enable*",
     "kms:List*",
-    "kms:Put*",
     "kms:Update*",
     "kms:Revoke*",
     "kms:Disable*",
@@ -34,6 +36,48 @@ def s3_service_name(scope: Construct) -> str:
     return f"s3.{Stack.of(scope).region}.amazonaws.com"
 
 
+def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
+    """Explicit denies beat every allow, the account root's included: no one can use the
+    key for data except through S3, and only from this account."""
+    return [
+        iam.PolicyStatement(
+            sid="DenyDataUseOutsideS3",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=DATA_ACTIONS,
+            resources=["*"],
+            conditions={"StringNotEquals": {"kms:ViaService": s3_service_name(scope)}},
+        ),
+        iam.PolicyStatement(
+            sid="DenyDataUseFromOtherAccounts",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=DATA_ACTIONS,
+            resources=["*"],
+            conditions={"StringNotEquals": {"kms:CallerAccount": Stack.of(scope).account}},
+        ),
+    ]
+
+
+def deny_grants_not_for_aws_resources() -> iam.PolicyStatement:
+    """Control Tower CT.KMS.PR.3, with the operator and keys its rule requires: grants only
+    for AWS resources (a service acting for a caller) or by AWS services. S3's SSE-KMS
+    needs no grants at all."""
+    return iam.PolicyStatement(
+        sid="DenyGrantsNotForAwsResources",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["kms:CreateGrant"],
+        resources=["*"],
+        conditions={
+            "BoolIfExists": {
+                "kms:GrantIsForAWSResource": "false",
+                "aws:PrincipalIsAWSService": "false",
+            }
+        },
+    )
+
+
 class ProjectKey(Construct):
     def __init__(
         self,
@@ -44,9 +88,9 @@ class ProjectKey(Construct):
         rotation_days: int,
         admins: tuple[str, ...],
         removal_policy: RemovalPolicy,
+        guard_policies: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         # The account-root statement keeps the key recoverable and lets IAM policies
         # grant its use (through S3 only: see the denies below).
         policy = iam.PolicyDocument(
@@ -80,25 +124,8 @@ class ProjectKey(Construct):
                     resources=["*"],
                 )
             )
-        # Explicit denies beat every allow, the account root's included: no one can
-        # use the key for data except through S3, and only from this account.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyDataUseOutsideS3",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=DATA_ACTIONS,
-                resources=["*"],
-                conditions={"StringNotEquals": {"kms:ViaService": s3_service_name(self)}},
-            )
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyDataUseFromOtherAccounts",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=DATA_ACTIONS,
-                resources=["*"],
-                conditions={"StringNotEquals": {"kms:CallerAccount": stack.account}},
-            )
-        )
+        for statement in data_use_denies(self):
+            self.key.add_to_resource_policy(statement)
+        self.key.add_to_resource_policy(deny_grants_not_for_aws_resources())
+        if guard_policies:
+            self.key.add_to_resource_policy(key_guard_statement(self))

@@ -41,6 +41,8 @@ class Settings:
     key_rotation_days: int = 365
     key_admins: tuple[str, ...] = ()
     retain_data: bool = True
+    # Bucket policy, encryption configuration and key policy changeable only by `cdk deploy`.
+    guard_policies: bool = False
 
     @property
     def uses_kms(self) -> bool:
@@ -140,6 +142,9 @@ def parse(env: str, values: Mapping[str, Any]) -> Settings:
         ),
         key_admins=_admins(env, values.get("key_admins", list(defaults.key_admins))),
         retain_data=_flag(env, "retain_data", values.get("retain_data", defaults.retain_data)),
+        guard_policies=_flag(
+            env, "guard_policies", values.get("guard_policies", defaults.guard_policies)
+        ),
     )
     # DESTROY + auto-delete of encrypted data is a development convenience only.
     if not settings.retain_data and env != DEFAULT_ENV:

@@ -24,6 +24,7 @@ class KeyStack(Stack):
             rotation_days=settings.key_rotation_days,
             admins=settings.key_admins,
             removal_policy=RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY,
+            guard_policies=settings.guard_policies,
         )
         CfnOutput(self, names.KEY_ARN_OUTPUT, value=self.project_key.key.key_arn)
         CfnOutput(self, names.KEY_ALIAS_OUTPUT, value=self.project_key.alias.alias_name)
@@ -47,10 +48,14 @@ class BucketStack(Stack):
             header_policy=settings.header_policy,
             key=project_key.key if project_key else None,
             retain_data=settings.retain_data,
+            guard_policies=settings.guard_policies,
         )
         # The settings the policies were built from travel with the template, so the
         # offline proof knows what to expect of it.
-        self.template_options.metadata = {names.SETTINGS_METADATA: settings.as_metadata()}
+        self.template_options.metadata = {
+            names.SETTINGS_METADATA: settings.as_metadata()
+            | {"guard_policies": settings.guard_policies}
+        }
         CfnOutput(self, names.BUCKET_NAME_OUTPUT, value=self.encrypted_bucket.bucket.bucket_name)
         CfnOutput(
             self,

@@ -11,7 +11,8 @@ import pytest
 import proof.simulate as simulate_module
 from proof.resolve import ACCOUNT, REGION
 from proof.simulate import Decision, Request, SimulatorError, simulate
-from scenarios import KeyRefs, all_configs, scenarios_for
+from scenarios import Config, KeyRefs, all_configs, scenarios_for
+from stacks.policy_guard import BUCKET_GUARD_ACTIONS
 
 BUCKET = "arn:aws:s3:::bucket"
 OBJECT = f"{BUCKET}/probe/offline/x"
@@ -32,6 +33,12 @@ VIA_S3 = [
     ("kms:CallerAccount", ACCOUNT, "StringEquals"),
     ("kms:EncryptionContext:aws:s3:arn", BUCKET, "StringEquals"),
 ]
+# In every signed request; the guard's conditions and CT.KMS.PR.3's read them.
+CALLER = [
+    ("aws:PrincipalArn", ROLE, "ArnEquals"),
+    ("aws:PrincipalIsAWSService", "false", "Bool"),
+]
+GRANT = [("kms:GrantIsForAWSResource", "false", "Bool")]
 KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt")
 KMS_ACTIONS += ("kms:ReEncryptFrom", "kms:ReEncryptTo")
 
@@ -53,9 +60,14 @@ KEYS = [
     *(("s3:UpdateObjectEncryption", OBJECT, *key) for key in ENCRYPTION[:2]),
     *((action, KEY, *key) for action in KMS_ACTIONS for key in VIA_S3),
     ("kms:Decrypt", KEY, "kms:EncryptionContext:aws:s3:arn", OBJECT, "StringLike"),
+    # The policy guard's rows and KMS grants (tests/test_hardening.py).
+    *((action, BUCKET, *key) for action in BUCKET_GUARD_ACTIONS for key in TRANSPORT + CALLER),
+    *(("kms:PutKeyPolicy", KEY, *key) for key in VIA_S3[1:2] + CALLER),
+    *(("kms:CreateGrant", KEY, *key) for key in VIA_S3[:2] + CALLER + GRANT),
 ]
 # A value the operators above do not match.
 OTHER_VALUE = {"Bool": "true", "NumericLessThan": "1.3", "StringEquals": "x", "StringLike": "x"}
+OTHER_VALUE |= {"ArnEquals": f"arn:aws:iam::{ACCOUNT}:role/Other"}
 
 ALLOW_ALL = {
     "Version": "2012-10-17",
@@ -126,12 +138,17 @@ def test_the_keys_above_cover_every_key_the_scenarios_use():
     keys = KeyRefs.build("aws", REGION, ACCOUNT, KEY, "alias/a")
     used = {
         (r.action, key)
-        for config in all_configs()
+        for config in all_configs() + [Config("sse-kms", "strict", guard_policies=True)]
         for scenario in scenarios_for(config)
         for r in scenario.iam_requests(config, keys)
         for key in r.context
     }
-    used |= {(a, "kms:EncryptionContext:aws:s3:arn") for a, k in used if k == "kms:ViaService"}
+    # The proof adds S3's encryption context to the data requests it makes through S3.
+    used |= {
+        (a, "kms:EncryptionContext:aws:s3:arn")
+        for a, k in used
+        if k == "kms:ViaService" and a != "kms:CreateGrant"
+    }
     assert used <= {(action, key) for action, _, key, _, _ in KEYS}
 
 

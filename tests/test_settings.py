@@ -29,6 +29,8 @@ def test_cdk_json_environments_are_valid():
     prod = s.from_context(context({"env": "prod"}))
     assert (dev.env, dev.retain_data, prod.env, prod.retain_data) == ("dev", False, "prod", True)
     assert prod.encryption == "sse-kms" and prod.header_policy == "strict"
+    # The policy guard protects prod; dev stays changeable by hand.
+    assert (dev.guard_policies, prod.guard_policies) == (False, True)
 
 
 def test_command_line_values_override_and_are_parsed():
@@ -40,10 +42,11 @@ def test_command_line_values_override_and_are_parsed():
                 "key_rotation_days": "90",
                 "key_admins": KEY_ADMIN,
                 "retain_data": "true",
+                "guard_policies": "TRUE",
             }
         )
     )
-    assert got == s.Settings("dev", "dsse-kms", "default-aware", 90, (KEY_ADMIN,), True)
+    assert got == s.Settings("dev", "dsse-kms", "default-aware", 90, (KEY_ADMIN,), True, True)
     two = context({"key_admins": json.dumps([KEY_ADMIN, KEY_ADMIN])})
     assert s.from_context(two).key_admins == (KEY_ADMIN, KEY_ADMIN)
 
@@ -80,6 +83,8 @@ BAD = [
     ({"key_admins": "[not json"}, "key_admins='[not json'", "IAM principal ARNs"),
     ({"key_admins": {"a": 1}}, "key_admins={'a': 1}", "IAM principal ARNs"),
     ({"retain_data": "yes"}, "retain_data='yes'", "true, false"),
+    ({"guard_policies": "on"}, "guard_policies='on'", "true, false"),
+    ({"guard_policies": 1}, "guard_policies=1", "true, false"),
     ({"retain_data": False, "env": "prod"}, "retain_data=false (env 'prod')", "only in env 'dev'"),
     ({"encryption": "sse-s3", "key_admins": [KEY_ADMIN]}, "key_admins", "sse-kms or dsse-kms"),
     ({"colour": "blue"}, "unknown setting 'colour'", "encryption, header_policy"),

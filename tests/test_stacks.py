@@ -97,6 +97,7 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
         "EnableAccountRootAccess",
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
+        "DenyGrantsNotForAwsResources",  # tests/test_hardening.py
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"

@@ -37,6 +37,12 @@ UPLOADER = "uploader"
 ACCOUNT_ADMIN = "account-admin"
 OTHER_ACCOUNT = "other-account"
 PRINCIPALS = (UPLOADER, ACCOUNT_ADMIN, OTHER_ACCOUNT)
+# The policy guard's rows (offline only) add two more: the CloudFormation execution role
+# of `cdk deploy` (the only one the guard lets change the policies), and S3 acting for a
+# caller of this account, e.g. creating a KMS grant for an AWS resource.
+DEPLOY_ROLE = "deploy-role"
+AWS_SERVICE = "aws-service"
+ALL_PRINCIPALS = (*PRINCIPALS, DEPLOY_ROLE, AWS_SERVICE)
 
 ALLOWED = "allowed"
 DENIED = "denied"
@@ -58,6 +64,9 @@ class Config:
 
     encryption: str
     header_policy: str
+    # Setting guard_policies: only the deploy role may change the bucket policy, the
+    # bucket's encryption and replication configuration, and the key policy.
+    guard_policies: bool = False
 
     def __post_init__(self) -> None:
         if self.encryption not in ENCRYPTIONS:
@@ -261,7 +270,17 @@ class IamRequest:
 
 # Operations that store an object or change how it is stored (read back when allowed).
 WRITE_OPERATIONS = ("put", "multipart", "copy", "update-encryption", "replicate")
-OPERATIONS = (*WRITE_OPERATIONS, "get", "kms-direct")
+# Changes to the bucket's or the key's configuration (the policy guard's rows) and KMS
+# grants: one authorization each, on the bucket or the key (no object is involved).
+GUARD_OPERATIONS: dict[str, tuple[str, str]] = {
+    "put-bucket-policy": ("PutBucketPolicy", "s3:PutBucketPolicy"),
+    "delete-bucket-policy": ("DeleteBucketPolicy", "s3:DeleteBucketPolicy"),
+    "put-encryption-configuration": ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+    "put-replication-configuration": ("PutBucketReplication", "s3:PutReplicationConfiguration"),
+    "put-key-policy": ("PutKeyPolicy", "kms:PutKeyPolicy"),
+    "create-grant": ("CreateGrant", "kms:CreateGrant"),
+}
+OPERATIONS = (*WRITE_OPERATIONS, "get", "kms-direct", *GUARD_OPERATIONS)
 
 # The S3 authorizations of each operation: (API call, IAM action), each evaluated with
 # the encryption condition keys of the request.
@@ -326,30 +345,55 @@ class Scenario:
     principals: tuple[str, ...] = PRINCIPALS  # who the offline proof runs it as
     # Where the uploader's narrower role decides otherwise than the bucket's rules.
     expect_uploader: Callable[[Config], Expectation] | None = None
+    # Where another principal's own rule decides: ((principal, expectation), ...).
+    expect_for: tuple[tuple[str, Callable[[Config], Expectation]], ...] = ()
+    # Context keys of a guard operation's request beyond the caller's account.
+    context: tuple[tuple[str, str], ...] = ()
 
     def writes(self) -> bool:
         return self.operation in WRITE_OPERATIONS
 
     def expect_as(self, config: Config, principal: str = UPLOADER) -> Expectation:
         """The expected outcome when `principal` makes the request (offline proof)."""
-        if principal not in PRINCIPALS:
-            raise ValueError(f"principal {principal!r} is not one of {', '.join(PRINCIPALS)}")
+        if principal not in ALL_PRINCIPALS:
+            raise ValueError(f"principal {principal!r} is not one of {', '.join(ALL_PRINCIPALS)}")
         if principal == OTHER_ACCOUNT:
             return OTHER_ACCOUNT_DENIED
+        for who, expect in self.expect_for:
+            if who == principal:
+                return expect(config)
         if principal == UPLOADER and self.expect_uploader is not None:
             return self.expect_uploader(config)
         return self.expect(config)
+
+    def _guard_request(self, principal: str) -> IamRequest:
+        """The one authorization of a change to the bucket or the key (GUARD_OPERATIONS)."""
+        step, action = GUARD_OPERATIONS[self.operation]
+        service = action.split(":")[0]
+        if service == "s3":
+            context = {"aws:SecureTransport": "true", "s3:TlsVersion": self.tls_version}
+        else:
+            context = {"kms:CallerAccount": "{caller_account}"}
+        # In every signed request: the caller's ARN (a role's, also for its sessions),
+        # and whether an AWS service principal itself calls: never here (the
+        # aws-service row is a caller's request that S3 makes on its behalf).
+        context["aws:PrincipalArn"] = "{principal_arn}"
+        context["aws:PrincipalIsAWSService"] = "false"
+        context.update(self.context)
+        resource = "bucket" if service == "s3" else "key"
+        return IamRequest(step, service, action, resource, context, principal)
 
     def iam_requests(
         self, config: Config, keys: KeyRefs, principal: str | None = None
     ) -> list[IamRequest]:
         """How the offline proof states the scenario: every authorization it needs.
 
-        `principal` defaults to the first of `principals`. Context values may name
-        "{region}", "{account}" (the bucket's) and "{caller_account}" (the principal's):
-        the proof fills them in.
+        `principal` defaults to the first of `principals`. The proof fills in "{region}",
+        "{account}" (the bucket's), "{caller_account}", "{principal_arn}" (the caller's).
         """
         principal = principal or self.principals[0]
+        if self.operation in GUARD_OPERATIONS:
+            return [self._guard_request(principal)]
         if self.operation == "kms-direct":
             # No kms:ViaService: the caller talks to KMS itself.
             return [
@@ -455,6 +499,92 @@ def _replicate(name: str, seed: str, sse_of: Callable[[Config], Sse]) -> Scenari
     )
 
 
+GUARD_OFFLINE = "offline only: the probe's role may not change the bucket or the key"
+
+
+def _guarded(name: str, seed: str, operation: str, kms: bool = False) -> Scenario:
+    """A change the policy guard leaves to the deploy role: an account admin may make it
+    only while guard_policies is off; the deploy role always may."""
+
+    def as_admin(config: Config) -> Expectation:
+        if config.guard_policies:
+            return Expectation(DENIED, "guard_policies: only the deploy role may change it")
+        return Expectation(ALLOWED, "guard_policies off: IAM decides (AdministratorAccess)")
+
+    return Scenario(
+        name,
+        f"{seed} ({GUARD_OFFLINE})",
+        operation,
+        _fixed(Sse()),
+        as_admin,
+        applies=(lambda config: config.uses_kms) if kms else (lambda config: True),
+        live=False,
+        principals=(ACCOUNT_ADMIN, DEPLOY_ROLE),
+        expect_for=(
+            (DEPLOY_ROLE, _always(ALLOWED, "the deploy role keeps every change (cdk deploy)")),
+        ),
+    )
+
+
+def _grant(name: str, seed: str, principal: str, expect: Expectation, **context: str) -> Scenario:
+    return Scenario(
+        name,
+        f"{seed} ({GUARD_OFFLINE})",
+        "create-grant",
+        _fixed(Sse()),
+        lambda config: expect,
+        applies=lambda config: config.uses_kms,
+        live=False,
+        principals=(principal,),
+        context=tuple(context.items()),
+    )
+
+
+GUARD_SCENARIOS: tuple[Scenario, ...] = (
+    _guarded(
+        "guard-put-bucket-policy",
+        "an account admin replaces the bucket policy",
+        "put-bucket-policy",
+    ),
+    _guarded(
+        "guard-delete-bucket-policy",
+        "an account admin deletes the bucket policy",
+        "delete-bucket-policy",
+    ),
+    _guarded(
+        "guard-put-encryption",
+        "an account admin changes the bucket's default encryption",
+        "put-encryption-configuration",
+    ),
+    _guarded(
+        "guard-put-replication",
+        "an account admin sets up replication to another bucket",
+        "put-replication-configuration",
+    ),
+    _guarded(
+        "guard-put-key-policy",
+        "an account admin rewrites the key policy",
+        "put-key-policy",
+        kms=True,
+    ),
+    # CT.KMS.PR.3: grants only for AWS resources, whatever guard_policies says. A direct
+    # CreateGrant carries no kms:GrantIsForAWSResource (BoolIfExists denies it then too).
+    _grant(
+        "grant-for-self",
+        "an account admin creates a grant on the key for itself",
+        ACCOUNT_ADMIN,
+        Expectation(DENIED, "grants only for AWS resources (DenyGrantsNotForAwsResources)"),
+    ),
+    _grant(
+        "grant-for-aws-resource",
+        "S3 creates a grant for an AWS resource on a caller's behalf",
+        AWS_SERVICE,
+        Expectation(ALLOWED, "a grant for an AWS resource, made through S3"),
+        **{"kms:GrantIsForAWSResource": "true", "kms:ViaService": "s3.{region}.amazonaws.com"},
+    ),
+)
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     _put("no-header", "no encryption header", Sse()),
     _put("sse-s3", "SSE-S3 AES256 (the seed's first script)", Sse("AES256")),
@@ -533,6 +663,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         applies=lambda config: config.uses_kms,
         principals=(ACCOUNT_ADMIN,),  # the strongest principal of the account, once
     ),
+    *GUARD_SCENARIOS,
 )
 
 # The seed's upload_file(..., ExtraArgs=...) choices of the Lambda's "upload" action.
@@ -583,8 +714,8 @@ def row(
     """
     if actual not in ACTUALS:
         raise ValueError(f"actual {actual!r} is not one of {', '.join(ACTUALS)}")
-    if principal not in PRINCIPALS:
-        raise ValueError(f"principal {principal!r} is not one of {', '.join(PRINCIPALS)}")
+    if principal not in ALL_PRINCIPALS:
+        raise ValueError(f"principal {principal!r} is not one of {', '.join(ALL_PRINCIPALS)}")
     return {
         "scenario": scenario,
         "principal": principal,
