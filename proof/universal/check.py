@@ -55,7 +55,7 @@ class Necessity:
             return f"needed by {', '.join(self.needed_by)}"
         if self.covered_by:
             return f"redundant: covered by {', '.join(self.covered_by)}"
-        return "redundant: no property fails without it, alone or with any other Deny"
+        return "redundant: no proved property fails without it, alone or with another Deny"
 
     def to_json(self) -> dict[str, Any]:
         return {
