@@ -91,6 +91,7 @@ class Encoded:
         """What holds for every request (the ASSUMPTIONS about AWS)."""
         u, r = self.u, self.req
         facts = [
+            z3.Length(r.obj) > 0,  # S3 object keys have 1 to 1024 characters
             r.act >= 0,
             r.act < len(u.actions),
             z3.Not(u.of_kind(r.act, *[k for k in ("key",) if not u.key_arn])),
@@ -109,7 +110,11 @@ class Encoded:
             z3.Implies(
                 r.p_svc,
                 z3.InRe(
-                    r.p_svc_name, z3.Concat(z3.Plus(z3.Range("a", "z")), z3.Re(".amazonaws.com"))
+                    r.p_svc_name,
+                    z3.Concat(
+                        z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))),
+                        z3.Re(".amazonaws.com"),
+                    ),
                 ),
             )
         ]
@@ -133,7 +138,11 @@ class Encoded:
                     facts.append(z3.Implies(present, r.value[key] == value))
             elif not key.startswith("aws:"):
                 facts.append(z3.Implies(present, u.carrying(r.act, key)))
-        facts.append(z3.Or(*[tls == z3.RealVal(v) for v in TLS_VERSIONS]))
+        facts.append(
+            z3.Implies(
+                r.present["s3:tlsversion"], z3.Or(*[tls == z3.RealVal(v) for v in TLS_VERSIONS])
+            )
+        )
         if "s3:updateobjectencryption" in u.by_name:
             is_update = r.act == u.index("s3:UpdateObjectEncryption")
             facts.append(
