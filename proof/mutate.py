@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import fnmatch
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +27,41 @@ NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnN
 
 class MutationError(ValueError):
     pass
+
+
+# Deny statements whose drop ALONE changes no row of the proof, because another statement
+# or a bucket setting already decides every request they match: (variant, Sid) -> cover.
+# The variant is an fnmatch pattern on Config.label ("<encryption>/<header policy>").
+# Each is kept as a second line of defence; tests prove every listed one redundant and
+# every other Deny of every variant caught (tests/test_proof_necessity.py).
+DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
+    ("*/*", "DenySseC"): (
+        "BlockedEncryptionTypes (SSE-C), a bucket setting that refuses every request with "
+        "SSE-C headers (in strict mode also DenyMissingEncryptionHeader and "
+        "DenyWrongEncryptionAlgorithm: SSE-C sends no x-amz-server-side-encryption)"
+    ),
+    ("*/strict", "DenyMissingEncryptionHeader"): (
+        "DenyWrongEncryptionAlgorithm, whose StringNotEquals also matches a request without "
+        "the header"
+    ),
+    # UpdateObjectEncryption also needs s3:PutObject, which the proof authorizes with the
+    # target's encryption keys (aws:kms): DenyWrongEncryptionAlgorithm then refuses it.
+    # Whether S3 sends those keys there only AWS can tell: if not, this statement alone
+    # stops the re-key.
+    **{
+        (variant, "DenyUpdateObjectEncryption"): (
+            "DenyWrongEncryptionAlgorithm on the s3:PutObject authorization that "
+            "UpdateObjectEncryption also needs, as far as S3 evaluates it with the target's "
+            "encryption keys (an assumption; this statement does not depend on it)"
+        )
+        for variant in ("sse-s3/*", "dsse-kms/*")
+    },
+    ("*kms/*", "DenyDataUseFromOtherAccounts"): (
+        "the key policy granting data use to this account only (EnableAccountRootAccess: a "
+        "caller from another account needs an allow in the key policy) and the bucket policy "
+        "granting nothing to another account"
+    ),
+}
 
 
 def _statements(policy: Policy | None) -> list[dict[str, Any]]:
@@ -57,6 +93,32 @@ def drop_sid(deployment: Deployment, sid: str) -> Deployment:
         key_policy=_edit(deployment.key_policy, keep),
         identity_policies=tuple(_edit(p, keep) for p in deployment.identity_policies),
     )
+
+
+def deny_sids(deployment: Deployment) -> tuple[str, ...]:
+    """The Sids of every Deny statement of the bucket policy and the key policy, in order."""
+    return tuple(
+        s["Sid"]
+        for policy in (deployment.bucket_policy, deployment.key_policy)
+        for s in _statements(policy)
+        if s.get("Effect") == "Deny" and s.get("Sid")
+    )
+
+
+def defence_in_depth(deployment: Deployment) -> dict[str, str]:
+    """{Sid: cover} of the deployment's Deny statements listed in DEFENCE_IN_DEPTH."""
+    label = deployment.config.label
+    present = deny_sids(deployment)
+    return {
+        sid: cover
+        for (variant, sid), cover in DEFENCE_IN_DEPTH.items()
+        if sid in present and fnmatch.fnmatchcase(label, variant)
+    }
+
+
+def single_drops(deployment: Deployment) -> tuple[str, ...]:
+    """One `drop:SID` mutation per Deny statement of the bucket and the key policy."""
+    return tuple(f"drop:{sid}" for sid in deny_sids(deployment))
 
 
 def _guarded_keys(statement: dict) -> set[str]:

@@ -16,11 +16,14 @@ from proof.assembly import Deployment, Policy, find_deployment
 from proof.resolve import DEFAULT_ENV, Env, Templates
 from proof.simulate import Decision, Request, simulate
 from scenarios import (
+    ACCOUNT_ADMIN,
     ALLOWED,
     CUSTOMER_ALGORITHM_KEY,
     DENIED,
     ERROR,
+    OTHER_ACCOUNT,
     STORED_WRONG,
+    UPLOADER,
     Config,
     IamRequest,
     KeyRefs,
@@ -33,6 +36,9 @@ from scenarios import (
 )
 
 ADMIN_ROLE = "AccountAdmin"
+# A principal of another account with the same identity policy: nothing grants it access.
+OTHER_ACCOUNT_ID = "210987654321"
+OTHER_ACCOUNT_ROLE = "OtherAccountAdmin"
 # The AdministratorAccess managed policy: what an account admin can do by identity.
 ADMINISTRATOR_ACCESS = {
     "Version": "2012-10-17",
@@ -54,6 +60,12 @@ NOTES = (
     "it are decided by runUnsafeSimulation on the same input, which names no statement "
     "(marked *); on every other request both must agree.",
     "BlockedEncryptionTypes is a layer after IAM: it refuses any request with SSE-C headers.",
+    "Principals: every S3 scenario runs as the uploader (its role), as account-admin (same "
+    f"account, identity policy Allow * on *) and as other-account (a role in account "
+    f"{OTHER_ACCOUNT_ID} with the same identity policy).",
+    "UpdateObjectEncryption is authorized as s3:UpdateObjectEncryption and s3:PutObject with "
+    "the condition keys of the target encryption; its request is assumed to ask for the "
+    "Bucket Key exactly when the bucket uses one (no condition key covers BucketKeyEnabled).",
 )
 
 
@@ -100,6 +112,7 @@ class Outcome:
     expected: str
     because: str
     steps: list[Step]
+    principal: str = UPLOADER
     actual: str = ""
     detail: str = ""
     stored: str = ""
@@ -123,7 +136,15 @@ class Proof:
     @property
     def rows(self) -> list[dict[str, object]]:
         return [
-            row(o.scenario.name, o.scenario.seed, o.expected, o.actual, o.detail, o.stored)
+            row(
+                o.scenario.name,
+                o.scenario.seed,
+                o.expected,
+                o.actual,
+                o.detail,
+                o.stored,
+                principal=o.principal,
+            )
             for o in self.outcomes
         ]
 
@@ -135,15 +156,24 @@ class Proof:
     def passed(self) -> bool:
         return not self.failed
 
-    def outcome(self, name: str) -> Outcome:
+    def outcome(self, name: str, principal: str = UPLOADER) -> Outcome:
         for o in self.outcomes:
-            if o.scenario.name == name:
+            if o.scenario.name == name and o.principal == principal:
                 return o
-        raise KeyError(f"no scenario {name!r} in the proof of {self.label}")
+        raise KeyError(f"no scenario {name!r} as {principal} in the proof of {self.label}")
+
+    @property
+    def defence_in_depth(self) -> dict[str, str]:
+        """{Sid: cover} of the Deny statements whose drop alone changes no row."""
+        return mutate.defence_in_depth(self.deployment)
 
     @property
     def notes(self) -> list[str]:
-        return [*NOTES, *self.deployment.notes]
+        covered = [
+            f"Defence in depth: {sid}, covered by {cover} (dropping it alone changes no row)."
+            for sid, cover in self.defence_in_depth.items()
+        ]
+        return [*NOTES, *covered, *self.deployment.notes]
 
     def to_json(self) -> dict[str, Any]:
         env = self.deployment.env
@@ -164,9 +194,19 @@ class Proof:
             "passed": self.passed,
             "failed": self.failed,
             "notes": self.notes,
+            "defence_in_depth": [
+                {"sid": sid, "covered_by": cover} for sid, cover in self.defence_in_depth.items()
+            ],
             "rows": self.rows,
-            "steps": {o.scenario.name: [s.to_json() for s in o.steps] for o in self.outcomes},
+            # {scenario: {principal: [step, ...]}}
+            "steps": self._steps_json(),
         }
+
+    def _steps_json(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        steps: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for o in self.outcomes:
+            steps.setdefault(o.scenario.name, {})[o.principal] = [s.to_json() for s in o.steps]
+        return steps
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -211,23 +251,36 @@ def _written_with(scenario: Scenario, config: Config) -> Sse:
     return sse if sse.names_encryption else Sse()
 
 
+def _principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
+    """The simulated principal's ARN and account."""
+    env = deployment.env
+    if principal == UPLOADER:
+        return deployment.role_arn, env.account
+    if principal == ACCOUNT_ADMIN:
+        return f"arn:{env.partition}:iam::{env.account}:role/{ADMIN_ROLE}", env.account
+    if principal == OTHER_ACCOUNT:
+        arn = f"arn:{env.partition}:iam::{OTHER_ACCOUNT_ID}:role/{OTHER_ACCOUNT_ROLE}"
+        return arn, OTHER_ACCOUNT_ID
+    raise ValueError(f"unknown principal {principal!r}")
+
+
 def _requests(
     case_id: str,
     scenario: Scenario,
+    principal: str,
     deployment: Deployment,
     policy_ids: Mapping[str, tuple[str, ...]],
 ) -> list[tuple[IamRequest, Request]]:
     config, keys, env = deployment.config, deployment.keys(), deployment.env
-    admin = f"arn:{env.partition}:iam::{env.account}:role/{ADMIN_ROLE}"
+    principal_arn, caller_account = _principal_arn(principal, deployment)
+    placeholders = {"region": env.region, "account": env.account, "caller_account": caller_account}
     stored = stored_for(_written_with(scenario, config), deployment, keys)
     out = []
-    for index, iam in enumerate(scenario.iam_requests(config, keys)):
-        placeholders = {"region": env.region, "account": env.account}
+    for index, iam in enumerate(scenario.iam_requests(config, keys, principal)):
         context = {k: v.format(**placeholders) for k, v in iam.context.items()}
         if iam.resource == "key":
             resource = keys.project_arn
-            via_s3 = "kms:ViaService" in context
-            if via_s3:
+            if "kms:ViaService" in context:
                 # S3's encryption context: the bucket with a Bucket Key, else the object.
                 # (A read's own object was written with the required headers: `stored`.)
                 reads_source = scenario.operation == "copy" and iam.action == "kms:Decrypt"
@@ -241,16 +294,14 @@ def _requests(
         else:
             resource = _object_arn(deployment, scenario, source=iam.resource == "source-object")
             resource_policy = policy_ids.get("bucket", (None,))[0]
-        uploader = iam.principal == "uploader"
-        principal = deployment.role_arn if uploader else admin
         sim = Request(
-            id=f"{case_id}/{scenario.name}/{index}",
+            id=f"{case_id}/{scenario.name}/{principal}/{index}",
             action=iam.action,
-            principal=principal,
+            principal=principal_arn,
             resource=resource,
             account=env.account,
             context=context,
-            identity=policy_ids["uploader" if uploader else "admin"],
+            identity=policy_ids["uploader" if principal == UPLOADER else "admin"],
             resource_policy=resource_policy,
         )
         out.append((iam, sim))
@@ -347,9 +398,14 @@ def _decide(outcome: Outcome, deployment: Deployment) -> None:
 
 
 def prove(cases: Sequence[Case]) -> list[Proof]:
-    """Prove every case; all simulations of all cases run in ONE Node process."""
+    """Prove every case; all simulations of all cases run in ONE Node process.
+
+    Every scenario runs once per principal it names (scenarios.PRINCIPALS: the uploader,
+    an account admin, another account's admin), so a rule the uploader's own role
+    happens to enforce cannot hide a gap in the bucket policy.
+    """
     policies: dict[str, Any] = {}
-    pending: list[tuple[Proof, Scenario, list[tuple[IamRequest, Request]]]] = []
+    pending: list[tuple[Proof, Scenario, str, list[tuple[IamRequest, Request]]]] = []
     proofs = []
     for number, case in enumerate(cases):
         deployment = find_deployment(case.templates, case.env)
@@ -363,12 +419,16 @@ def prove(cases: Sequence[Case]) -> list[Proof]:
         proof = Proof(tuple(case.mutations), deployment)
         proofs.append(proof)
         for scenario in scenarios_for(deployment.config):
-            pending.append((proof, scenario, _requests(str(number), scenario, deployment, ids)))
+            for principal in scenario.principals:
+                requests = _requests(str(number), scenario, principal, deployment, ids)
+                pending.append((proof, scenario, principal, requests))
     decisions = simulate(policies, [sim for *_, pairs in pending for _, sim in pairs])
-    for proof, scenario, pairs in pending:
-        expectation = scenario.expect(proof.config)
+    for proof, scenario, principal, pairs in pending:
+        expectation = scenario.expect_as(proof.config, principal)
         steps = [Step(iam, decisions[sim.id]) for iam, sim in pairs]
-        outcome = Outcome(scenario, expectation.outcome, expectation.because, steps)
+        outcome = Outcome(
+            scenario, expectation.outcome, expectation.because, steps, principal=principal
+        )
         _decide(outcome, proof.deployment)
         proof.outcomes.append(outcome)
     return proofs
@@ -380,8 +440,10 @@ def prove_variants(variants: Mapping[Config, Templates]) -> list[Proof]:
 
 
 __all__ = [
+    "ADMINISTRATOR_ACCESS",
     "Case",
     "NOTES",
+    "OTHER_ACCOUNT_ID",
     "Outcome",
     "Proof",
     "Step",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 
-from scenarios import failed, not_run
+from scenarios import failed, not_run, row_name
 
 Row = Mapping[str, object]
 
@@ -40,7 +40,8 @@ def _ms(r: Row) -> str:
     return "" if ms is None else f"{float(ms):.0f}"  # type: ignore[arg-type]
 
 
-COLUMNS = ("scenario", "expected", "actual", "detail", "stored")
+# A row is identified by (scenario, principal).
+COLUMNS = ("scenario", "principal", "expected", "actual", "detail", "stored")
 
 
 def _cells(r: Row) -> list[str]:
@@ -91,21 +92,26 @@ def _md_table(header: list[str], body: list[list[str]]) -> list[str]:
 
 
 def render_markdown(rows: Sequence[Row], title: str, notes: Sequence[str] = ()) -> str:
-    body = [[f"`{r['scenario']}`", str(r.get("seed") or ""), *_cells(r)[1:]] for r in rows]
-    header = ["scenario", "seed", *HEADER[1:]]
+    body = [[f"`{c[0]}`", c[1], str(r.get("seed") or ""), *c[2:]] for r, c in _with_cells(rows)]
+    header = [*HEADER[:2], "seed", *HEADER[2:]]
     lines = [f"# {title}", "", *_md_table(header, body), ""]
     lines += [*(f"- {n}" for n in notes), ""] if notes else []
     lines += [f"**{summary(rows)}**", ""]
     return "\n".join(lines)
 
 
-def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
-    """One table with offline and live columns per scenario, matched by scenario name.
+def _with_cells(rows: Sequence[Row]) -> list[tuple[Row, list[str]]]:
+    return [(r, _cells(r)) for r in rows]
 
-    A scenario present on one side only (e.g. a live-only skip) shows "-" on the other.
+
+def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
+    """One table with offline and live columns per row, matched by (scenario, principal).
+
+    The live probe runs as the uploader, so the offline rows of the other principals show
+    "-" on the live side, as does any row present on one side only.
     """
-    offline = {str(r["scenario"]): r for r in offline_rows}
-    live = {str(r["scenario"]): r for r in live_rows}
+    offline = {row_name(r): r for r in offline_rows}
+    live = {row_name(r): r for r in live_rows}
     names = list(offline) + [n for n in live if n not in offline]
     header = [
         "scenario",

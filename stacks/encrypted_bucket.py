@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,6 +20,16 @@ ENCRYPTION = {
 HEADER = "s3:x-amz-server-side-encryption"
 KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 SSE_C_HEADER = "s3:x-amz-server-side-encryption-customer-algorithm"
+
+# Every S3 action AWS authorizes with those condition keys and that decides how an object
+# is stored (docs/design.md, "Write paths"). PutObject (CopyObject and multipart uploads
+# too) and ReplicateObject store what their headers name, or the bucket default when none
+# is sent; UpdateObjectEncryption re-keys a stored object, always to SSE-KMS with a key ARN.
+# s3:BypassGovernanceRetention also carries the keys but stores nothing of its own: it is
+# authorized next to a PutObject (decided by these statements) or a delete.
+WRITE_ACTIONS = ("s3:PutObject", "s3:ReplicateObject")
+UPDATE_ENCRYPTION_ACTION = "s3:UpdateObjectEncryption"
+GUARDED_ACTIONS = (*WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION)
 
 
 def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
@@ -50,44 +62,58 @@ def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
 def encryption_statements(
     bucket: s3.IBucket, *, algorithm: str, key: kms.IKey | None, header_policy: str
 ) -> list[iam.PolicyStatement]:
-    """The PutObject rules of DESIGN.md section 3.
+    """The rules for every action that stores an object (GUARDED_ACTIONS).
 
     Negated operators (StringNotEquals) match when the key is missing, so under
     "default-aware" each statement also requires its header to be present (Null false):
     a request without headers then passes and gets the bucket default.
-    """
 
-    def deny_put(sid: str, conditions: dict[str, dict[str, str]]) -> iam.PolicyStatement:
+    UpdateObjectEncryption always targets aws:kms with a key ARN: with an SSE-KMS bucket
+    the algorithm and key statements decide it like a write; otherwise it could only move
+    objects away from the promised encryption, so one statement denies it outright.
+    SSE-C does not apply to it (it takes no customer key).
+    """
+    reencrypts = algorithm == "aws:kms"
+    header_actions = [*WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION] if reencrypts else WRITE_ACTIONS
+
+    def deny(
+        sid: str, conditions: dict[str, dict[str, str]] | None, actions: Sequence[str]
+    ) -> iam.PolicyStatement:
         return iam.PolicyStatement(
             sid=sid,
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
-            actions=["s3:PutObject"],
+            actions=list(actions),
             resources=[bucket.arn_for_objects("*")],
             conditions=conditions,
         )
 
     strict = header_policy == "strict"
-    statements = [deny_put("DenySseC", {"Null": {SSE_C_HEADER: "false"}})]
+    statements = [deny("DenySseC", {"Null": {SSE_C_HEADER: "false"}}, WRITE_ACTIONS)]
     if strict:
-        statements.append(deny_put("DenyMissingEncryptionHeader", {"Null": {HEADER: "true"}}))
+        statements.append(
+            deny("DenyMissingEncryptionHeader", {"Null": {HEADER: "true"}}, header_actions)
+        )
     wrong_algorithm = {"StringNotEquals": {HEADER: algorithm}}
     if not strict:
         wrong_algorithm["Null"] = {HEADER: "false"}
-    statements.append(deny_put("DenyWrongEncryptionAlgorithm", wrong_algorithm))
+    statements.append(deny("DenyWrongEncryptionAlgorithm", wrong_algorithm, header_actions))
     if key is not None:
         wrong_key = {"StringNotEquals": {KEY_HEADER: key.key_arn}}
         if not strict:
             wrong_key["Null"] = {KEY_HEADER: "false"}
-        statements.append(deny_put("DenyWrongKmsKey", wrong_key))
+        statements.append(deny("DenyWrongKmsKey", wrong_key, header_actions))
         if not strict:
             # aws:kms without a key id would encrypt with the aws/s3 managed key.
             statements.append(
-                deny_put(
+                deny(
                     "DenyKmsWithoutKeyId",
                     {"StringEquals": {HEADER: algorithm}, "Null": {KEY_HEADER: "true"}},
+                    header_actions,
                 )
             )
+    if not reencrypts:
+        statements.append(deny("DenyUpdateObjectEncryption", None, [UPDATE_ENCRYPTION_ACTION]))
     return statements
 
 

@@ -54,6 +54,9 @@ class Uploader(Construct):
                     "s3:DeleteObject",
                     "s3:DeleteObjectVersion",
                     "s3:AbortMultipartUpload",
+                    # Re-keys its own probe objects (the live UpdateObjectEncryption rows);
+                    # the bucket policy decides where that may keep the promise.
+                    "s3:UpdateObjectEncryption",
                 ],
                 resources=[bucket.arn_for_objects(f"{PROBE_PREFIX}/*")],
             ),
@@ -71,10 +74,15 @@ class Uploader(Construct):
             "HEADER_POLICY": header_policy,
         }
         if key is not None:
+            kms_actions = ["kms:GenerateDataKey", "kms:Decrypt"]
+            if encryption == "sse-kms":
+                # What AWS documents for UpdateObjectEncryption besides those two
+                # (kms:ReEncrypt* spelled out); only an SSE-KMS bucket lets it through.
+                kms_actions += ["kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
             statements.append(
                 iam.PolicyStatement(
                     sid="UseKeyThroughS3",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    actions=kms_actions,
                     resources=[key.key_arn],
                     conditions={
                         "StringEquals": {"kms:ViaService": s3_service_name(self)},

@@ -13,7 +13,17 @@ import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
 from proof.prove import Case, prove, prove_variants
-from scenarios import ALLOWED, DENIED, Config, Stored, all_configs, scenarios_for
+from scenarios import (
+    ACCOUNT_ADMIN,
+    ALLOWED,
+    DENIED,
+    OTHER_ACCOUNT,
+    UPLOADER,
+    Config,
+    Stored,
+    all_configs,
+    scenarios_for,
+)
 
 CONFIGS = all_configs()
 KMS = [c for c in CONFIGS if c.uses_kms]
@@ -41,23 +51,69 @@ def proofs(variant_templates, node_runs) -> dict:
     return {p.config: p for p in result}
 
 
-def test_every_variant_is_proved_once(proofs):
+def test_every_variant_is_proved_once_per_principal(proofs):
     assert set(proofs) == set(CONFIGS)
     for config, proved in proofs.items():
-        assert [o.scenario.name for o in proved.outcomes] == [s.name for s in scenarios_for(config)]
+        assert [(o.scenario.name, o.principal) for o in proved.outcomes] == [
+            (s.name, p) for s in scenarios_for(config) for p in s.principals
+        ]
+        rows = proved.rows
+        assert [(r["scenario"], r["principal"]) for r in rows] == [
+            (o.scenario.name, o.principal) for o in proved.outcomes
+        ]
+
+
+ROWS = [(c, s.name, p) for c in CONFIGS for s in scenarios_for(c) for p in s.principals]
 
 
 @pytest.mark.parametrize(
-    ("config", "scenario"),
-    [(c, s.name) for c in CONFIGS for s in scenarios_for(c)],
-    ids=[f"{c.label}:{s.name}" for c in CONFIGS for s in scenarios_for(c)],
+    ("config", "scenario", "principal"),
+    ROWS,
+    ids=[f"{c.label}:{name}:{p}" for c, name, p in ROWS],
 )
-def test_simulated_outcome_matches_the_table(proofs, config, scenario):
-    outcome = proofs[config].outcome(scenario)
+def test_simulated_outcome_matches_the_table(proofs, config, scenario, principal):
+    outcome = proofs[config].outcome(scenario, principal)
     assert outcome.actual == outcome.expected, (
-        f"{config.label} {scenario}: expected {outcome.expected} ({outcome.because}), "
-        f"simulated {outcome.actual}: {outcome.detail}"
+        f"{config.label} {scenario} as {principal}: expected {outcome.expected} "
+        f"({outcome.because}), simulated {outcome.actual}: {outcome.detail}"
     )
+
+
+def test_the_principals_are_whom_they_claim(proofs):
+    proved = proofs[SSE_KMS_STRICT]
+    account = proved.deployment.env.account
+    by_principal = {
+        p: proved.outcome("sse-kms-project-key", p).steps[0].sim.principal
+        for p in (UPLOADER, ACCOUNT_ADMIN, OTHER_ACCOUNT)
+    }
+    assert by_principal[UPLOADER] == proved.deployment.role_arn
+    assert by_principal[ACCOUNT_ADMIN] == f"arn:aws:iam::{account}:role/AccountAdmin"
+    assert by_principal[OTHER_ACCOUNT] == (
+        f"arn:aws:iam::{proof.prove.OTHER_ACCOUNT_ID}:role/OtherAccountAdmin"
+    )
+    assert account != proof.prove.OTHER_ACCOUNT_ID
+    # The caller's account travels to KMS (kms:CallerAccount) with each principal.
+    for principal, caller in ((ACCOUNT_ADMIN, account), (OTHER_ACCOUNT, None)):
+        steps = proved.outcome("sse-kms-project-key", principal).steps
+        kms = [s.sim.context["kms:CallerAccount"] for s in steps if s.request.service == "kms"]
+        assert kms == [caller or proof.prove.OTHER_ACCOUNT_ID]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
+def test_another_account_gets_nothing_and_an_admin_what_the_bucket_allows(proofs, config):
+    proved = proofs[config]
+    others = [o for o in proved.outcomes if o.principal == OTHER_ACCOUNT]
+    assert others and {o.actual for o in others} == {DENIED}
+    admin_allowed = {
+        o.scenario.name
+        for o in proved.outcomes
+        if o.principal == ACCOUNT_ADMIN and o.actual == ALLOWED
+    }
+    # What the bucket's rules allow, whoever asks with broad enough IAM rights.
+    assert admin_allowed == {
+        s.name for s in scenarios_for(config) if s.expect(config).outcome == ALLOWED
+    }
+    assert {"replicate-required", "read-back"} <= admin_allowed
 
 
 def test_denials_name_the_deciding_statement(proofs):
@@ -119,25 +175,49 @@ def _other_default_key(rule: dict) -> None:
     rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] = OTHER_DEFAULT_KEY
 
 
-# (configs, mutations, what must follow)
+def both(*names: str) -> set[str]:
+    """The rows of these scenarios as the uploader and as the account admin."""
+    return {*names, *(f"{name} (account-admin)" for name in names)}
+
+
+# (configs, mutations, what must follow). Another account's rows never fail: nothing
+# grants it anything, whatever deny is dropped.
 MUTANTS = [
     (
         [SSE_KMS_STRICT],
         ("drop:DenyWrongKmsKey",),
-        {"fails": {"sse-kms-aws-managed", "sse-kms-project-alias", "sse-kms-other-key"}},
+        {
+            "fails": both(
+                "sse-kms-aws-managed",
+                "sse-kms-project-alias",
+                "sse-kms-other-key",
+                "update-encryption-other-key",
+            )
+        },
     ),
     (
         [SSE_KMS_DEFAULT_AWARE],
         ("drop:DenyWrongKmsKey",),
-        {"fails": {"sse-kms-project-alias", "sse-kms-other-key"}},
+        {
+            "fails": both(
+                "sse-kms-project-alias", "sse-kms-other-key", "update-encryption-other-key"
+            )
+        },
     ),
-    (DEFAULT_AWARE, ("drop-null-guard",), {"fails": {"no-header", "copy-no-header"}}),
-    (DEFAULT_AWARE, ("blog-ifexists",), {"fails": {"no-header", "copy-no-header"}}),
+    (DEFAULT_AWARE, ("drop-null-guard",), {"fails": both("no-header", "copy-no-header")}),
+    (DEFAULT_AWARE, ("blog-ifexists",), {"fails": both("no-header", "copy-no-header")}),
     (CONFIGS, ("ifexists",), {"fails": set()}),  # the equivalent mutant
-    (KMS, ("drop-via-service",), {"fails": {"kms-direct"}}),
-    (CONFIGS, ("drop:DenyInsecureTransport",), {"fails": {"http-required"}}),
-    (CONFIGS, ("drop:DenyOutdatedTls",), {"fails": {"tls-1.1-required"}}),
+    (KMS, ("drop-via-service",), {"fails": {"kms-direct (account-admin)"}}),
+    (CONFIGS, ("drop:DenyInsecureTransport",), {"fails": both("http-required")}),
+    (CONFIGS, ("drop:DenyOutdatedTls",), {"fails": both("tls-1.1-required")}),
     (CONFIGS, ("drop:DenySseC",), {"fails": set()}),
+    # The uploader's role masks this one (its KMS grant wants the Bucket Key's encryption
+    # context, which DSSE-KMS does not send): only the account admin shows the gap.
+    (
+        [SSE_KMS_STRICT],
+        ("drop:DenyWrongEncryptionAlgorithm",),
+        {"fails": {"dsse-kms-project-key (account-admin)"}},
+    ),
 ]
 
 
@@ -178,7 +258,7 @@ def test_mutant_is_caught_exactly_where_expected(mutants, case_id, effect):
 @pytest.mark.parametrize("config", DEFAULT_AWARE, ids=lambda c: c.label)
 def test_blog_ifexists_lets_a_headerless_write_be_denied(mutants, config):
     # Without the Null guard the negated operator matches the missing header.
-    outcome = mutants[mutant_id(config, ("blog-ifexists",))].outcome("no-header")
+    outcome = mutants[mutant_id(config, ("blog-ifexists",))].outcome("no-header", ACCOUNT_ADMIN)
     assert outcome.actual == DENIED
     assert "DenyWrongEncryptionAlgorithm" in outcome.detail
 
@@ -197,7 +277,8 @@ def test_without_deny_sse_c_another_layer_decides(proofs, mutants, config):
 
 
 def test_kms_direct_without_via_service_deny_is_allowed_for_an_admin(mutants):
-    outcome = mutants[mutant_id(SSE_KMS_STRICT, ("drop-via-service",))].outcome("kms-direct")
+    mutant = mutants[mutant_id(SSE_KMS_STRICT, ("drop-via-service",))]
+    outcome = mutant.outcome("kms-direct", ACCOUNT_ADMIN)
     assert outcome.actual == ALLOWED
     assert "AdministratorAccess" in outcome.detail
 

@@ -22,6 +22,10 @@ DESIGN_TABLE = [
     ("copy-required", A, A),
     ("http-required", D, D),
     ("read-back", A, A),
+    ("update-encryption-other-key", D, D),
+    ("update-encryption-project-key", A, A),
+    ("replicate-wrong", D, D),
+    ("replicate-required", A, A),
 ]
 
 
@@ -108,3 +112,111 @@ def test_stored_reads_the_same_live_and_offline():
     stranger = "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3"
     assert sc.Stored("aws:kms", stranger, False).describe(keys) == "aws:kms + alias/aws/s3"
     assert sc.Stored("AES256", None, False).describe(keys) == "AES256"
+
+
+KEYS = sc.KeyRefs.build(
+    "aws", "eu-west-1", "123456789012", "arn:aws:kms:eu-west-1:123456789012:key/k"
+)
+
+
+def test_the_names_other_proofs_import():
+    assert sc.STORE_ACTIONS == ("s3:PutObject", "s3:ReplicateObject", "s3:UpdateObjectEncryption")
+    assert sc.ENCRYPTION_CONDITION_KEYS == (
+        "s3:x-amz-server-side-encryption",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:x-amz-server-side-encryption-customer-algorithm",
+    )
+    assert sc.PRINCIPALS == ("uploader", "account-admin", "other-account")
+
+
+@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+def test_update_encryption_keeps_the_promise_only_in_sse_kms(config):
+    """It always re-keys to SSE-KMS: elsewhere it can only move objects away."""
+    to_project = sc.by_name("update-encryption-project-key").expect(config)
+    assert to_project.outcome == (A if config.encryption == "sse-kms" else D)
+    assert sc.by_name("update-encryption-other-key").expect(config).outcome == D
+    if config.encryption != "sse-kms":
+        assert "DenyUpdateObjectEncryption" in to_project.because
+
+
+@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+def test_replication_follows_the_write_rules_and_is_offline_only(config):
+    wrong, required = sc.by_name("replicate-wrong"), sc.by_name("replicate-required")
+    assert wrong.expect(config).outcome == D
+    assert wrong.sse(config).algorithm != config.algorithm
+    assert required.expect(config).outcome == A
+    for scenario in (wrong, required):
+        assert scenario.live is False
+        assert sc.REPLICATION_OFFLINE in scenario.seed
+        # The uploader's role grants no s3:ReplicateObject: the role decides, not the bucket.
+        assert scenario.expect_as(config, sc.UPLOADER).outcome == D
+
+
+def test_update_encryption_rows_are_not_live_yet():
+    for name in ("update-encryption-other-key", "update-encryption-project-key"):
+        assert sc.by_name(name).live is False
+
+
+@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+def test_expectations_per_principal(config):
+    for scenario in sc.scenarios_for(config):
+        for principal in scenario.principals:
+            expected = scenario.expect_as(config, principal)
+            if principal == sc.OTHER_ACCOUNT:
+                assert expected.outcome == D, scenario.name
+            elif principal == sc.ACCOUNT_ADMIN:
+                assert expected == scenario.expect(config), scenario.name
+    # Only kms-direct is run once, as the account admin.
+    single = {s.name for s in sc.SCENARIOS if s.principals != sc.PRINCIPALS}
+    assert single == {"kms-direct"}
+    assert sc.by_name("kms-direct").principals == (sc.ACCOUNT_ADMIN,)
+    with pytest.raises(ValueError, match="principal 'root' is not one of"):
+        sc.by_name("no-header").expect_as(config, "root")
+
+
+def test_update_encryption_is_authorized_twice_with_the_target_keys():
+    config = sc.Config("sse-kms", "strict")
+    requests = sc.by_name("update-encryption-project-key").iam_requests(
+        config, KEYS, sc.ACCOUNT_ADMIN
+    )
+    s3 = [r for r in requests if r.service == "s3"]
+    assert [r.action for r in s3] == ["s3:UpdateObjectEncryption", "s3:PutObject"]
+    for request in s3:
+        assert request.context[sc.ALGORITHM_KEY] == "aws:kms"
+        assert request.context[sc.KMS_KEY_ID_KEY] == KEYS.project_arn
+    kms = {r.action for r in requests if r.service == "kms"}
+    assert kms == {
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKey",
+        "kms:Encrypt",
+    }
+    assert {r.principal for r in requests} == {sc.ACCOUNT_ADMIN}
+    assert all(
+        r.context["kms:CallerAccount"] == "{caller_account}" for r in requests if r.service == "kms"
+    )
+    # To a foreign key: the bucket policy alone decides, S3 never reaches the project key.
+    other = sc.by_name("update-encryption-other-key").iam_requests(config, KEYS)
+    assert [r.service for r in other] == ["s3", "s3"]
+
+
+def test_replication_is_authorized_as_replicate_object():
+    config = sc.Config("dsse-kms", "default-aware")
+    requests = sc.by_name("replicate-required").iam_requests(config, KEYS)
+    assert [(r.service, r.action) for r in requests] == [
+        ("s3", "s3:ReplicateObject"),
+        ("kms", "kms:Encrypt"),
+    ]
+    assert requests[0].context[sc.ALGORITHM_KEY] == "aws:kms:dsse"
+
+
+def test_rows_name_their_principal():
+    plain = sc.row("sse-s3", "seed", D, A)
+    admin = sc.row("sse-s3", "seed", D, A, principal=sc.ACCOUNT_ADMIN)
+    assert plain["principal"] == "uploader"  # the live probe's rows
+    assert sc.failed([plain, admin]) == ["sse-s3", "sse-s3 (account-admin)"]
+    legacy = {k: v for k, v in plain.items() if k != "principal"}  # an older probe's row
+    assert sc.row_name(legacy) == "sse-s3"
+    with pytest.raises(ValueError, match="principal 'x' is not one of"):
+        sc.row("sse-s3", "seed", D, A, principal="x")

@@ -239,15 +239,27 @@ def test_data_bucket_encryption_statements(variant_templates, config):
         expected.add("DenyWrongKmsKey")
         if not strict:
             expected.add("DenyKmsWithoutKeyId")
+    # UpdateObjectEncryption always re-keys to SSE-KMS: only an SSE-KMS bucket allows it.
+    sse_kms = config.encryption == "sse-kms"
+    if not sse_kms:
+        expected.add("DenyUpdateObjectEncryption")
     assert set(statements) == expected  # every statement has a Sid, none is missing or extra
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
+    writes = ["s3:PutObject", "s3:ReplicateObject"]
     for sid in expected - {"DenyInsecureTransport", "DenyOutdatedTls"}:
         s = statements[sid]
+        if sid == "DenySseC":
+            actions = writes  # UpdateObjectEncryption takes no customer key
+        elif sid == "DenyUpdateObjectEncryption":
+            actions = "s3:UpdateObjectEncryption"
+            assert "Condition" not in s  # denied outright
+        else:
+            actions = [*writes, "s3:UpdateObjectEncryption"] if sse_kms else writes
         assert (s["Effect"], s["Principal"], s["Action"], s["Resource"]) == (
             "Deny",
             {"AWS": "*"},
-            "s3:PutObject",
+            actions,
             objects,
         ), sid
     assert statements["DenySseC"]["Condition"] == {
@@ -321,6 +333,7 @@ def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, confi
         assert statement["Effect"] == "Allow"
         assert statement["Resource"] != "*", sid
         assert not any(a.endswith(":*") or a == "*" for a in actions), sid
+    assert "s3:UpdateObjectEncryption" in statements["ProbeObjects"]["Action"]
     objects = statements["ProbeObjects"]["Resource"]["Fn::Join"][1]
     assert objects[1] == "/probe/*" and "EncryptedBucketData" in import_of(objects[0])
     assert statements["ListProbePrefix"]["Condition"] == {"StringLike": {"s3:prefix": ["probe/*"]}}
@@ -328,7 +341,12 @@ def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, confi
         assert "UseKeyThroughS3" not in statements
         return
     kms = statements["UseKeyThroughS3"]
-    assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    data_keys = ["kms:Decrypt", "kms:GenerateDataKey"]
+    if config.encryption == "sse-kms":
+        # UpdateObjectEncryption's documented KMS permissions (kms:ReEncrypt* spelled out),
+        # under the same ViaService and encryption-context conditions.
+        data_keys += ["kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+    assert sorted(kms["Action"]) == sorted(data_keys)
     assert "ProjectKey" in import_of(kms["Resource"])
     assert kms["Condition"]["StringEquals"] == {
         "kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}

@@ -18,6 +18,26 @@ HEADER_POLICIES = ("strict", "default-aware")
 # The x-amz-server-side-encryption value each encryption mode requires.
 ALGORITHM = {"sse-kms": "aws:kms", "dsse-kms": "aws:kms:dsse", "sse-s3": "AES256"}
 
+# The S3 condition keys of the encryption headers.
+ALGORITHM_KEY = "s3:x-amz-server-side-encryption"
+KMS_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+CUSTOMER_ALGORITHM_KEY = "s3:x-amz-server-side-encryption-customer-algorithm"
+ENCRYPTION_CONDITION_KEYS = (ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY)
+
+# The S3 actions that decide how an object ends up stored, each authorized with the
+# encryption condition keys of its request: PutObject (also CopyObject and multipart
+# uploads), ReplicateObject (a replica, stored with the headers replication sends) and
+# UpdateObjectEncryption (re-keys a stored object, always to SSE-KMS with a key ARN).
+STORE_ACTIONS = ("s3:PutObject", "s3:ReplicateObject", "s3:UpdateObjectEncryption")
+
+# Who a scenario runs as in the offline proof. The uploader is the live probe's role;
+# the account admin (identity policy Allow * on *) shows what the bucket alone allows;
+# a principal of another account with the same identity policy must get nothing.
+UPLOADER = "uploader"
+ACCOUNT_ADMIN = "account-admin"
+OTHER_ACCOUNT = "other-account"
+PRINCIPALS = (UPLOADER, ACCOUNT_ADMIN, OTHER_ACCOUNT)
+
 ALLOWED = "allowed"
 DENIED = "denied"
 # What else a row's "actual" may say (the live probe and the offline proof alike).
@@ -152,12 +172,6 @@ def boto3_sse_args(sse: Sse, keys: KeyRefs) -> dict[str, str | bytes]:
     return args
 
 
-# The S3 condition keys of the encryption headers.
-ALGORITHM_KEY = "s3:x-amz-server-side-encryption"
-KMS_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
-CUSTOMER_ALGORITHM_KEY = "s3:x-amz-server-side-encryption-customer-algorithm"
-
-
 def s3_context(sse: Sse, keys: KeyRefs) -> dict[str, str]:
     """How the offline proof states the headers: S3 condition keys of the request."""
     if sse.customer_key:
@@ -193,6 +207,17 @@ def expected_write(sse: Sse, config: Config) -> Expectation:
     if sse.key != PROJECT_KEY:
         return Expectation(DENIED, "only the project key, by ARN, is accepted")
     return Expectation(ALLOWED, "the required algorithm and key")
+
+
+def expected_update_encryption(sse: Sse, config: Config) -> Expectation:
+    """The bucket's rules for UpdateObjectEncryption, which re-keys a stored object and
+    always to SSE-KMS with a key ARN: only an SSE-KMS bucket can keep its promise then."""
+    if config.algorithm != "aws:kms":
+        return Expectation(
+            DENIED,
+            f"it can only move objects away from {config.algorithm} (DenyUpdateObjectEncryption)",
+        )
+    return expected_write(sse, config)
 
 
 @dataclass(frozen=True)
@@ -231,10 +256,60 @@ class IamRequest:
     action: str
     resource: str  # "object", "source-object" or "key": the proof makes it an ARN
     context: dict[str, str] = field(default_factory=dict)
-    principal: str = "uploader"  # or "account-admin"
+    principal: str = UPLOADER  # one of PRINCIPALS
 
 
-OPERATIONS = ("put", "multipart", "copy", "get", "kms-direct")
+# Operations that store an object or change how it is stored (read back when allowed).
+WRITE_OPERATIONS = ("put", "multipart", "copy", "update-encryption", "replicate")
+OPERATIONS = (*WRITE_OPERATIONS, "get", "kms-direct")
+
+# The S3 authorizations of each operation: (API call, IAM action), each evaluated with
+# the encryption condition keys of the request.
+_S3_STEPS: dict[str, list[tuple[str, str]]] = {
+    "put": [("PutObject", "s3:PutObject")],
+    # ASSUMPTION: UploadPart and CompleteMultipartUpload are evaluated with the headers
+    # of CreateMultipartUpload (only the live probe settles it).
+    "multipart": [
+        ("CreateMultipartUpload", "s3:PutObject"),
+        ("UploadPart", "s3:PutObject"),
+        ("CompleteMultipartUpload", "s3:PutObject"),
+    ],
+    "copy": [("CopyObject", "s3:PutObject")],
+    # AWS documents that UpdateObjectEncryption needs s3:PutObject as well; both are
+    # modelled with the condition keys of the target encryption.
+    "update-encryption": [
+        ("UpdateObjectEncryption", "s3:UpdateObjectEncryption"),
+        ("UpdateObjectEncryption (s3:PutObject)", "s3:PutObject"),
+    ],
+    "replicate": [("ReplicateObject", "s3:ReplicateObject")],
+    "get": [("GetObject", "s3:GetObject")],
+}
+
+# The KMS actions S3 asks for, with the caller's credentials, when the object is (or is
+# to be) under the project key.
+_KMS_ACTIONS: dict[str, list[str]] = {
+    "put": ["kms:GenerateDataKey"],
+    "multipart": ["kms:GenerateDataKey", "kms:Decrypt"],
+    "copy": ["kms:GenerateDataKey", "kms:Decrypt"],
+    # The permissions AWS documents for UpdateObjectEncryption (kms:ReEncrypt* spelled
+    # out): each must be allowed.
+    "update-encryption": [
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKey",
+        "kms:Encrypt",
+    ],
+    # The replication role encrypts the replica with the destination bucket's key.
+    "replicate": ["kms:Encrypt"],
+    "get": ["kms:Decrypt"],
+}
+
+OTHER_ACCOUNT_DENIED = Expectation(
+    DENIED,
+    "another account: nothing grants it (a cross-account request needs an allow in the "
+    "identity AND the resource policy; the bucket policy only denies)",
+)
 
 
 @dataclass(frozen=True)
@@ -243,27 +318,38 @@ class Scenario:
     seed: str  # the wording of the seed article / DESIGN.md table
     operation: str  # one of OPERATIONS
     sse: Callable[[Config], Sse]
-    expect: Callable[[Config], Expectation]
+    expect: Callable[[Config], Expectation]  # the bucket's rules (any principal allowed by IAM)
     secure_transport: bool = True
     tls_version: str = "1.3"
     applies: Callable[[Config], bool] = lambda config: True
-    live: bool = True  # False: AWS endpoints refuse the request before any policy runs
+    live: bool = True  # False: the live probe cannot perform it (the seed column says why)
+    principals: tuple[str, ...] = PRINCIPALS  # who the offline proof runs it as
+    # Where the uploader's narrower role decides otherwise than the bucket's rules.
+    expect_uploader: Callable[[Config], Expectation] | None = None
 
     def writes(self) -> bool:
-        return self.operation in ("put", "multipart", "copy")
+        return self.operation in WRITE_OPERATIONS
 
-    def iam_requests(self, config: Config, keys: KeyRefs) -> list[IamRequest]:
+    def expect_as(self, config: Config, principal: str = UPLOADER) -> Expectation:
+        """The expected outcome when `principal` makes the request (offline proof)."""
+        if principal not in PRINCIPALS:
+            raise ValueError(f"principal {principal!r} is not one of {', '.join(PRINCIPALS)}")
+        if principal == OTHER_ACCOUNT:
+            return OTHER_ACCOUNT_DENIED
+        if principal == UPLOADER and self.expect_uploader is not None:
+            return self.expect_uploader(config)
+        return self.expect(config)
+
+    def iam_requests(
+        self, config: Config, keys: KeyRefs, principal: str | None = None
+    ) -> list[IamRequest]:
         """How the offline proof states the scenario: every authorization it needs.
 
-        Multipart: CreateMultipartUpload, UploadPart and CompleteMultipartUpload are
-        all authorized as s3:PutObject. ASSUMPTION (settled only by the live probe):
-        UploadPart and CompleteMultipartUpload are evaluated with the encryption
-        headers of CreateMultipartUpload.
+        `principal` defaults to the first of `principals`. Context values may name
+        "{region}", "{account}" (the bucket's) and "{caller_account}" (the principal's):
+        the proof fills them in.
         """
-        transport = {
-            "aws:SecureTransport": "true" if self.secure_transport else "false",
-            "s3:TlsVersion": self.tls_version,
-        }
+        principal = principal or self.principals[0]
         if self.operation == "kms-direct":
             # No kms:ViaService: the caller talks to KMS itself.
             return [
@@ -272,46 +358,45 @@ class Scenario:
                     "kms",
                     action,
                     "key",
-                    {"kms:CallerAccount": "{account}"},
-                    "account-admin",
+                    {"kms:CallerAccount": "{caller_account}"},
+                    principal,
                 )
                 for action in ("kms:Decrypt", "kms:GenerateDataKey")
             ]
+        transport = {
+            "aws:SecureTransport": "true" if self.secure_transport else "false",
+            "s3:TlsVersion": self.tls_version,
+        }
         sse = self.sse(config)
-        if self.operation == "get":
-            requests = [IamRequest("GetObject", "s3", "s3:GetObject", "object", transport)]
-            stored_with = Sse.required(config)
-        else:
-            put = {**transport, **s3_context(sse, keys)}
-            steps = {
-                "put": ["PutObject"],
-                "multipart": ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"],
-                "copy": ["CopyObject"],
-            }[self.operation]
-            requests = [IamRequest(step, "s3", "s3:PutObject", "object", put) for step in steps]
-            if self.operation == "copy":
-                requests.append(
-                    IamRequest(
-                        "CopyObject (source)", "s3", "s3:GetObject", "source-object", transport
-                    )
-                )
+        if self.writes():
+            context = {**transport, **s3_context(sse, keys)}
             # A write without headers is stored with the bucket default.
             stored_with = sse if sse.names_encryption else Sse.required(config)
-        # S3 calls KMS with the caller's credentials for an object under the project key.
+        else:
+            context, stored_with = transport, Sse.required(config)
+        requests = [
+            IamRequest(step, "s3", action, "object", context, principal)
+            for step, action in _S3_STEPS[self.operation]
+        ]
+        if self.operation == "copy":
+            requests.append(
+                IamRequest(
+                    "CopyObject (source)",
+                    "s3",
+                    "s3:GetObject",
+                    "source-object",
+                    transport,
+                    principal,
+                )
+            )
         if config.uses_kms and stored_with.key == PROJECT_KEY:
             via_s3 = {
                 "kms:ViaService": "s3.{region}.amazonaws.com",
-                "kms:CallerAccount": "{account}",
+                "kms:CallerAccount": "{caller_account}",
             }
-            kms_actions = {
-                "put": ["kms:GenerateDataKey"],
-                "multipart": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "copy": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "get": ["kms:Decrypt"],
-            }[self.operation]
             requests += [
-                IamRequest(f"{requests[0].step} via S3", "kms", action, "key", via_s3)
-                for action in kms_actions
+                IamRequest(f"{requests[0].step} via S3", "kms", action, "key", via_s3, principal)
+                for action in _KMS_ACTIONS[self.operation]
             ]
         return requests
 
@@ -337,6 +422,39 @@ def _put(name: str, seed: str, sse: Sse) -> Scenario:
     return _writes(name, seed, "put", _fixed(sse))
 
 
+def _update_encryption(name: str, seed: str, key: str) -> Scenario:
+    sse = Sse("aws:kms", key)  # the only kind of target UpdateObjectEncryption has
+    return Scenario(
+        name,
+        seed,
+        "update-encryption",
+        _fixed(sse),
+        lambda config: expected_update_encryption(sse, config),
+        live=False,  # live: the probe's update_object_encryption (pending)
+    )
+
+
+REPLICATION_OFFLINE = "offline only: replication writes as the replication role, not a caller"
+
+
+def _wrong_replica(config: Config) -> Sse:
+    """A replica encrypted otherwise than the bucket promises: AES256 (aws/s3 in sse-s3)."""
+    return Sse("aws:kms") if config.encryption == "sse-s3" else Sse("AES256")
+
+
+def _replicate(name: str, seed: str, sse_of: Callable[[Config], Sse]) -> Scenario:
+    return Scenario(
+        name,
+        f"{seed} ({REPLICATION_OFFLINE})",
+        "replicate",
+        sse_of,
+        _write(sse_of),
+        live=False,
+        # Written from the role, not the bucket: the uploader may not replicate at all.
+        expect_uploader=_always(DENIED, "the uploader's role does not grant s3:ReplicateObject"),
+    )
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     _put("no-header", "no encryption header", Sse()),
     _put("sse-s3", "SSE-S3 AES256 (the seed's first script)", Sse("AES256")),
@@ -353,6 +471,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         "DSSE-KMS aws:kms:dsse with the project key",
         Sse("aws:kms:dsse", PROJECT_KEY),
     ),
+    _put(
+        "dsse-kms-other-key",
+        "DSSE-KMS aws:kms:dsse with another key's ARN",
+        Sse("aws:kms:dsse", OTHER_KEY),
+    ),
+    _put(
+        "dsse-kms-aws-managed",
+        "DSSE-KMS aws:kms:dsse, no key id (aws/s3 managed key)",
+        Sse("aws:kms:dsse"),
+    ),
     _put("sse-c", "SSE-C (customer key)", Sse(customer_key=True)),
     _writes(
         "multipart-required",
@@ -362,6 +490,16 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     _writes("copy-no-header", "copy of an allowed object, no headers", "copy", _fixed(Sse())),
     _writes("copy-required", "copy with the required headers", "copy", Sse.required),
+    _update_encryption(
+        "update-encryption-other-key", "UpdateObjectEncryption to another key's ARN", OTHER_KEY
+    ),
+    _update_encryption(
+        "update-encryption-project-key",
+        "UpdateObjectEncryption to the project key ARN",
+        PROJECT_KEY,
+    ),
+    _replicate("replicate-wrong", "ReplicateObject encrypted otherwise", _wrong_replica),
+    _replicate("replicate-required", "ReplicateObject with the required headers", Sse.required),
     Scenario(
         "http-required",
         "correct headers over plain HTTP",
@@ -393,6 +531,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         _fixed(Sse()),
         _always(DENIED, "the key is usable only through S3 (key policy)"),
         applies=lambda config: config.uses_kms,
+        principals=(ACCOUNT_ADMIN,),  # the strongest principal of the account, once
     ),
 )
 
@@ -429,21 +568,26 @@ def row(
     detail: str = "",
     stored: str = "",
     ms: float | None = None,
+    principal: str = UPLOADER,
 ) -> dict[str, object]:
     """One line of the table, live (the Lambda's JSON) and offline alike:
 
-        {"scenario": "no-header", "seed": "no encryption header",
+        {"scenario": "no-header", "principal": "uploader", "seed": "no encryption header",
          "expected": "allowed" | "denied", "actual": one of ACTUALS,
          "detail": "DenyMissingEncryptionHeader",   # deciding Sid, layer or error code
          "stored": "aws:kms + key/... + bucket key", # stored encryption of a write, or ""
          "ms": 12 | None, "passed": True}
 
+    A row is identified by (scenario, principal); the live probe runs as the uploader.
     "passed" follows from expected and actual, so nobody sets it by hand.
     """
     if actual not in ACTUALS:
         raise ValueError(f"actual {actual!r} is not one of {', '.join(ACTUALS)}")
+    if principal not in PRINCIPALS:
+        raise ValueError(f"principal {principal!r} is not one of {', '.join(PRINCIPALS)}")
     return {
         "scenario": scenario,
+        "principal": principal,
         "seed": seed,
         "expected": expected,
         "actual": actual,
@@ -454,6 +598,13 @@ def row(
     }
 
 
+def row_name(r: Mapping[str, object]) -> str:
+    """How a row is named in summaries: the scenario, and the principal unless the uploader
+    (rows without a principal, e.g. from an older probe, are the uploader's)."""
+    principal = r.get("principal") or UPLOADER
+    return str(r["scenario"]) if principal == UPLOADER else f"{r['scenario']} ({principal})"
+
+
 def not_run(r: Mapping[str, object]) -> bool:
     # A scenario the live probe cannot perform (e.g. TLS 1.1: endpoints refuse it) is
     # neither a pass nor a failure; the offline proof covers it.
@@ -461,5 +612,5 @@ def not_run(r: Mapping[str, object]) -> bool:
 
 
 def failed(rows: Iterable[Mapping[str, object]]) -> list[str]:
-    """Names of the scenarios that failed (the ones not run are not failures)."""
-    return [str(r["scenario"]) for r in rows if not r["passed"] and not not_run(r)]
+    """Names (row_name) of the rows that failed (the ones not run are not failures)."""
+    return [row_name(r) for r in rows if not r["passed"] and not not_run(r)]

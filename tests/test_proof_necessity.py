@@ -1,0 +1,131 @@
+"""Every Deny matters: dropping any single Deny statement (bucket or key policy) of any
+variant makes the proof fail on at least one row, unless it is listed as defence in depth,
+in which case the proof must still pass (the listed cover really decides alone).
+
+All mutants of all variants are proved in ONE Node process.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from proof import mutate
+from proof.assembly import find_deployment
+from proof.prove import Case, prove
+from scenarios import all_configs
+
+CONFIGS = all_configs()
+
+# Pinned by hand from the rules (docs/design.md): which Deny of which variant is
+# defence in depth. A change here is a change of the design, not a test fix.
+PINNED = {(label, sid) for label in (c.label for c in CONFIGS) for sid in ("DenySseC",)} | {
+    ("sse-kms/strict", "DenyMissingEncryptionHeader"),
+    ("dsse-kms/strict", "DenyMissingEncryptionHeader"),
+    ("sse-s3/strict", "DenyMissingEncryptionHeader"),
+    ("sse-kms/strict", "DenyDataUseFromOtherAccounts"),
+    ("sse-kms/default-aware", "DenyDataUseFromOtherAccounts"),
+    ("dsse-kms/strict", "DenyDataUseFromOtherAccounts"),
+    ("dsse-kms/default-aware", "DenyDataUseFromOtherAccounts"),
+    ("sse-s3/strict", "DenyUpdateObjectEncryption"),
+    ("sse-s3/default-aware", "DenyUpdateObjectEncryption"),
+    ("dsse-kms/strict", "DenyUpdateObjectEncryption"),
+    ("dsse-kms/default-aware", "DenyUpdateObjectEncryption"),
+}
+
+
+@pytest.fixture(scope="session")
+def deployments(variant_templates) -> dict:
+    return {config: find_deployment(t) for config, t in variant_templates.items()}
+
+
+@pytest.fixture(scope="session")
+def single_drops(variant_templates, deployments) -> dict:
+    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove() call."""
+    cases = {
+        (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
+        for config, deployment in deployments.items()
+        for drop in mutate.single_drops(deployment)
+    }
+    return dict(zip(cases, prove(list(cases.values())), strict=True))
+
+
+def all_denies(deployments) -> set[tuple[str, str]]:
+    return {
+        (config.label, sid)
+        for config, deployment in deployments.items()
+        for sid in mutate.deny_sids(deployment)
+    }
+
+
+def test_the_defence_in_depth_list_is_pinned(deployments):
+    listed = {
+        (config.label, sid)
+        for config, deployment in deployments.items()
+        for sid in mutate.defence_in_depth(deployment)
+    }
+    assert listed == PINNED
+    # No stale entry: each one applies to some variant's statement.
+    for variant, sid in mutate.DEFENCE_IN_DEPTH:
+        assert any(s == sid and mutate.fnmatch.fnmatchcase(v, variant) for v, s in listed), sid
+
+
+def test_every_deny_of_every_variant_is_tried(deployments, single_drops):
+    assert set(single_drops) == all_denies(deployments)
+    # The bucket and the key policy of a KMS variant, the bucket alone in sse-s3 mode.
+    sids = {sid for _, sid in single_drops}
+    assert {"DenyUpdateObjectEncryption", "DenyKmsWithoutKeyId", "DenyDataUseOutsideS3"} <= sids
+
+
+def _ids(pairs) -> list[str]:
+    return [f"{label}:{sid}" for label, sid in pairs]
+
+
+# The Sids come from the synthesized policies (known only after synthesis), so the
+# parametrization is by variant and each test walks that variant's Denies.
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
+def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drops, config):
+    for sid in mutate.deny_sids(deployments[config]):
+        proved = single_drops[(config.label, sid)]
+        if (config.label, sid) in PINNED:
+            assert proved.passed, (
+                f"{config.label}: {sid} is listed as defence in depth, yet dropping it "
+                f"fails {proved.failed}"
+            )
+        else:
+            assert proved.failed, (
+                f"{config.label}: dropping {sid} changes no row: add a scenario that needs "
+                "it, or list it in proof.mutate.DEFENCE_IN_DEPTH with its cover"
+            )
+            # Another account is refused whatever deny is dropped: nothing grants it.
+            assert not any("(other-account)" in name for name in proved.failed), sid
+
+
+def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drops):
+    """Encryption denies must show on the account admin's rows, whom only the bucket stops."""
+    encryption = {
+        "DenyWrongEncryptionAlgorithm",
+        "DenyWrongKmsKey",
+        "DenyKmsWithoutKeyId",
+        "DenyUpdateObjectEncryption",
+    }
+    for (label, sid), proved in single_drops.items():
+        if sid in encryption and (label, sid) not in PINNED:
+            assert any(name.endswith("(account-admin)") for name in proved.failed), (label, sid)
+
+
+def test_a_statement_that_stops_mattering_is_reported(variant_templates, deployments):
+    """The check can fail: with DenyWrongEncryptionAlgorithm gone, DenyMissingEncryptionHeader
+    is no longer covered in strict mode, so dropping both fails where dropping one did not."""
+    config = next(c for c in CONFIGS if c.label == "sse-s3/strict")
+    (one, both) = prove(
+        [
+            Case(variant_templates[config], config, ("drop:DenyMissingEncryptionHeader",)),
+            Case(
+                variant_templates[config],
+                config,
+                ("drop:DenyMissingEncryptionHeader", "drop:DenyWrongEncryptionAlgorithm"),
+            ),
+        ]
+    )
+    assert one.passed
+    assert "no-header (account-admin)" in both.failed
