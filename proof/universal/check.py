@@ -14,9 +14,12 @@ from typing import Any
 import z3
 
 from proof.assembly import Deployment
-from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, Encoded
-from proof.universal.properties import PROPERTIES, Property
+from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, Encoded
+from proof.universal.properties import PROPERTIES, Property, stores
+from proof.universal.s3 import accepted
 from proof.universal.witness import counterexample
+
+S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
 
 
 @dataclass
@@ -54,8 +57,8 @@ class Necessity:
         if self.needed_by:
             return f"needed by {', '.join(self.needed_by)}"
         if self.covered_by:
-            return f"redundant: covered by {', '.join(self.covered_by)}"
-        return "redundant: no proved property fails without it, alone or with another Deny"
+            return f"redundant: what it refuses is refused by {', '.join(self.covered_by)}"
+        return "redundant: no property needs it (what it refuses is not granted otherwise)"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,9 @@ class Checker:
         self.solver = z3.Solver()
         self.solver.add(enc.world)
         self.on = {p.id: z3.Bool(f"check {p.id}") for p in self.props}
+        self._selectors: dict[tuple[str, int], z3.BoolRef] = {}
+        self.overlap = z3.Solver()  # which statements refuse the same requests
+        self.overlap.add(enc.world)
         for p in self.props:
             self.solver.add(z3.Implies(self.on[p.id], p.violation(enc)))
 
@@ -107,34 +113,54 @@ class Checker:
     def _relevant(self, prop: Property, policy: str) -> bool:
         return policy in prop.policies or (policy == "S3" and "bucket policy" in prop.policies)
 
+    def _applies(self, target: tuple[str, int], polarity: bool = True) -> z3.BoolRef:
+        """A literal for "the statement (or bucket setting) refuses the request" (or not)."""
+        if (target, polarity) not in self._selectors:
+            enc = self.enc
+            if target == BLOCKED_SSE_C:
+                formula = z3.And(enc.req.present[CUSTOMER], stores(enc))
+            elif target == S3_CHECKS:
+                formula = z3.And(z3.Not(accepted(enc)), stores(enc))
+            else:
+                decision = enc.kms if target[0] == "key policy" else enc.s3
+                formula = next(f for s, f in decision.denies if (s.policy, s.index) == target)
+            literal = z3.Bool(f"applies {polarity}: {target}")
+            self.overlap.add(z3.Implies(literal, formula if polarity else z3.Not(formula)))
+            self._selectors[(target, polarity)] = literal
+        return self._selectors[(target, polarity)]
+
+    def _subsumed(self, target: tuple[str, int], by: Sequence[tuple[str, int]]) -> bool:
+        """Does every request `target` refuses get refused by one of `by` as well?"""
+        assumptions = [self._applies(target), *[self._applies(b, False) for b in by]]
+        return self.overlap.check(*assumptions) == z3.unsat
+
+    def _covers(self, target: tuple[str, int], labels: dict[tuple[str, int], str]) -> list[str]:
+        # Key policy statements cover KMS requests; the bucket's statements S3 requests.
+        others = [
+            k
+            for k in labels
+            if k != target and (k[0] == "key policy") == (target[0] == "key policy")
+        ]
+        single = [labels[k] for k in others if self._subsumed(target, [k])]
+        if single:
+            return single
+        if self._subsumed(target, [*others, S3_CHECKS]):
+            return ["the other statements and S3's header checks together"]
+        return []
+
     def necessity(self, proved: list[Property]) -> list[Necessity]:
         enc = self.enc
-        candidates = [(s.policy, s.index, s.label) for s in enc.deny_statements]
+        labels = {(s.policy, s.index): s.label for s in enc.deny_statements}
         if BLOCKED_SSE_C in enc.enable:
-            candidates.append((*BLOCKED_SSE_C, "BlockedEncryptionTypes"))
-        needs: dict[tuple[str, int], list[str]] = {}
-        for policy, index, _ in candidates:
-            needs[(policy, index)] = [
-                p.id
-                for p in proved
-                if self._relevant(p, policy) and self.violated(p, [(policy, index)])
-            ]
+            labels[BLOCKED_SSE_C] = "BlockedEncryptionTypes"
         out = []
-        for policy, index, label in candidates:
-            covered = []
-            if not needs[(policy, index)]:
-                for other_policy, other_index, other_label in candidates:
-                    if (other_policy, other_index) == (policy, index):
-                        continue
-                    pair = [(policy, index), (other_policy, other_index)]
-                    alone = needs[(other_policy, other_index)]
-                    if any(
-                        p.id not in alone and self._relevant(p, policy) and self.violated(p, pair)
-                        for p in proved
-                    ):
-                        covered.append(other_label)
-            shown = "bucket setting" if policy == "S3" else policy
-            out.append(Necessity(label, shown, needs[(policy, index)], covered))
+        for target, label in labels.items():
+            needed = [
+                p.id for p in proved if self._relevant(p, target[0]) and self.violated(p, [target])
+            ]
+            covered = [] if needed else self._covers(target, labels)
+            shown = "bucket setting" if target[0] == "S3" else target[0]
+            out.append(Necessity(label, shown, needed, covered))
         return out
 
 

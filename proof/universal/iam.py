@@ -98,7 +98,7 @@ def match(st: Statement, u: Universe, req: Request) -> Matched:
 @dataclass(frozen=True)
 class Decision:
     allowed: z3.BoolRef
-    denies: tuple[tuple[Statement, z3.BoolRef], ...]  # each Deny that matches (when in force)
+    denies: tuple[tuple[Statement, z3.BoolRef], ...]  # each Deny that matches (in force or not)
     allows: tuple[tuple[Statement, z3.BoolRef], ...]  # each Allow that applies
 
 
@@ -111,17 +111,13 @@ def decide(
     enable: Enable,
 ) -> Decision:
     """identity None: the worst case, an identity policy allowing everything."""
-    in_force = [
-        (m.statement, z3.And(enable.get((m.statement.policy, m.statement.index), True), m.direct))
+    denies = [
+        # A Deny naming an account applies to that account's principals, too.
+        (m.statement, z3.Or(m.direct, m.account))
         for m in [*resource, *(identity or [])]
         if m.statement.deny
     ]
-    # A Deny naming an account applies to that account's principals, too.
-    in_force += [
-        (m.statement, z3.And(enable.get((m.statement.policy, m.statement.index), True), m.account))
-        for m in resource
-        if m.statement.deny and m.statement.principal and m.statement.principal.accounts
-    ]
+    in_force = [z3.And(enable.get((s.policy, s.index), True), matched) for s, matched in denies]
     allows_r = [m for m in resource if not m.statement.deny]
     direct = z3.Or(*[m.direct for m in allows_r])
     account = z3.Or(*[m.account for m in allows_r])
@@ -139,6 +135,6 @@ def decide(
     grant = z3.If(
         req.p_svc, direct, z3.If(same, same_grant, z3.And(z3.Or(direct, account), id_allow))
     )
-    denied = z3.Or(*[f for _, f in in_force])
+    denied = z3.Or(*in_force)
     allows = [(m.statement, z3.Or(m.direct, m.account)) for m in allows_r] + id_allows
-    return Decision(z3.And(z3.Not(denied), grant), tuple(in_force), tuple(allows))
+    return Decision(z3.And(z3.Not(denied), grant), tuple(denies), tuple(allows))

@@ -61,6 +61,11 @@ def _is(enc: Encoded, key: str, text: str) -> z3.BoolRef:
     return z3.And(enc.req.present[key], enc.req.value[key] == z3.StringVal(text))
 
 
+def stores(enc: Encoded) -> z3.BoolRef:
+    """The request stores or re-keys object data."""
+    return _acts(enc, STORE_ACTIONS)
+
+
 def stored_encryption(enc: Encoded) -> z3.BoolRef:
     config = enc.deployment.config
     algorithm = stored_algorithm(enc)
