@@ -71,27 +71,41 @@ def actions() -> tuple[Action, ...]:
 
 
 @cache
-def key_type(key: str) -> str | None:
-    """The condition key's type ("String", "Numeric", "Bool", "ARN", ...) or None if unknown."""
+def _entry(key: str) -> dict[str, str] | None:
     lower = key.lower()
     if lower.startswith("aws:"):
-        return GLOBAL_KEY_TYPES.get(lower)
-    service = lower.split(":", 1)[0]
-    path = DATA / "conditionKeys" / f"{service}.json"
+        return GLOBAL_KEYS.get(lower)
+    path = DATA / "conditionKeys" / f"{lower.split(':', 1)[0]}.json"
     if not path.is_file():
         return None
     table = json.loads(path.read_text())
     if lower in table:
-        return str(table[lower]["type"])
+        return dict(table[lower])
     for name, entry in table.items():  # variable keys: kms:encryptioncontext:${...}
-        if "${" in name and lower.startswith(name.split("${")[0]):
-            return str(entry["type"])
+        prefix = name.split("${")[0]
+        if "${" in name and lower.startswith(prefix):
+            return {"key": entry["key"].split("${")[0] + key[len(prefix) :], "type": entry["type"]}
     return None
 
 
+def key_type(key: str) -> str | None:
+    """The condition key's type ("String", "Numeric", "Bool", "ARN", ...) or None if unknown."""
+    entry = _entry(key)
+    return None if entry is None else entry["type"]
+
+
+def key_name(key: str) -> str:
+    """The key as AWS spells it (condition keys are case-insensitive)."""
+    entry = _entry(key)
+    return key if entry is None else entry["key"]
+
+
 # The global keys the encoding supports (iam-data keeps these in code, not in data files).
-GLOBAL_KEY_TYPES = {
-    "aws:securetransport": "Bool",
-    "aws:principalarn": "ARN",
-    "aws:principalaccount": "String",
+GLOBAL_KEYS = {
+    k.lower(): {"key": k, "type": t}
+    for k, t in (
+        ("aws:SecureTransport", "Bool"),
+        ("aws:PrincipalArn", "ARN"),
+        ("aws:PrincipalAccount", "String"),
+    )
 }

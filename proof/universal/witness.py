@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import z3
 
+from proof.universal.iamdata import key_name
 from proof.universal.model import WORST_CASE, Encoded
 from proof.universal.s3 import accepted, stored_algorithm, stored_key
 
@@ -48,7 +49,7 @@ def _request(enc: Encoded, model: z3.ModelRef) -> dict[str, Any]:
         version = text(ev(r.value["s3:tlsversion"])) if z3.is_true(ev(tls)) else None
         transport = f"TLS {version}" if version else "TLS (version not reported for this action)"
     headers = {
-        key: (text(ev(r.value[key])) if z3.is_true(ev(r.present[key])) else None)
+        key_name(key): (text(ev(r.value[key])) if z3.is_true(ev(r.present[key])) else None)
         for key in sorted(r.present)
         if key not in SHOWN_APART and action.carries(key)
     }
