@@ -104,11 +104,11 @@ class Checker:
         return result == z3.sat
 
     def result(self, prop: Property, variant: str) -> Result:
-        words = prop.words(self.enc)
+        words, notes = prop.words(self.enc), prop.notes(self.enc)
         if not self.violated(prop):
-            return Result(prop, variant, words, True)
-        example, statements, notes = counterexample(self.enc, self.solver.model(), prop)
-        return Result(prop, variant, words, False, example, statements, notes)
+            return Result(prop, variant, words, True, notes=notes)
+        example, statements, found = counterexample(self.enc, self.solver.model(), prop)
+        return Result(prop, variant, words, False, example, statements, found + notes)
 
     def _relevant(self, prop: Property, policy: str) -> bool:
         return policy in prop.policies or (policy == "S3" and "bucket policy" in prop.policies)

@@ -130,6 +130,27 @@ class Property:
     policies: tuple[str, ...]  # the policies whose Deny statements it depends on
     applies: Callable[[Encoded], bool] = lambda enc: True
     wanted: str = "denied"  # the counterexample is a request that was "allowed" / "denied"
+    notes: Callable[[Encoded], list[str]] = lambda enc: []
+
+
+def _untold_tls(enc: Encoded) -> list[str]:
+    names = [
+        a.name
+        for a in enc.u.actions
+        if a.kind in ("bucket", "object") and not a.carries("s3:TlsVersion")
+    ]
+    if not names:
+        return []
+    return [
+        f"AWS lists no s3:TlsVersion for {', '.join(names)} (permission-only actions): for "
+        "them only the HTTP half can be enforced by a policy."
+    ]
+
+
+STORE_NOTE = (
+    "s3:BypassGovernanceRetention carries the encryption keys but stores nothing itself: it "
+    "accompanies a PutObject authorized with the same headers, so it is not a store action."
+)
 
 
 def _stored_words(enc: Encoded) -> str:
@@ -160,6 +181,7 @@ PROPERTIES = (
         _stored_words,
         stored_encryption,
         ("bucket policy",),
+        notes=lambda enc: [STORE_NOTE],
     ),
     Property(
         "no-sse-c",
@@ -178,6 +200,7 @@ PROPERTIES = (
         ),
         transport,
         ("bucket policy",),
+        notes=_untold_tls,
     ),
     Property(
         "key-use",

@@ -31,7 +31,8 @@ def _result_lines(r: Result) -> list[str]:
         lines.append(f"{INDENT}counterexample:")
         lines += [f"{INDENT}  {line}" for line in request_lines(r.counterexample)]
         lines.append(f"{INDENT}decided by: {'; '.join(r.statements)}")
-        lines += [f"{INDENT}{note}" for note in r.notes]
+    for note in r.notes:
+        lines += textwrap.wrap(note, 96, initial_indent=f"{INDENT}note: ", subsequent_indent=INDENT)
     return lines
 
 
