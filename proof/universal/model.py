@@ -95,41 +95,41 @@ class Encoded:
             r.act >= 0,
             r.act < len(u.actions),
             z3.Not(u.of_kind(r.act, *[k for k in ("key",) if not u.key_arn])),
+            *self._principal_facts(),
+            *self._key_facts(),
         ]
+        tls = r.value["s3:tlsversion"]
+        versions = z3.Or(*[tls == z3.RealVal(v) for v in TLS_VERSIONS])
+        facts.append(z3.Implies(r.present["s3:tlsversion"], versions))
+        if "s3:updateobjectencryption" in u.by_name:  # an SSE-KMS-only API
+            kms = z3.And(r.present[ALG], r.value[ALG] == z3.StringVal("aws:kms"), r.present[KEY_ID])
+            facts.append(z3.Implies(r.act == u.index("s3:UpdateObjectEncryption"), kms))
+        return z3.And(*facts)
+
+    def _principal_facts(self) -> list[z3.BoolRef]:
+        u, r = self.u, self.req
         arn = z3.Concat(
             z3.StringVal(f"arn:{u.partition}:iam::"), r.p_acct, z3.StringVal(":"), r.p_rest
         )
         digits = z3.Loop(z3.Range("0", "9"), 12, 12)
-        facts += [
-            z3.Implies(
-                z3.Not(r.p_svc),
-                z3.And(r.p_arn == arn, z3.InRe(r.p_acct, digits), z3.Length(r.p_rest) > 0),
-            )
-        ]
-        facts += [
-            z3.Implies(
-                r.p_svc,
-                z3.InRe(
-                    r.p_svc_name,
-                    z3.Concat(
-                        z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))),
-                        z3.Re(".amazonaws.com"),
-                    ),
-                ),
-            )
-        ]
+        name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-")))
+        iam = z3.And(r.p_arn == arn, z3.InRe(r.p_acct, digits), z3.Length(r.p_rest) > 0)
+        service = z3.InRe(r.p_svc_name, z3.Concat(name, z3.Re(".amazonaws.com")))
+        return [z3.Implies(z3.Not(r.p_svc), iam), z3.Implies(r.p_svc, service)]
+
+    def _key_facts(self) -> list[z3.BoolRef]:
+        """Which condition keys a request carries, and the values AWS fills in."""
+        u, r = self.u, self.req
         secure = r.value["aws:securetransport"]
-        tls = r.value["s3:tlsversion"]
+        iam = z3.Not(r.p_svc)
         tied = {
             "aws:securetransport": (z3.BoolVal(True), None),
             "s3:tlsversion": (z3.And(secure, u.carrying(r.act, "s3:tlsversion")), None),
-            "aws:principalarn": (z3.Not(r.p_svc), r.p_arn),
-            "aws:principalaccount": (z3.Not(r.p_svc), r.p_acct),
-            "kms:calleraccount": (
-                z3.And(z3.Not(r.p_svc), u.carrying(r.act, "kms:calleraccount")),
-                r.p_acct,
-            ),
+            "aws:principalarn": (iam, r.p_arn),
+            "aws:principalaccount": (iam, r.p_acct),
+            "kms:calleraccount": (z3.And(iam, u.carrying(r.act, "kms:calleraccount")), r.p_acct),
         }
+        facts = []
         for key, present in r.present.items():
             if key in tied:
                 must, value = tied[key]
@@ -138,22 +138,7 @@ class Encoded:
                     facts.append(z3.Implies(present, r.value[key] == value))
             elif not key.startswith("aws:"):
                 facts.append(z3.Implies(present, u.carrying(r.act, key)))
-        facts.append(
-            z3.Implies(
-                r.present["s3:tlsversion"], z3.Or(*[tls == z3.RealVal(v) for v in TLS_VERSIONS])
-            )
-        )
-        if "s3:updateobjectencryption" in u.by_name:
-            is_update = r.act == u.index("s3:UpdateObjectEncryption")
-            facts.append(
-                z3.Implies(
-                    is_update,
-                    z3.And(
-                        r.present[ALG], r.value[ALG] == z3.StringVal("aws:kms"), r.present[KEY_ID]
-                    ),
-                )
-            )
-        return z3.And(*facts)
+        return facts
 
     # -- decisions ----------------------------------------------------------------------
 
