@@ -63,14 +63,18 @@ def main(argv: list[str] | None = None) -> int:
         print(render_text(proof.rows, heading, proof.notes), end="")
         print("\n" + universal.text(), end="")
         print(f"reports: {assembly / REPORT_MD}, {assembly / REPORT_JSON}")
-    if proof.failed or universal.failed:
-        # With --json, stdout stays pure JSON.
+    if universal.failed:
         print(
-            f"FAILED ({proof.label}): {', '.join(proof.failed + universal.failed)}",
+            f"REFUTED ({proof.label}): {', '.join(universal.failed)}",
             file=sys.stderr if args.json else sys.stdout,
         )
-        return 1
-    return 0
+    if proof.failed:
+        # With --json, stdout stays pure JSON.
+        print(
+            f"FAILED ({proof.label}): {', '.join(proof.failed)}",
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    return 1 if proof.failed or universal.failed else 0
 
 
 if __name__ == "__main__":
