@@ -7,6 +7,7 @@ also be stored the way the bucket promises. Expectations come from scenarios.py 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -309,14 +310,20 @@ def _requests(
 
 
 def _register(
-    case_id: str, deployment: Deployment, policies: dict[str, Any]
+    case_id: str, deployment: Deployment, policies: dict[str, Any], seen: dict[str, str]
 ) -> dict[str, tuple[str, ...]]:
-    """Put the case's policies into the table shared by all cases; returns their ids."""
+    """Put the case's policies into the table shared by all cases; returns their ids.
+
+    A document already registered (by an earlier case: `seen`, keyed by its JSON) keeps
+    its id, so identical requests of different cases can be simulated once.
+    """
 
     def add(kind: str, policy: Policy) -> str:
-        policy_id = f"{case_id}:{kind}:{policy.name}"
-        policies[policy_id] = policy.document
-        return policy_id
+        content = f"{kind}:{json.dumps(policy.document, sort_keys=True)}"
+        if content not in seen:
+            seen[content] = f"{case_id}:{kind}:{policy.name}"
+            policies[seen[content]] = policy.document
+        return seen[content]
 
     ids = {
         "admin": (add("identity", Policy(ADMIN_ROLE, ADMINISTRATOR_ACCESS)),),
@@ -394,6 +401,20 @@ def _decide(outcome: Outcome, deployment: Deployment) -> None:
             outcome.detail = f"promised {promised.describe(keys)}"
 
 
+def _signature(sim: Request) -> tuple[Any, ...]:
+    """Everything a decision depends on: the request without its id."""
+    context = tuple(sorted(sim.context.items()))
+    return (
+        sim.action,
+        sim.principal,
+        sim.resource,
+        sim.account,
+        context,
+        sim.identity,
+        sim.resource_policy,
+    )
+
+
 # -- public API ---------------------------------------------------------------------------
 
 
@@ -405,6 +426,7 @@ def prove(cases: Sequence[Case]) -> list[Proof]:
     happens to enforce cannot hide a gap in the bucket policy.
     """
     policies: dict[str, Any] = {}
+    seen: dict[str, str] = {}
     pending: list[tuple[Proof, Scenario, str, list[tuple[IamRequest, Request]]]] = []
     proofs = []
     for number, case in enumerate(cases):
@@ -415,17 +437,22 @@ def prove(cases: Sequence[Case]) -> list[Proof]:
                 f"{deployment.config.label}"
             )
         deployment = mutate.apply(deployment, case.mutations)
-        ids = _register(str(number), deployment, policies)
+        ids = _register(str(number), deployment, policies, seen)
         proof = Proof(tuple(case.mutations), deployment)
         proofs.append(proof)
         for scenario in scenarios_for(deployment.config):
             for principal in scenario.principals:
                 requests = _requests(str(number), scenario, principal, deployment, ids)
                 pending.append((proof, scenario, principal, requests))
-    decisions = simulate(policies, [sim for *_, pairs in pending for _, sim in pairs])
+    # Mutants of one app share most policies: each distinct request is simulated once.
+    unique: dict[tuple[Any, ...], Request] = {}
+    for *_, pairs in pending:
+        for _, sim in pairs:
+            unique.setdefault(_signature(sim), sim)
+    decisions = simulate(policies, list(unique.values()))
     for proof, scenario, principal, pairs in pending:
         expectation = scenario.expect_as(proof.config, principal)
-        steps = [Step(iam, decisions[sim.id]) for iam, sim in pairs]
+        steps = [Step(iam, decisions[unique[_signature(sim)].id]) for iam, sim in pairs]
         outcome = Outcome(
             scenario, expectation.outcome, expectation.because, steps, principal=principal
         )

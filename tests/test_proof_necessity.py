@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
 from proof.prove import Case, prove
@@ -38,6 +39,20 @@ def deployments(variant_templates) -> dict:
     return {config: find_deployment(t) for config, t in variant_templates.items()}
 
 
+REAL_SIMULATE = proof.prove.simulate
+
+
+class Counter:
+    """Stands in for proof.prove.simulate: counts Node processes and their requests."""
+
+    def __init__(self) -> None:
+        self.runs: list[int] = []
+
+    def __call__(self, policies, requests):
+        self.runs.append(len(requests))
+        return REAL_SIMULATE(policies, requests)
+
+
 @pytest.fixture(scope="session")
 def single_drops(variant_templates, deployments) -> dict:
     """{(variant label, Sid): Proof} for every Deny of every variant, in one prove() call."""
@@ -46,7 +61,28 @@ def single_drops(variant_templates, deployments) -> dict:
         for config, deployment in deployments.items()
         for drop in mutate.single_drops(deployment)
     }
-    return dict(zip(cases, prove(list(cases.values())), strict=True))
+    counter, patch = Counter(), pytest.MonkeyPatch()
+    patch.setattr(proof.prove, "simulate", counter)
+    try:
+        proofs = prove(list(cases.values()))
+    finally:
+        patch.undo()
+    assert len(counter.runs) == 1, "all mutants of all variants in ONE Node process"
+    return dict(zip(cases, proofs, strict=True))
+
+
+def test_identical_requests_of_different_cases_are_simulated_once(variant_templates, monkeypatch):
+    config = CONFIGS[0]
+    counter = Counter()
+    monkeypatch.setattr(proof.prove, "simulate", counter)
+    plain = Case(variant_templates[config], config)
+    broken = Case(variant_templates[config], config, ("drop:DenyWrongKmsKey",))
+    (alone,) = prove([plain])
+    first, again, mutant = prove([plain, plain, broken])
+    assert counter.runs[1] < 2 * counter.runs[0]  # the repeated case costs nothing
+    assert counter.runs[1] > counter.runs[0]  # the mutant's bucket requests are its own
+    assert alone.rows == first.rows == again.rows
+    assert alone.passed and not mutant.passed  # shared decisions never leak across policies
 
 
 def all_denies(deployments) -> set[tuple[str, str]]:

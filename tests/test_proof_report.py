@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from proof.report import render_markdown, render_text, side_by_side, summary
-from scenarios import row
+from scenarios import ACCOUNT_ADMIN, row
 
 ROWS = [
     row("no-header", "no encryption header", "denied", "denied", "DenyMissingEncryptionHeader"),
@@ -49,3 +49,40 @@ def test_side_by_side_matches_rows_by_scenario_name():
     assert by_name["no-header"].rstrip().endswith("yes")
     assert by_name["sse-kms-project-key"].rstrip().endswith("NO")
     assert "live-only" in by_name and "tls-1.1-required" in by_name
+
+
+def test_rows_show_their_principal_and_failures_name_it():
+    rows = [
+        row("sse-s3", "AES256", "denied", "denied", "DenyWrongEncryptionAlgorithm"),
+        row(
+            "sse-s3", "AES256", "denied", "allowed", "AdministratorAccess", principal=ACCOUNT_ADMIN
+        ),
+    ]
+    text = render_text(rows, "title")
+    header = next(line for line in text.splitlines() if line.startswith("scenario"))
+    assert header.split()[:3] == ["scenario", "principal", "expected"]
+    assert any(line.split()[:2] == ["sse-s3", "account-admin"] for line in text.splitlines())
+    assert summary(rows) == "1 passed, 1 failed: sse-s3 (account-admin)"
+    markdown = render_markdown(rows, "title")
+    assert "| scenario | principal | seed |" in markdown
+    assert "| `sse-s3` | account-admin | AES256 |" in markdown
+
+
+def test_side_by_side_pairs_live_rows_with_the_uploaders_offline_rows():
+    offline = [
+        row("sse-s3", "", "denied", "denied", "DenyWrongEncryptionAlgorithm"),
+        row(
+            "sse-s3",
+            "",
+            "denied",
+            "denied",
+            "DenyWrongEncryptionAlgorithm",
+            principal=ACCOUNT_ADMIN,
+        ),
+    ]
+    legacy = {k: v for k, v in row("sse-s3", "", "denied", "allowed").items() if k != "principal"}
+    lines = side_by_side(offline, [legacy]).splitlines()
+    uploader = next(line for line in lines if line.startswith("sse-s3 "))
+    admin = next(line for line in lines if line.startswith("sse-s3 (account-admin)"))
+    assert uploader.rstrip().endswith("NO")  # compared with the live (uploader) row
+    assert admin.rstrip().endswith("-")  # the live probe never runs as the admin

@@ -18,27 +18,40 @@ OBJECT = f"{BUCKET}/probe/offline/x"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/Uploader"
 
+TRANSPORT = [
+    ("aws:SecureTransport", "false", "Bool"),
+    ("s3:TlsVersion", "1.1", "NumericLessThan"),
+]
+ENCRYPTION = [
+    ("s3:x-amz-server-side-encryption", "aws:kms", "StringEquals"),
+    ("s3:x-amz-server-side-encryption-aws-kms-key-id", KEY, "StringEquals"),
+    ("s3:x-amz-server-side-encryption-customer-algorithm", "AES256", "StringEquals"),
+]
+VIA_S3 = [
+    ("kms:ViaService", f"s3.{REGION}.amazonaws.com", "StringEquals"),
+    ("kms:CallerAccount", ACCOUNT, "StringEquals"),
+    ("kms:EncryptionContext:aws:s3:arn", BUCKET, "StringEquals"),
+]
+KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt")
+KMS_ACTIONS += ("kms:ReEncryptFrom", "kms:ReEncryptTo")
+
 # (action, resource, key, value sent, condition operator that matches it; its value is the
 # sent one, except for NumericLessThan: the threshold of DenyOutdatedTls)
 KEYS = [
-    ("s3:PutObject", OBJECT, "aws:SecureTransport", "false", "Bool"),
-    ("s3:PutObject", OBJECT, "s3:TlsVersion", "1.1", "NumericLessThan"),
-    ("s3:GetObject", OBJECT, "aws:SecureTransport", "false", "Bool"),
-    ("s3:GetObject", OBJECT, "s3:TlsVersion", "1.1", "NumericLessThan"),
-    ("s3:PutObject", OBJECT, "s3:x-amz-server-side-encryption", "aws:kms", "StringEquals"),
-    ("s3:PutObject", OBJECT, "s3:x-amz-server-side-encryption-aws-kms-key-id", KEY, "StringEquals"),
-    (
-        "s3:PutObject",
-        OBJECT,
-        "s3:x-amz-server-side-encryption-customer-algorithm",
-        "AES256",
-        "StringEquals",
+    *(
+        (action, OBJECT, *key)
+        for action in ("s3:PutObject", "s3:GetObject", "s3:ReplicateObject")
+        for key in TRANSPORT
     ),
-    ("kms:GenerateDataKey", KEY, "kms:ViaService", f"s3.{REGION}.amazonaws.com", "StringEquals"),
-    ("kms:GenerateDataKey", KEY, "kms:CallerAccount", ACCOUNT, "StringEquals"),
-    ("kms:GenerateDataKey", KEY, "kms:EncryptionContext:aws:s3:arn", BUCKET, "StringEquals"),
-    ("kms:Decrypt", KEY, "kms:ViaService", f"s3.{REGION}.amazonaws.com", "StringEquals"),
-    ("kms:Decrypt", KEY, "kms:CallerAccount", ACCOUNT, "StringEquals"),
+    *(("s3:UpdateObjectEncryption", OBJECT, *key) for key in TRANSPORT),
+    *(
+        (action, OBJECT, *key)
+        for action in ("s3:PutObject", "s3:ReplicateObject")
+        for key in ENCRYPTION
+    ),
+    # UpdateObjectEncryption takes no customer key (iam-data lists no such condition key).
+    *(("s3:UpdateObjectEncryption", OBJECT, *key) for key in ENCRYPTION[:2]),
+    *((action, KEY, *key) for action in KMS_ACTIONS for key in VIA_S3),
     ("kms:Decrypt", KEY, "kms:EncryptionContext:aws:s3:arn", OBJECT, "StringLike"),
 ]
 # A value the operators above do not match.

@@ -1,4 +1,4 @@
-"""The scenario table against DESIGN.md section 4, cell by cell, and its own consistency."""
+"""The scenario table against the README's table, cell by cell, and its own consistency."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import scenarios as sc
 
 A, D = sc.ALLOWED, sc.DENIED
-# DESIGN.md section 4, copied by hand: (scenario, strict sse-kms, default-aware sse-kms).
+# The README's scenario table, copied by hand: (scenario, strict sse-kms, default-aware sse-kms).
 DESIGN_TABLE = [
     ("no-header", D, A),
     ("sse-s3", D, D),
@@ -16,6 +16,8 @@ DESIGN_TABLE = [
     ("sse-kms-project-alias", D, D),
     ("sse-kms-other-key", D, D),
     ("dsse-kms-project-key", D, D),
+    ("dsse-kms-other-key", D, D),
+    ("dsse-kms-aws-managed", D, D),
     ("sse-c", D, D),
     ("multipart-required", A, A),
     ("copy-no-header", D, A),

@@ -1,6 +1,6 @@
 """The scenario table: the one source of truth for the live probe and the offline proof.
 
-Every expectation below is written from the rules in DESIGN.md section 3 (the bucket
+Every expectation below is written from the rules in the README and docs/design.md (the bucket
 policy, the key policy and the bucket settings), never computed by running the stacks'
 policy code: this module is the specification the deployed and synthesized policies are
 checked against. It imports nothing outside the standard library, so the Lambda bundles
@@ -187,7 +187,7 @@ def s3_context(sse: Sse, keys: KeyRefs) -> dict[str, str]:
 @dataclass(frozen=True)
 class Expectation:
     outcome: str  # ALLOWED or DENIED
-    because: str  # the rule of DESIGN.md section 3 that decides
+    because: str  # the rule (README, docs/design.md) that decides
 
 
 def expected_write(sse: Sse, config: Config) -> Expectation:
@@ -315,7 +315,7 @@ OTHER_ACCOUNT_DENIED = Expectation(
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    seed: str  # the wording of the seed article / DESIGN.md table
+    seed: str  # the wording of the seed article / the README table
     operation: str  # one of OPERATIONS
     sse: Callable[[Config], Sse]
     expect: Callable[[Config], Expectation]  # the bucket's rules (any principal allowed by IAM)
