@@ -19,6 +19,7 @@ from proof.universal.properties import PROPERTIES, Property, stores
 from proof.universal.s3 import accepted
 from proof.universal.witness import counterexample
 
+TIMEOUT_MS = 60_000
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
 
 
@@ -89,10 +90,12 @@ class Checker:
         self.enc = enc
         self.props = [p for p in PROPERTIES if p.applies(enc)]
         self.solver = z3.Solver()
+        self.solver.set("timeout", TIMEOUT_MS)  # a stuck check fails loudly, never hangs
         self.solver.add(enc.world)
         self.on = {p.id: z3.Bool(f"check {p.id}") for p in self.props}
         self._selectors: dict[tuple[str, int], z3.BoolRef] = {}
         self.overlap = z3.Solver()  # which statements refuse the same requests
+        self.overlap.set("timeout", TIMEOUT_MS)
         self.overlap.add(enc.world)
         for p in self.props:
             self.solver.add(z3.Implies(self.on[p.id], p.violation(enc)))
@@ -132,7 +135,10 @@ class Checker:
     def _subsumed(self, target: tuple[str, int], by: Sequence[tuple[str, int]]) -> bool:
         """Does every request `target` refuses get refused by one of `by` as well?"""
         assumptions = [self._applies(target), *[self._applies(b, False) for b in by]]
-        return self.overlap.check(*assumptions) == z3.unsat
+        result = self.overlap.check(*assumptions)
+        if result == z3.unknown:
+            raise RuntimeError(f"the solver gave up comparing {target} with {list(by)}")
+        return result == z3.unsat
 
     def _covers(self, target: tuple[str, int], labels: dict[tuple[str, int], str]) -> list[str]:
         # Key policy statements cover KMS requests; the bucket's statements S3 requests.
