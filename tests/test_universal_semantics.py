@@ -228,3 +228,27 @@ def test_anything_unsupported_stops_with_one_line_naming_it(statement, names):
         Encoded.build(deployment(bucket=[raw]))
     message = str(error.value)
     assert names in message and "Odd" in message and "\n" not in message
+
+
+def test_grant_guard_with_bool_if_exists_on_create_grant():
+    """CT.KMS.PR.3: deny kms:CreateGrant unless the grant is for an AWS resource."""
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}
+    root |= {"Action": "kms:*", "Resource": "*"}
+    guard = {"Sid": "G", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant"}
+    guard |= {
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false"}},
+    }
+    d = deployment(key=[root, guard])
+    grant = {"action": "kms:CreateGrant"}
+    assert allowed(d, {"kms:GrantIsForAWSResource": "true"}, **grant)
+    assert not allowed(d, {"kms:GrantIsForAWSResource": "false"}, **grant)
+    assert not allowed(d, {}, **grant)  # IfExists: a missing key matches, the Deny applies
+
+
+def test_principal_account_condition():
+    d = deployment(bucket=[deny({"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}})])
+    everyone = {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}
+    d = deployment(bucket=[*d.bucket_policy.document["Statement"], everyone])
+    assert allowed(d, {"aws:PrincipalAccount": ACCOUNT})
+    assert not allowed(d, {"aws:PrincipalAccount": "210987654321"}, principal=STRANGER)
