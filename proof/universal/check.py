@@ -14,10 +14,11 @@ from typing import Any
 import z3
 
 from proof.assembly import Deployment
-from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, Encoded
+from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, stores
 from proof.universal.s3 import accepted
 from proof.universal.witness import counterexample
+from scenarios import OTHER_KEY_ID
 
 TIMEOUT_MS = 60_000
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
@@ -110,8 +111,28 @@ class Checker:
         words, notes = prop.words(self.enc), prop.notes(self.enc)
         if not self.violated(prop):
             return Result(prop, variant, words, True, notes=notes)
-        example, statements, found = counterexample(self.enc, self.solver.model(), prop)
+        example, statements, found = counterexample(self.enc, self._readable(prop), prop)
         return Result(prop, variant, words, False, example, statements, found + notes)
+
+    def _readable(self, prop: Property) -> z3.ModelRef:
+        """A counterexample with readable names where the property allows them."""
+        r, env = self.enc.req, self.enc.deployment.env
+        other_key = f"arn:{env.partition}:kms:{env.region}:{env.account}:key/{OTHER_KEY_ID}"
+        wishes = [
+            r.p_rest == z3.StringVal("role/Example"),
+            r.obj == z3.StringVal("example.txt"),
+            r.value[KEY_ID] == z3.StringVal(other_key),  # another key, rather than "" or "a"
+        ]
+        base = [self.on[prop.id], *self.enc.all_in_force()]
+        model = self.solver.model()
+        kept: list[z3.BoolRef] = []
+        for number, wish in enumerate(wishes):
+            literal = z3.Bool(f"wish {number}")
+            self.solver.add(z3.Implies(literal, wish))
+            if self.solver.check(*base, *kept, literal) == z3.sat:
+                kept.append(literal)
+                model = self.solver.model()
+        return model
 
     def _relevant(self, prop: Property, policy: str) -> bool:
         return policy in prop.policies or (policy == "S3" and "bucket policy" in prop.policies)

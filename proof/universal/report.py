@@ -23,16 +23,28 @@ def request_lines(example: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    """Wrapped at spaces only: ARNs and host names stay whole."""
+    return textwrap.wrap(
+        text,
+        96,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
 def _result_lines(r: Result) -> list[str]:
     verdict = "proved" if r.proved else "REFUTED"
     lines = [f"  {r.prop.number}. {r.prop.title}: {verdict}"]
-    lines += textwrap.wrap(r.words, 96, initial_indent=INDENT, subsequent_indent=INDENT)
+    lines += _wrap(r.words, INDENT, INDENT)
     if r.counterexample is not None:
         lines.append(f"{INDENT}counterexample:")
         lines += [f"{INDENT}  {line}" for line in request_lines(r.counterexample)]
         lines.append(f"{INDENT}decided by: {'; '.join(r.statements)}")
     for note in r.notes:
-        lines += textwrap.wrap(note, 96, initial_indent=f"{INDENT}note: ", subsequent_indent=INDENT)
+        lines += _wrap(note, f"{INDENT}note: ", INDENT)
     return lines
 
 
