@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import pytest
 
@@ -208,3 +209,24 @@ def test_cli_prints_a_counterexample_and_fails_when_a_deny_is_dropped(
     assert results["stored-encryption"] == "refuted"
     example = report["properties"][0]["counterexample"]
     assert example["context"][KMS_KEY_ID_KEY] not in (None, deployments[SSE_KMS_STRICT].key_arn)
+
+
+def test_cli_stops_with_one_line_on_an_operator_the_encoding_does_not_know(
+    variant_assemblies, tmp_path, capsys
+):
+    directory, _ = variant_assemblies[SSE_KMS_STRICT]
+    copy = tmp_path / "assembly"
+    shutil.copytree(directory, copy)
+    for path in copy.glob("*.template.json"):
+        template = json.loads(path.read_text())
+        for resource in template.get("Resources", {}).values():
+            if resource["Type"] == "AWS::S3::BucketPolicy":
+                for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                    if statement.get("Sid") == "DenyWrongEncryptionAlgorithm":
+                        condition = statement["Condition"]
+                        condition["StringNotEqualsIgnoreCase"] = condition.pop("StringNotEquals")
+        path.write_text(json.dumps(template))
+    assert main([str(copy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "StringNotEqualsIgnoreCase" in err and "DenyWrongEncryptionAlgorithm" in err
