@@ -94,7 +94,7 @@ class Checker:
         self.solver.set("timeout", TIMEOUT_MS)  # a stuck check fails loudly, never hangs
         self.solver.add(enc.world)
         self.on = {p.id: z3.Bool(f"check {p.id}") for p in self.props}
-        self._selectors: dict[tuple[str, int], z3.BoolRef] = {}
+        self._selectors: dict[tuple[tuple[str, int], bool], z3.BoolRef] = {}
         self.overlap = z3.Solver()  # which statements refuse the same requests
         self.overlap.set("timeout", TIMEOUT_MS)
         self.overlap.add(enc.world)
