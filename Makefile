@@ -36,6 +36,8 @@ demo: synth
 lint: setup
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy --strict lambda/uploader proof/live.py scripts
+	$(PYTHON) scripts/code_limits.py lambda
 
 test: setup lint
 	$(PYTHON) -m pytest

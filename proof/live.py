@@ -117,13 +117,15 @@ def find_function(cfn: Any, env: str, region: str) -> str:
     status = stacks[0].get("StackStatus", "")
     for output in stacks[0].get("Outputs", []):
         if output.get("OutputKey") == names.FUNCTION_NAME_OUTPUT and output.get("OutputValue"):
-            return output["OutputValue"]
+            return str(output["OutputValue"])
     raise NotProved(
         f"stack {stack} ({status}) has no output {names.FUNCTION_NAME_OUTPUT}: deploy it again"
     )
 
 
-def invoke(lambda_client: Any, function: str, payload: dict[str, Any]) -> dict[str, Any]:
+def invoke_prove_action(
+    lambda_client: Any, function: str, payload: dict[str, Any]
+) -> dict[str, Any]:
     try:
         response = lambda_client.invoke(
             FunctionName=function,
@@ -245,7 +247,7 @@ def main(
             config=Config(read_timeout=INVOKE_TIMEOUT_S, retries={"total_max_attempts": 1}),
         )
         print(f"invoking {function} (prove) ...", file=err)
-        result = invoke(lambda_client, function, payload)
+        result = invoke_prove_action(lambda_client, function, payload)
     except NotProved as exc:
         print(f"make prove: {exc}", file=err)
         return NOT_PROVED

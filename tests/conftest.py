@@ -12,9 +12,6 @@ from pathlib import Path
 
 import pytest
 
-# The moto fixtures of the uploader tests (aws, dep, and the autouse small_parts).
-pytest_plugins = ["tests.uploader_support"]
-
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
 

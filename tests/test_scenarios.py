@@ -154,9 +154,10 @@ def test_replication_follows_the_write_rules_and_is_offline_only(config):
         assert scenario.expect_as(config, sc.UPLOADER).outcome == D
 
 
-def test_update_encryption_rows_are_not_live_yet():
+def test_update_encryption_rows_are_live():
+    # The probe performs them (probe.operations.update_encryption_op).
     for name in ("update-encryption-other-key", "update-encryption-project-key"):
-        assert sc.by_name(name).live is False
+        assert sc.by_name(name).live is True
 
 
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)

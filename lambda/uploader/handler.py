@@ -8,7 +8,10 @@ Events (anything else gets {"ok": false, "error": {"code", "message"}}; nothing 
 
 Configuration (environment): BUCKET_NAME, PROBE_PREFIX, ENCRYPTION, HEADER_POLICY and, in
 KMS modes, KEY_ARN and KEY_ALIAS. Region from AWS_REGION, partition and account from
-context.invoked_function_arn. boto3 is imported when the first client is made.
+context.invoked_function_arn (read by probe.target.target_from_env). boto3 is imported
+when the first client is made.
+
+The handler only validates and dispatches; the work is the probe's (probe/).
 """
 
 from __future__ import annotations
@@ -16,13 +19,18 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 import probe
 import scenarios
+from probe.results import ErrorResponse, ProveResult, UploadResult, error_response
+from probe.target import ConfigError, target_from_env
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ACTIONS = ("upload", "prove")
 FIELDS = {
@@ -44,12 +52,20 @@ class EventError(Exception):
         self.message = message
 
 
-class ConfigError(Exception):
-    pass
+class LambdaContext(Protocol):
+    """The parts of the Lambda context object the handler reads."""
+
+    @property
+    def invoked_function_arn(self) -> str: ...
+    @property
+    def aws_request_id(self) -> str: ...
+    def get_remaining_time_in_millis(self) -> int: ...
 
 
 @dataclass(frozen=True)
-class Request:
+class UploaderRequest:
+    """A validated event."""
+
     action: str
     encryption: str | None = None
     key: str | None = None
@@ -57,17 +73,17 @@ class Request:
     concurrency: int = probe.DEFAULT_CONCURRENCY
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     """A caller's value in a message: its repr, cut short."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _one_of(values: Any) -> str:
+def _one_of(values: Iterable[object]) -> str:
     return ", ".join(f'"{v}"' for v in values)
 
 
-def _typed(event: dict[str, Any], name: str, kind: type, kind_name: str) -> Any:
+def _typed(event: Mapping[str, object], name: str, kind: type[T], kind_name: str) -> T | None:
     """The optional field's value, None when absent; null is a wrong type, not absence."""
     if name not in event:
         return None
@@ -93,7 +109,7 @@ def _check_key(key: str) -> str:
     return key
 
 
-def parse_event(event: Any) -> Request:
+def parse_event(event: object) -> UploaderRequest:
     """The validated request, or EventError naming the problem and the allowed values."""
     if not isinstance(event, dict):
         raise EventError(
@@ -117,13 +133,13 @@ def parse_event(event: Any) -> Request:
     if action == "prove":
         concurrency = _typed(event, "concurrency", int, "an integer")
         if concurrency is None:
-            return Request("prove")
+            return UploaderRequest("prove")
         if not 1 <= concurrency <= probe.MAX_CONCURRENCY:
             raise EventError(
                 "InvalidConcurrency",
                 f'"concurrency" {concurrency} is not between 1 and {probe.MAX_CONCURRENCY}',
             )
-        return Request("prove", concurrency=concurrency)
+        return UploaderRequest("prove", concurrency=concurrency)
     choices = tuple(scenarios.UPLOAD_CHOICES)
     if "encryption" not in event:
         raise EventError("MissingField", f'upload needs "encryption": one of {_one_of(choices)}')
@@ -145,36 +161,7 @@ def parse_event(event: Any) -> Request:
             "ContentTooLarge",
             f'"content" is {size} bytes; at most {MAX_CONTENT_BYTES} bytes (UTF-8) are allowed',
         )
-    return Request("upload", encryption=encryption, key=key, content=content)
-
-
-def target_from_env(environ: Any, context: Any) -> tuple[probe.Target, str]:
-    """The bucket under test, from the environment and the function's own ARN."""
-    function_arn = getattr(context, "invoked_function_arn", None) or ""
-    parts = function_arn.split(":")
-    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "lambda":
-        raise ConfigError("cannot tell the account: context.invoked_function_arn is missing")
-    partition, arn_region, account = parts[1], parts[3], parts[4]
-    region = environ.get("AWS_REGION") or arn_region
-    bucket = environ.get("BUCKET_NAME", "")
-    if not bucket:
-        raise ConfigError("BUCKET_NAME is not set")
-    try:
-        config = scenarios.Config(environ.get("ENCRYPTION", ""), environ.get("HEADER_POLICY", ""))
-    except ValueError as exc:
-        raise ConfigError(f"ENCRYPTION/HEADER_POLICY: {exc}") from exc
-    key_arn = environ.get("KEY_ARN") or None
-    key_alias = environ.get("KEY_ALIAS") or None
-    if config.uses_kms and not (key_arn and key_alias):
-        raise ConfigError(f"KEY_ARN and KEY_ALIAS are required with ENCRYPTION={config.encryption}")
-    if key_alias and not key_alias.startswith("alias/"):
-        raise ConfigError(f"KEY_ALIAS {key_alias!r} must start with alias/")
-    keys = scenarios.KeyRefs.build(partition, region, account, key_arn, key_alias)
-    try:
-        target = probe.Target(bucket, environ.get("PROBE_PREFIX", ""), config, keys)
-    except ValueError as exc:
-        raise ConfigError(f"PROBE_PREFIX: {exc}") from exc
-    return target, region
+    return UploaderRequest("upload", encryption=encryption, key=key, content=content)
 
 
 _clients: probe.Clients | None = None
@@ -189,37 +176,41 @@ def get_clients(region: str) -> probe.Clients:
     return _clients
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
-
-
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+def lambda_handler(
+    event: object, context: LambdaContext
+) -> ProveResult | UploadResult | ErrorResponse:
     try:
         request = parse_event(event)
     except EventError as exc:
         logger.warning("rejected event: %s: %s", exc.code, exc.message)
-        return _error(exc.code, exc.message)
+        return error_response(exc.code, exc.message)
     try:
-        target, region = target_from_env(os.environ, context)
+        # Read defensively: a context without the ARN is a misconfiguration, not a crash.
+        function_arn = str(getattr(context, "invoked_function_arn", None) or "")
+        target, region = target_from_env(os.environ, function_arn)
     except ConfigError as exc:
         logger.error("misconfigured: %s", exc)
-        return _error("Misconfigured", str(exc))
+        return error_response("Misconfigured", str(exc))
     clients = get_clients(region)
     try:
         if request.action == "upload":
-            return probe.upload(
+            return probe.seed_upload(
                 target,
                 clients,
                 choice=request.encryption or "",
                 key=request.key,
                 content=request.content,
             )
-        remaining = getattr(context, "get_remaining_time_in_millis", None)
-        return probe.prove(target, clients, concurrency=request.concurrency, time_left_ms=remaining)
+        return probe.run_live_proof(
+            target,
+            clients,
+            concurrency=request.concurrency,
+            time_left_ms=context.get_remaining_time_in_millis,
+        )
     except Exception as exc:  # never a stack trace to the caller; the log has it
         logger.exception("%s failed", request.action)
         request_id = getattr(context, "aws_request_id", "unknown")
-        return _error(
+        return error_response(
             "InternalError",
             f"{request.action} failed with {type(exc).__name__}; "
             f"see the function's log (request id {request_id})",

@@ -430,7 +430,7 @@ def _update_encryption(name: str, seed: str, key: str) -> Scenario:
         "update-encryption",
         _fixed(sse),
         lambda config: expected_update_encryption(sse, config),
-        live=False,  # live: the probe's update_object_encryption (pending)
+        live=True,
     )
 
 

@@ -14,17 +14,22 @@ import json
 import os
 import tempfile
 import threading
-import time
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 import handler
 import probe
 import scenarios as sc
-from tests.uploader_support import (
+from probe import operations, run
+from probe.cleanup import CleanupReport, clean_up_run
+from probe.results import ScenarioRow, stored_from, stored_json
+from probe.state import SOURCE_NAME
+from probe.target import target_from_env
+from tests.uploader.support import (
     ALIAS,
     BUCKET,
+    FUNCTION_ARN,
     REGION,
     SESSION,
     STRICT_KMS,
@@ -43,12 +48,19 @@ from tests.uploader_support import (
 OBJECTLESS = {"ListObjectVersions", "DeleteObjects", "GenerateDataKey", "Decrypt"}
 
 
-def prove(context=None, **fields):
+def invoke_prove(context=None, **fields):
     return handler.lambda_handler({"action": "prove", **fields}, context or FakeContext())
 
 
 def live(config):
     return [s for s in sc.scenarios_for(config) if s.live]
+
+
+def join_probe_threads():
+    """Wait for the probe's worker threads (ThreadPoolExecutor "probe_N") to end."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("probe_"):
+            thread.join(timeout=30)
 
 
 def rows_by_name(result):
@@ -59,13 +71,15 @@ def rows_by_name(result):
 
 
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+@pytest.mark.small_parts
 def test_every_scenario_sends_exactly_the_headers_of_the_table(aws, monkeypatch, config):
     dep = deploy(monkeypatch, config)
     recorder = Recorder().attach(dep.clients)
-    result = prove()
+    result = invoke_prove()
 
     assert [row["scenario"] for row in result["rows"]] == [s.name for s in sc.scenarios_for(config)]
-    writes = [s for s in live(config) if s.writes()]
+    # UpdateObjectEncryption names its encryption in the body: test_update_encryption_*.
+    writes = [s for s in live(config) if s.writes() and s.operation != "update-encryption"]
     assert writes
     for scenario in writes:
         sse = scenario.sse(config)
@@ -76,11 +90,10 @@ def test_every_scenario_sends_exactly_the_headers_of_the_table(aws, monkeypatch,
             md5 = base64.b64encode(hashlib.md5(sc.SSE_C_KEY).digest()).decode()
             assert calls[0].sse["x-amz-server-side-encryption-customer-key-md5"] == md5
     # The copy and read-back scenarios start from an object written with the required headers.
-    (source,) = [s for s in recorder.for_key(probe.SOURCE_NAME) if s.operation == "PutObject"]
+    (source,) = [s for s in recorder.for_key(SOURCE_NAME) if s.operation == "PutObject"]
     assert sent_headers(source) == expected_headers(sc.Sse.required(config), dep.keys)
 
 
-@pytest.mark.real_part_size
 def test_multipart_sends_two_parts_without_headers_of_their_own(dep):
     sizes = []
 
@@ -89,7 +102,7 @@ def test_multipart_sends_two_parts_without_headers_of_their_own(dep):
 
     dep.clients.s3().meta.events.register("before-parameter-build.s3.UploadPart", size)
     recorder = Recorder().attach(dep.clients)
-    probe.prove(dep.target, dep.clients, only=["multipart-required"])
+    probe.run_live_proof(dep.target, dep.clients, only=["multipart-required"])
     calls = recorder.for_key("multipart-required")
     parts = [c for c in calls if c.operation == "UploadPart"]
     assert [c.operation for c in calls if c.operation != "UploadPart"] == [
@@ -104,11 +117,25 @@ def test_multipart_sends_two_parts_without_headers_of_their_own(dep):
     assert 0 < sizes[-1] < 5 * 1024 * 1024
 
 
+@pytest.mark.small_parts
+def test_the_small_parts_marker_lowers_the_part_size_in_probe_and_moto():
+    import moto.s3.models
+
+    assert operations.MIN_PART_SIZE == moto.s3.models.S3_UPLOAD_PART_MIN_SIZE < 5 * 1024 * 1024
+
+
+def test_without_the_marker_parts_have_s3s_minimum_size():
+    import moto.s3.models
+
+    assert operations.MIN_PART_SIZE == moto.s3.models.S3_UPLOAD_PART_MIN_SIZE == 5 * 1024 * 1024
+
+
+@pytest.mark.small_parts
 def test_http_scenario_goes_over_plain_http_and_nothing_else_does(dep):
     recorder = Recorder().attach(dep.clients)
-    prove()
+    invoke_prove()
     http = [s for s in recorder.sent if s.url.startswith("http://")]
-    assert [(s.operation, s.key) for s in http] == [("PutObject", "http-required")]
+    assert [(s.operation, s.object_name) for s in http] == [("PutObject", "http-required")]
     assert all(s.url.startswith("https://") for s in recorder.sent if s not in http)
 
 
@@ -127,10 +154,11 @@ def test_plain_http_client_for_aws_and_for_a_local_endpoint():
     [c for c in sc.all_configs() if c.encryption != "dsse-kms"],  # see the dsse test below
     ids=lambda c: c.label,
 )
+@pytest.mark.small_parts
 def test_refusals_and_read_backs_are_recorded_as_s3_answers(aws, monkeypatch, config):
     dep = deploy(monkeypatch, config)
     refuser = Refuser(refuse_as_the_table_says(config)).attach(dep.clients)
-    result = prove()
+    result = invoke_prove()
 
     assert refuser.refused, "nothing was refused: the rules did not match any request"
     rows = rows_by_name(result)
@@ -148,8 +176,9 @@ def test_refusals_and_read_backs_are_recorded_as_s3_answers(aws, monkeypatch, co
     assert result["summary"]["passed"] == len(live(config))
 
 
+@pytest.mark.small_parts
 def test_what_moto_allows_against_the_table_fails_the_run(dep):
-    result = prove()
+    result = invoke_prove()
     should_be_denied = [
         s.name for s in live(STRICT_KMS) if s.expect(STRICT_KMS).outcome == sc.DENIED
     ]
@@ -157,19 +186,20 @@ def test_what_moto_allows_against_the_table_fails_the_run(dep):
     assert result["passed"] is False
     rows = rows_by_name(result)
     other = rows["sse-kms-other-key"]
-    assert other["actual"] == probe.STORED_WRONG  # allowed, and stored under another key
+    assert other["actual"] == sc.STORED_WRONG  # allowed, and stored under another key
     assert other["stored"] == "aws:kms + other key + bucket key"  # not the project key
     assert other["detail"] == "promised aws:kms + project key + bucket key"
-    assert rows["sse-s3"]["actual"] == probe.STORED_WRONG and rows["sse-s3"]["stored"] == "AES256"
+    assert rows["sse-s3"]["actual"] == sc.STORED_WRONG and rows["sse-s3"]["stored"] == "AES256"
 
 
+@pytest.mark.small_parts
 def test_stored_wrong_when_the_bucket_key_is_missing(aws, monkeypatch):
     dep = deploy(monkeypatch, STRICT_KMS, bucket_key=False)
     Refuser(refuse_as_the_table_says(STRICT_KMS)).attach(dep.clients)
     allowed = ["sse-kms-project-key", "multipart-required", "copy-required", "read-back"]
-    rows = rows_by_name(probe.prove(dep.target, dep.clients, only=[*allowed, "sse-s3"]))
+    rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=[*allowed, "sse-s3"]))
     for name in allowed:
-        assert rows[name]["actual"] == probe.STORED_WRONG, name
+        assert rows[name]["actual"] == sc.STORED_WRONG, name
         assert rows[name]["stored"] == "aws:kms + project key"
         assert rows[name]["detail"] == "promised aws:kms + project key + bucket key"
         assert rows[name]["passed"] is False
@@ -180,8 +210,8 @@ def test_stored_wrong_when_the_key_arn_is_not_reported(aws, monkeypatch):
     # moto stores aws:kms:dsse without echoing the key id: the probe must not trust it.
     config = sc.Config("dsse-kms", "strict")
     dep = deploy(monkeypatch, config)
-    (row,) = probe.prove(dep.target, dep.clients, only=["dsse-kms-project-key"])["rows"]
-    assert row["actual"] == probe.STORED_WRONG
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=["dsse-kms-project-key"])["rows"]
+    assert row["actual"] == sc.STORED_WRONG
     assert (row["detail"], row["stored"]) == ("promised aws:kms:dsse + project key", "aws:kms:dsse")
 
 
@@ -190,29 +220,81 @@ def test_stored_wrong_when_the_key_arn_is_not_reported(aws, monkeypatch):
     [
         (403, "AccessDenied", sc.DENIED, "AccessDenied"),
         (403, "", sc.DENIED, "403"),  # HEAD-style 403 without a body
-        (403, "ExpiredToken", probe.ERROR, "ExpiredToken"),  # not a policy decision
-        (400, "InvalidArgument", probe.ERROR, "InvalidArgument"),
-        (400, "InvalidRequest", probe.ERROR, "InvalidRequest"),
-        (503, "SlowDown", probe.ERROR, "SlowDown"),
+        (403, "ExpiredToken", sc.ERROR, "ExpiredToken"),  # not a policy decision
+        (400, "InvalidArgument", sc.ERROR, "InvalidArgument"),
+        (400, "InvalidRequest", sc.ERROR, "InvalidRequest"),
+        (503, "SlowDown", sc.ERROR, "SlowDown"),
     ],
 )
 def test_error_classification(dep, status, code, actual, detail):
     Refuser({("PutObject", "sse-kms-project-key"): (status, code)}).attach(dep.clients)
-    (row,) = probe.prove(dep.target, dep.clients, only=["sse-kms-project-key"])["rows"]
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=["sse-kms-project-key"])["rows"]
     assert (row["actual"], row["detail"]) == (actual, detail)
     assert row["passed"] is (actual == sc.ALLOWED)
     assert row["stored"] == ""
 
 
-def test_an_exception_that_is_no_aws_answer_is_an_error(dep):
+def tracebacks(caplog):
+    """The log records that carry a traceback (logger.exception)."""
+    return [r for r in caplog.records if r.exc_info is not None]
+
+
+# A call of each operation, the scenario that makes it (sse-kms/strict) and its object.
+OPERATION_CALLS = [
+    ("PutObject", "sse-kms-project-key", "sse-kms-project-key"),
+    ("CreateMultipartUpload", "multipart-required", "multipart-required"),
+    ("CopyObject", "copy-required", "copy-required"),
+    ("GetObject", "read-back", SOURCE_NAME),
+    ("GenerateDataKey", "kms-direct", "*"),
+    ("UpdateObjectEncryption", "update-encryption-project-key", "update-encryption-project-key"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "obj"), OPERATION_CALLS, ids=[c for c, _, _ in OPERATION_CALLS]
+)
+def test_an_exception_that_is_no_aws_answer_is_logged_and_an_error_row(
+    aws, monkeypatch, caplog, call, name, obj
+):
+    dep = deploy(monkeypatch, STRICT_KMS, real_key=call == "GenerateDataKey")
     failure = EndpointConnectionError(endpoint_url="https://s3.eu-west-1.amazonaws.com")
-    Refuser({("PutObject", "sse-s3"): failure}).attach(dep.clients)
-    (row,) = probe.prove(dep.target, dep.clients, only=["sse-s3"])["rows"]
-    assert (row["actual"], row["detail"], row["passed"]) == (
-        probe.ERROR,
-        "EndpointConnectionError",
+    Refuser({(call, obj): failure}).attach(dep.clients)
+    result = probe.run_live_proof(dep.target, dep.clients, only=[name, "sse-kms-project-alias"])
+    rows = rows_by_name(result)
+    assert (rows[name]["actual"], rows[name]["detail"], rows[name]["passed"]) == (
+        sc.ERROR,
+        "raised EndpointConnectionError",
         False,
     )
+    (logged,) = tracebacks(caplog)
+    assert logged.getMessage() == f"scenario {name} raised"
+    assert logged.exc_info[0] is EndpointConnectionError
+    # The run went on, and cleaned up.
+    assert rows["sse-kms-project-alias"]["actual"] == sc.STORED_WRONG
+    assert result["cleanup"]["clean"] is True and dep.versions() == []
+
+
+def test_an_aws_answer_is_an_outcome_without_a_traceback(dep, caplog):
+    Refuser({("PutObject", "sse-s3"): (503, "SlowDown")}).attach(dep.clients)
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=["sse-s3"])["rows"]
+    assert (row["actual"], row["detail"]) == (sc.ERROR, "SlowDown")
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        EndpointConnectionError(endpoint_url="http://s3.eu-west-1.amazonaws.com"),
+        ConnectionClosedError(endpoint_url="http://s3.eu-west-1.amazonaws.com"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_refused_plain_http_connection_is_the_refusal_the_scenario_expects(dep, caplog, failure):
+    Refuser({("PutObject", "http-required"): failure}).attach(dep.clients)
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=["http-required"])["rows"]
+    detail = f"{type(failure).__name__} (refused before any policy)"
+    assert (row["actual"], row["detail"], row["passed"]) == (sc.DENIED, detail, True)
+    assert tracebacks(caplog) == []
 
 
 @pytest.mark.parametrize(
@@ -240,7 +322,7 @@ def test_an_exception_that_is_no_aws_answer_is_an_error(dep):
         ),
         (
             {"GenerateDataKey": (400, "NotFoundException")},
-            probe.ERROR,
+            sc.ERROR,
             "GenerateDataKey: NotFoundException; Decrypt: AccessDeniedException",
         ),
     ],
@@ -248,14 +330,15 @@ def test_an_exception_that_is_no_aws_answer_is_an_error(dep):
 def test_kms_direct(aws, monkeypatch, refusals, actual, detail):
     dep = deploy(monkeypatch, STRICT_KMS, real_key=True)
     Refuser({(call, "*"): answer for call, answer in refusals.items()}).attach(dep.clients)
-    (row,) = probe.prove(dep.target, dep.clients, only=["kms-direct"])["rows"]
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=["kms-direct"])["rows"]
     assert (row["actual"], row["detail"]) == (actual, detail)
     assert row["passed"] is (actual == sc.DENIED)
 
 
+@pytest.mark.small_parts
 def test_a_refused_part_is_reported_with_its_step_and_the_upload_aborted(dep):
     Refuser({("UploadPart", "multipart-required"): (403, "AccessDenied")}).attach(dep.clients)
-    result = prove()
+    result = invoke_prove()
     row = rows_by_name(result)["multipart-required"]
     assert (row["actual"], row["detail"]) == (sc.DENIED, "UploadPart: AccessDenied")
     assert result["cleanup"]["aborted_uploads"] == 1
@@ -263,23 +346,113 @@ def test_a_refused_part_is_reported_with_its_step_and_the_upload_aborted(dep):
 
 
 def test_copy_and_read_back_report_a_source_that_could_not_be_written(dep):
-    Refuser({("PutObject", probe.SOURCE_NAME): (403, "AccessDenied")}).attach(dep.clients)
+    Refuser({("PutObject", SOURCE_NAME): (403, "AccessDenied")}).attach(dep.clients)
     names = ["copy-no-header", "copy-required", "read-back"]
-    rows = rows_by_name(probe.prove(dep.target, dep.clients, only=names))
+    rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=names))
     for name in names:
-        assert rows[name]["actual"] == probe.ERROR
+        assert rows[name]["actual"] == sc.ERROR
         assert rows[name]["detail"] == "copy source not written: AccessDenied"
+
+
+# ----------------------------------------------------------------------------- update-encryption
+
+UPDATES = ["update-encryption-other-key", "update-encryption-project-key"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [STRICT_KMS, sc.Config("sse-s3", "strict"), sc.Config("dsse-kms", "default-aware")],
+    ids=lambda c: c.label,
+)
+def test_update_encryption_sends_its_key_and_the_promised_bucket_key(aws, monkeypatch, config):
+    dep = deploy(monkeypatch, config)
+    updates = dep.updates  # the stand-in for S3's UpdateObjectEncryption (moto lacks it)
+    recorder = Recorder().attach(dep.clients)
+    written = {}  # object key -> the version id S3 answered PutObject with
+
+    def keep_version(parsed, context, **kwargs):
+        written[context["api_params"]["Key"]] = parsed.get("VersionId")
+
+    dep.clients.s3().meta.events.register("after-call.s3.PutObject", keep_version)
+    result = probe.run_live_proof(dep.target, dep.clients, only=UPDATES)
+
+    assert sorted(call["Key"] for call in updates.calls) == [result["prefix"] + n for n in UPDATES]
+    for call in updates.calls:
+        name = call["Key"].rsplit("/", 1)[-1]
+        scenario = next(s for s in live(config) if s.name == name)
+        # Its own object, written with the headers the bucket requires; that version.
+        (put,) = [s for s in recorder.for_key(name) if s.operation == "PutObject"]
+        assert sent_headers(put) == expected_headers(sc.Sse.required(config), dep.keys)
+        assert written[call["Key"]]
+        assert call == {
+            "Bucket": BUCKET,
+            "Key": result["prefix"] + name,
+            "VersionId": written[call["Key"]],
+            "ObjectEncryption": {
+                "SSEKMS": {
+                    "KMSKeyArn": dep.keys.arn(scenario.sse(config).key),
+                    "BucketKeyEnabled": config.bucket_key,
+                }
+            },
+        }
+    assert result["cleanup"]["clean"] is True and dep.versions() == []
+
+
+def test_update_encryption_allowed_is_read_back_and_judged(dep):
+    rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=UPDATES))
+    project, other = rows["update-encryption-project-key"], rows["update-encryption-other-key"]
+    assert (project["actual"], project["stored"], project["passed"]) == (
+        sc.ALLOWED,
+        "aws:kms + project key + bucket key",
+        True,
+    )
+    # Allowed and re-keyed: stored under the other key, which the bucket does not promise.
+    assert (other["actual"], other["stored"], other["detail"]) == (
+        sc.STORED_WRONG,
+        "aws:kms + other key + bucket key",
+        "promised aws:kms + project key + bucket key",
+    )
+    assert other["passed"] is False
+
+
+def test_update_encryption_allowed_in_an_sse_s3_bucket_is_stored_wrong(aws, monkeypatch):
+    config = sc.Config("sse-s3", "strict")
+    dep = deploy(monkeypatch, config)
+    rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=UPDATES))
+    for name in UPDATES:
+        assert rows[name]["expected"] == sc.DENIED
+        assert (rows[name]["actual"], rows[name]["detail"]) == (sc.STORED_WRONG, "promised AES256")
+        assert rows[name]["stored"].startswith("aws:kms + ")
+
+
+def test_update_encryption_refused_is_denied_and_its_object_removed(dep):
+    Refuser({("UpdateObjectEncryption", "*"): (403, "AccessDenied")}).attach(dep.clients)
+    result = probe.run_live_proof(dep.target, dep.clients, only=UPDATES)
+    for row in result["rows"]:
+        assert (row["actual"], row["detail"], row["stored"]) == (sc.DENIED, "AccessDenied", "")
+    assert dep.updates.calls == []  # refused before the stand-in changed anything
+    assert result["cleanup"]["deleted"] == len(UPDATES)
+    assert result["cleanup"]["clean"] is True and dep.versions() == []
+
+
+def test_update_encryption_reports_an_object_it_could_not_write(dep):
+    name = "update-encryption-project-key"
+    Refuser({("PutObject", name): (403, "AccessDenied")}).attach(dep.clients)
+    (row,) = probe.run_live_proof(dep.target, dep.clients, only=[name])["rows"]
+    assert (row["actual"], row["detail"]) == (sc.ERROR, "probe object not written: AccessDenied")
+    assert dep.updates.calls == []
 
 
 # ----------------------------------------------------------------------------- cleanup
 
 
+@pytest.mark.small_parts
 def test_prove_leaves_no_version_or_upload_behind_and_touches_nothing_else(dep):
     dep.s3.put_object(Bucket=BUCKET, Key="probe/earlier-run/keep", Body=b"1")
     dep.s3.put_object(Bucket=BUCKET, Key="data/keep", Body=b"1")
     before = dep.versions()
     recorder = Recorder().attach(dep.clients)
-    result = prove()
+    result = invoke_prove()
     assert dep.versions() == before
     object_calls = [s for s in recorder.sent if s.operation not in OBJECTLESS]
     assert object_calls
@@ -293,21 +466,22 @@ def test_prove_leaves_no_version_or_upload_behind_and_touches_nothing_else(dep):
     assert result["prefix"].startswith("probe/") and result["prefix"].endswith("/")
 
 
+@pytest.mark.small_parts
 def test_cleanup_also_when_scenarios_raise_midway(dep, monkeypatch):
     # One scenario raises between its parts and completing; another after its write.
     Refuser({("CompleteMultipartUpload", "*"): RuntimeError("boom")}).attach(dep.clients)
-    read_back = probe._read_back
+    read_back = operations.read_back
 
-    def flaky(run, key, version_id, sse):
+    def flaky(proof_run, key, version_id, sse):
         if key.endswith("/copy-required"):
             raise RuntimeError("boom")
-        return read_back(run, key, version_id, sse)
+        return read_back(proof_run, key, version_id, sse)
 
-    monkeypatch.setattr(probe, "_read_back", flaky)
-    result = prove()
+    monkeypatch.setattr(operations, "read_back", flaky)
+    result = invoke_prove()
     rows = rows_by_name(result)
     for name in ("multipart-required", "copy-required"):
-        assert (rows[name]["actual"], rows[name]["detail"]) == (probe.ERROR, "raised RuntimeError")
+        assert (rows[name]["actual"], rows[name]["detail"]) == (sc.ERROR, "raised RuntimeError")
     assert rows["sse-kms-project-key"]["actual"] == sc.ALLOWED  # the others still ran
     assert dep.versions() == []
     assert dep.uploads() == []
@@ -315,22 +489,23 @@ def test_cleanup_also_when_scenarios_raise_midway(dep, monkeypatch):
     assert result["passed"] is False
 
 
+@pytest.mark.small_parts
 def test_cleanup_when_the_run_itself_fails(dep, monkeypatch):
     written = threading.Event()
-    original = probe._put
+    original = operations.put_object_op
 
-    def put_then_fail(run, scenario, sse):
-        outcome = original(run, scenario, sse)
+    def put_then_fail(proof_run, scenario, sse):
+        outcome = original(proof_run, scenario, sse)
         written.set()
         return outcome
 
-    monkeypatch.setattr(probe, "OPERATIONS", {**probe.OPERATIONS, "put": put_then_fail})
+    monkeypatch.setitem(operations.OPERATIONS, "put", put_then_fail)
 
-    def broken_row(run, scenario, outcome, ms):
+    def broken_row(proof_run, scenario, outcome, ms):
         raise KeyError("bug")
 
-    monkeypatch.setattr(probe, "_row", broken_row)
-    response = prove()
+    monkeypatch.setattr(run, "_row", broken_row)
+    response = invoke_prove()
     assert response["ok"] is False and response["error"]["code"] == "InternalError"
     assert written.is_set()
     assert dep.versions() == []
@@ -338,25 +513,24 @@ def test_cleanup_when_the_run_itself_fails(dep, monkeypatch):
 
 def test_no_new_work_near_the_lambda_timeout(dep):
     recorder = Recorder().attach(dep.clients)
-    result = prove(FakeContext(remaining_ms=probe.DEFAULT_RESERVE_MS - 1))
-    assert {r["actual"] for r in result["rows"] if r["actual"] != probe.NOT_RUN} == {probe.ERROR}
-    assert all(
-        r["detail"] == probe.OUT_OF_TIME for r in result["rows"] if r["actual"] == probe.ERROR
-    )
+    result = invoke_prove(FakeContext(remaining_ms=run.DEFAULT_RESERVE_MS - 1))
+    assert {r["actual"] for r in result["rows"] if r["actual"] != sc.NOT_RUN} == {sc.ERROR}
+    assert all(r["detail"] == run.OUT_OF_TIME for r in result["rows"] if r["actual"] == sc.ERROR)
     assert [s.operation for s in recorder.sent] == ["ListObjectVersions", "ListObjectVersions"]
     assert result["passed"] is False
 
 
+@pytest.mark.small_parts
 def test_time_running_out_midway_stops_the_run_and_still_cleans_up(dep):
     recorder = Recorder().attach(dep.clients)
 
     def remaining():  # plenty of time until five requests went out
         return 300_000 if len(recorder.sent) < 5 else 1_000
 
-    result = prove(FakeContext(remaining), concurrency=1)
-    actuals = [r["detail"] == probe.OUT_OF_TIME for r in result["rows"]]
+    result = invoke_prove(FakeContext(remaining), concurrency=1)
+    actuals = [r["detail"] == run.OUT_OF_TIME for r in result["rows"]]
     assert any(actuals) and not all(actuals)
-    time.sleep(0.1)  # a scenario still running when the run stopped would write now
+    join_probe_threads()  # a scenario still running when the run stopped would write now
     assert dep.versions() == []
     assert result["passed"] is False
 
@@ -368,19 +542,32 @@ def test_cleanup_removes_delete_markers_and_only_under_its_prefix(dep):
     dep.s3.delete_object(Bucket=BUCKET, Key=run_prefix + "a")  # a delete marker
     dep.s3.put_object(Bucket=BUCKET, Key="probe/run-xy/b", Body=b"3")
     upload = dep.s3.create_multipart_upload(Bucket=BUCKET, Key=run_prefix + "m")["UploadId"]
-    report = probe.cleanup(dep.clients.s3(), BUCKET, run_prefix, {upload: run_prefix + "m"})
-    assert report == {"deleted": 3, "aborted_uploads": 1, "leftovers": [], "clean": True}
+    report = clean_up_run(dep.clients.s3(), BUCKET, run_prefix, {upload: run_prefix + "m"})
+    assert report == CleanupReport(deleted=3, aborted_uploads=1, leftovers=[])
+    assert report.clean is True
     assert [key for key, _ in dep.versions()] == ["probe/run-xy/b"]
     assert dep.uploads() == []
 
 
+@pytest.mark.small_parts
 def test_what_cleanup_cannot_remove_is_reported(dep):
     Refuser({("DeleteObjects", "*"): (403, "AccessDenied")}).attach(dep.clients)
-    result = prove()
+    result = invoke_prove()
     cleanup = result["cleanup"]
     assert cleanup["clean"] is False
     assert cleanup["leftovers"] == [{"key": result["prefix"] + "*", "error": "AccessDenied"}]
     assert dep.versions(result["prefix"])  # really left behind
+
+
+@pytest.mark.small_parts
+def test_a_cleanup_failure_that_is_no_aws_answer_is_logged_and_reported(dep, caplog):
+    Refuser({("DeleteObjects", "*"): RuntimeError("boom")}).attach(dep.clients)
+    result = invoke_prove()
+    cleanup = result["cleanup"]
+    assert cleanup["clean"] is False
+    assert cleanup["leftovers"] == [{"key": result["prefix"] + "*", "error": "raised RuntimeError"}]
+    (logged,) = tracebacks(caplog)
+    assert logged.getMessage() == f"cleanup: {result['prefix']} raised"
 
 
 # ----------------------------------------------------------------------------- concurrency
@@ -388,27 +575,34 @@ def test_what_cleanup_cannot_remove_is_reported(dep):
 
 @pytest.mark.parametrize("bound", [1, 3])
 def test_scenarios_run_concurrently_within_the_bound(dep, monkeypatch, bound):
+    # Each scenario holds its slot until `bound` of them run at once (or 5 s pass): with
+    # fewer threads than the bound the peak stays lower, with more it exceeds it.
     active, peak, lock = 0, 0, threading.Lock()
+    full = threading.Event()
 
     def tracked(operation):
-        def run(*args):
+        def tracked_operation(*args):
             nonlocal active, peak
             with lock:
                 active += 1
                 peak = max(peak, active)
+                if active >= bound:
+                    full.set()
             try:
-                time.sleep(0.02)
+                full.wait(timeout=5)
                 return operation(*args)
             finally:
                 with lock:
                     active -= 1
 
-        return run
+        return tracked_operation
 
-    operations = {name: tracked(op) for name, op in probe.OPERATIONS.items()}
-    monkeypatch.setattr(probe, "OPERATIONS", operations)
+    for name, operation in list(operations.OPERATIONS.items()):
+        monkeypatch.setitem(operations.OPERATIONS, name, tracked(operation))
     names = [s.name for s in live(STRICT_KMS) if s.operation == "put"]
-    result = probe.prove(dep.target, dep.clients, concurrency=bound, only=names)
+    assert len(names) > bound
+    result = probe.run_live_proof(dep.target, dep.clients, concurrency=bound, only=names)
+    assert full.is_set()
     assert peak == bound
     assert result["concurrency"] == bound
     assert [r["scenario"] for r in result["rows"]] == names
@@ -434,8 +628,8 @@ def test_upload_reproduces_upload_file_for_each_choice(dep, monkeypatch, tmp_pat
     assert response["expected"] == sc.expected_write(sse, STRICT_KMS).outcome
     assert response["result"] == sc.ALLOWED  # moto has no bucket policy
     head = {"Bucket": BUCKET, "Key": response["key"]}
-    stored = probe.stored_from(dep.s3.head_object(**head))
-    assert response["stored"] == probe.stored_dict(stored)
+    stored = stored_from(dep.s3.head_object(**head))
+    assert response["stored"] == stored_json(stored)
     assert response["stored_as_promised"] is (stored == sc.Stored.promised(STRICT_KMS, dep.keys))
     body = dep.s3.get_object(**head)["Body"].read().decode()
     assert body == content
@@ -459,6 +653,14 @@ def test_upload_refused_is_denied_and_stores_nothing(dep):
     assert dep.versions() == []
 
 
+def test_upload_failure_that_is_no_aws_answer_is_an_internal_error_with_a_log(dep, caplog):
+    Refuser({("PutObject", "*"): RuntimeError("boom")}).attach(dep.clients)
+    response = handler.lambda_handler({"action": "upload", "encryption": "sse-kms"}, FakeContext())
+    assert response["ok"] is False and response["error"]["code"] == "InternalError"
+    (logged,) = tracebacks(caplog)
+    assert logged.getMessage() == "upload failed" and logged.exc_info[0] is RuntimeError
+
+
 def test_upload_key_already_under_the_prefix_is_kept(dep):
     response = handler.lambda_handler(
         {"action": "upload", "encryption": "sse-kms", "key": "probe/x.txt"}, FakeContext()
@@ -477,27 +679,34 @@ def test_upload_default_content_and_key(dep):
 # ----------------------------------------------------------------------------- handler
 
 
+@pytest.mark.small_parts
 def test_prove_response_is_json_with_the_row_schema(dep):
-    result = prove()
+    result = invoke_prove()
     json.dumps(result)
-    assert set(result["rows"][0]) == {
-        "scenario",
-        "seed",
-        "expected",
-        "actual",
-        "detail",
-        "stored",
-        "ms",
-        "passed",
-    }
+    assert (
+        set(result["rows"][0])
+        == set(ScenarioRow.__annotations__)
+        == {
+            "scenario",
+            "principal",
+            "seed",
+            "expected",
+            "actual",
+            "detail",
+            "stored",
+            "ms",
+            "passed",
+        }
+    )
     assert result["config"] == {"encryption": "sse-kms", "header_policy": "strict"}
     assert result["promised"]["key_arn"] == dep.key_arn
     not_live = [s.name for s in sc.scenarios_for(STRICT_KMS) if not s.live]
-    assert [r["scenario"] for r in result["rows"] if r["actual"] == probe.NOT_RUN] == not_live
+    assert [r["scenario"] for r in result["rows"] if r["actual"] == sc.NOT_RUN] == not_live
+    assert {r["detail"] for r in result["rows"] if r["actual"] == sc.NOT_RUN} == {run.NOT_LIVE}
 
 
 def test_key_refs_come_from_the_environment_and_the_function_arn(dep):
-    target, region = handler.target_from_env(os.environ, FakeContext())
+    target, region = target_from_env(os.environ, FUNCTION_ARN)
     assert region == REGION
     assert target.keys == dep.keys
     assert target.keys.alias_arn.endswith(":" + ALIAS)
@@ -528,7 +737,7 @@ def test_an_unexpected_failure_is_no_stack_trace(dep, monkeypatch):
     def explode(*args, **kwargs):
         raise ValueError("internal detail")
 
-    monkeypatch.setattr(probe, "upload", explode)
+    monkeypatch.setattr(probe, "seed_upload", explode)
     response = handler.lambda_handler({"action": "upload", "encryption": "none"}, FakeContext())
     assert response == {
         "ok": False,
@@ -542,16 +751,17 @@ def test_an_unexpected_failure_is_no_stack_trace(dep, monkeypatch):
 
 def test_only_runs_the_named_scenarios_and_refuses_unknown_ones(dep):
     recorder = Recorder().attach(dep.clients)
-    result = probe.prove(dep.target, dep.clients, only=["sse-s3", "tls-1.1-required"])
+    result = probe.run_live_proof(dep.target, dep.clients, only=["sse-s3", "tls-1.1-required"])
     assert [(r["scenario"], r["actual"]) for r in result["rows"]] == [
-        ("sse-s3", probe.STORED_WRONG),  # moto has no policy to refuse it
-        ("tls-1.1-required", probe.NOT_RUN),
+        ("sse-s3", sc.STORED_WRONG),  # moto has no policy to refuse it
+        ("tls-1.1-required", sc.NOT_RUN),
     ]
-    assert {s.key for s in recorder.sent if s.operation == "PutObject"} == {"sse-s3"}
+    assert {s.object_name for s in recorder.sent if s.operation == "PutObject"} == {"sse-s3"}
     with pytest.raises(ValueError, match="no-such-scenario"):
-        probe.prove(dep.target, dep.clients, only=["no-such-scenario"])
+        probe.run_live_proof(dep.target, dep.clients, only=["no-such-scenario"])
 
 
+@pytest.mark.small_parts
 def test_prove_against_a_local_moto_server(monkeypatch):
     # What the benchmark does: the handler's clients pointed at a server on loopback.
     from moto.server import ThreadedMotoServer
@@ -568,7 +778,7 @@ def test_prove_against_a_local_moto_server(monkeypatch):
         clients = probe.Clients(REGION, endpoint_url=url, session_factory=lambda: SESSION)
         monkeypatch.setattr(handler, "_clients", clients)
         recorder = Recorder().attach(clients)
-        result = prove(concurrency=4)
+        result = invoke_prove(concurrency=4)
         assert handler.get_clients(REGION) is clients  # kept for the next invocation
         remaining = admin.list_object_versions(Bucket=BUCKET)
     finally:

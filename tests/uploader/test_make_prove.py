@@ -22,7 +22,7 @@ from proof import live
 from proof.report import summary
 from stacks import names
 from tests.conftest import ROOT
-from tests.uploader_support import (
+from tests.uploader.support import (
     REGION,
     SESSION,
     FakeContext,
@@ -92,7 +92,7 @@ def deploy_stack(env="dev", outputs=None):
     )
 
 
-def run(argv, session):
+def run_make_prove(argv, session):
     out, err = io.StringIO(), io.StringIO()
     code = live.main(argv, session=session, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
@@ -111,7 +111,7 @@ def run(argv, session):
 )
 def test_no_stack_is_one_clear_line_and_exit_2(aws, argv, stack):
     fake = FakeLambda()
-    code, out, err = run(argv, Session(fake))
+    code, out, err = run_make_prove(argv, Session(fake))
     assert code == live.NOT_PROVED != 0
     assert out == ""
     assert (
@@ -122,7 +122,7 @@ def test_no_stack_is_one_clear_line_and_exit_2(aws, argv, stack):
 
 def test_stack_without_the_output_is_reported(aws):
     deploy_stack(outputs={"Other": "x"})
-    code, out, err = run([], Session(FakeLambda()))
+    code, out, err = run_make_prove([], Session(FakeLambda()))
     assert code == 2 and out == ""
     assert err.startswith("make prove: stack EncryptedS3-dev-Uploader (CREATE_COMPLETE) has no ")
     assert err.count("\n") == 1
@@ -193,10 +193,11 @@ def test_cli_with_nothing_deployed_exits_non_zero_with_one_line():
 # ----------------------------------------------------------------------------- invoking
 
 
+@pytest.mark.small_parts
 def test_mismatches_print_the_table_and_exit_1(dep):
     deploy_stack()
     fake = FakeLambda()
-    code, out, err = run([], Session(fake))
+    code, out, err = run_make_prove([], Session(fake))
     assert fake.calls == [(FUNCTION, "RequestResponse", {"action": "prove"})]
     rows = fake.last["rows"]
     assert fake.last["passed"] is False  # moto evaluates no bucket policy
@@ -209,10 +210,11 @@ def test_mismatches_print_the_table_and_exit_1(dep):
     assert err == f"invoking {FUNCTION} (prove) ...\n"
 
 
+@pytest.mark.small_parts
 def test_all_as_expected_exits_0(dep):
     deploy_stack()
     Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
-    code, out, _ = run(["--concurrency", "4"], Session(fake := FakeLambda()))
+    code, out, _ = run_make_prove(["--concurrency", "4"], Session(fake := FakeLambda()))
     assert fake.calls[0][2] == {"action": "prove", "concurrency": 4}
     assert fake.last["passed"] is True
     assert code == 0
@@ -220,14 +222,21 @@ def test_all_as_expected_exits_0(dep):
     assert "multipart: UploadPart was authorized with CreateMultipartUpload's headers" in out
 
 
-def test_json_output_is_the_response(dep):
+@pytest.mark.small_parts
+@pytest.mark.parametrize(("refuse", "exit_code"), [(True, 0), (False, live.MISMATCH)])
+def test_json_output_is_the_response(dep, refuse, exit_code):
+    # Refusing what the table expects denied makes every row pass; moto alone fails some.
     deploy_stack()
+    if refuse:
+        Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
     fake = FakeLambda()
-    code, out, _ = run(["--json"], Session(fake))
+    code, out, _ = run_make_prove(["--json"], Session(fake))
     assert json.loads(out) == fake.last
-    assert code == (0 if fake.last["passed"] else 1)
+    assert fake.last["passed"] is refuse
+    assert code == exit_code
 
 
+@pytest.mark.small_parts
 def test_side_by_side_with_the_offline_report(dep, tmp_path):
     deploy_stack()
     offline = tmp_path / "proof-report.json"
@@ -236,11 +245,11 @@ def test_side_by_side_with_the_offline_report(dep, tmp_path):
         for s in sc.scenarios_for(CONFIG)
     ]
     offline.write_text(json.dumps({"label": CONFIG.label, "rows": rows}))
-    _, out, _ = run(["--offline-report", str(offline)], Session(FakeLambda()))
+    _, out, _ = run_make_prove(["--offline-report", str(offline)], Session(FakeLambda()))
     assert "offline proof vs live probe" in out
     assert f"offline: {summary(rows)}" in out
     offline.write_text(json.dumps({"label": "sse-s3/strict", "rows": rows}))
-    _, out, _ = run(["--offline-report", str(offline)], Session(FakeLambda()))
+    _, out, _ = run_make_prove(["--offline-report", str(offline)], Session(FakeLambda()))
     assert "offline proof vs live probe" not in out
     assert "is for sse-s3/strict, the deployed bucket is sse-kms/strict" in out
 
@@ -265,7 +274,7 @@ def test_side_by_side_with_the_offline_report(dep, tmp_path):
 )
 def test_a_failed_invocation_is_one_line_and_exit_2(aws, fake, message):
     deploy_stack()
-    code, out, err = run([], Session(fake))
+    code, out, err = run_make_prove([], Session(fake))
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] + "\n" == message
 
@@ -273,6 +282,6 @@ def test_a_failed_invocation_is_one_line_and_exit_2(aws, fake, message):
 def test_a_misconfigured_function_is_reported(dep, monkeypatch):
     deploy_stack()
     monkeypatch.setenv("ENCRYPTION", "aes")
-    code, _, err = run([], Session(FakeLambda()))
+    code, _, err = run_make_prove([], Session(FakeLambda()))
     assert code == 2
     assert "refused: Misconfigured: ENCRYPTION/HEADER_POLICY" in err

@@ -1,10 +1,11 @@
-"""Helpers and fixtures of the uploader and `make prove` tests (loaded by conftest.py).
+"""Helpers of the uploader and `make prove` tests (their fixtures: conftest.py).
 
 A moto "deployment" of the bucket the stacks build (versioned, default encryption, key and
 alias) without the bucket policy: moto would treat every conditional Deny as
 unconditional. Where a test needs S3 or KMS to refuse something, `Refuser` answers a
 request with a real botocore error response (before-call hook), so the probe sees the same
-ClientError it would get from AWS.
+ClientError it would get from AWS. moto has no UpdateObjectEncryption: `ObjectEncryptionUpdates`
+answers it as S3 documents it (the version's encryption changes in place).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 import boto3
 import moto  # noqa: F401  (its botocore hooks must exist before SESSION is made)
-import pytest
 from botocore.awsrequest import AWSResponse
 
 import handler
@@ -25,8 +25,13 @@ import scenarios as sc
 
 REGION = "eu-west-1"
 STRICT_KMS = sc.Config("sse-kms", "strict")
-# The S3 call of each write operation that carries the encryption headers.
-WRITE_CALL = {"put": "PutObject", "multipart": "CreateMultipartUpload", "copy": "CopyObject"}
+# The S3 call of each write operation that carries the encryption it asks for.
+WRITE_CALL = {
+    "put": "PutObject",
+    "multipart": "CreateMultipartUpload",
+    "copy": "CopyObject",
+    "update-encryption": "UpdateObjectEncryption",  # in the request body, not in headers
+}
 ACCOUNT = "123456789012"  # moto's default account
 BUCKET = "encrypted-s3-probe-test"
 PREFIX = "probe"  # the uploader stack's PROBE_PREFIX
@@ -58,12 +63,13 @@ class FakeContext:
 
 
 @dataclass
-class Deployment:
+class MotoDeployment:
     s3: Any  # an admin client, apart from the probe's
     key_arn: str | None
     keys: sc.KeyRefs
     clients: probe.Clients
     target: probe.Target
+    updates: ObjectEncryptionUpdates  # what the probe's UpdateObjectEncryption calls did
 
     def versions(self, prefix: str = "") -> list[tuple[str, str]]:
         """Every object version and delete marker in the bucket under prefix."""
@@ -114,7 +120,7 @@ def deploy(
     *,
     bucket_key: bool | None = None,
     real_key: bool = False,
-) -> Deployment:
+) -> MotoDeployment:
     """Inside mock_aws: the bucket, the Lambda environment, and fresh probe clients for
     the handler. moto's S3 never looks a KMS key up, so the project key is only an ARN
     unless real_key (a moto KMS key + alias: slow, moto makes an RSA key for it) is asked
@@ -131,9 +137,10 @@ def deploy(
     lambda_env(monkeypatch, config, key_arn)
     keys = sc.KeyRefs.build("aws", REGION, ACCOUNT, key_arn, ALIAS if key_arn else None)
     clients = probe.Clients(REGION, session_factory=lambda: SESSION)
+    updates = ObjectEncryptionUpdates().attach(clients)  # moto lacks the API
     monkeypatch.setattr(handler, "_clients", clients)  # the handler uses these; undone after
     target = probe.Target(BUCKET, PREFIX, config, keys)
-    return Deployment(s3, key_arn, keys, clients, target)
+    return MotoDeployment(s3, key_arn, keys, clients, target, updates)
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,7 @@ class Sent:
     sse: dict[str, str]  # the x-amz-server-side-encryption* headers, lower-case names
 
     @property
-    def key(self) -> str:
+    def object_name(self) -> str:
         """The last path segment of the URL: the probe names objects after scenarios."""
         return self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
@@ -172,7 +179,7 @@ class Recorder:
         return self
 
     def for_key(self, key: str) -> list[Sent]:
-        return [s for s in self.sent if s.key == key]
+        return [s for s in self.sent if s.object_name == key]
 
 
 def expected_headers(sse: sc.Sse, keys: sc.KeyRefs) -> dict[str, str]:
@@ -192,12 +199,19 @@ def sent_headers(sent: Sent) -> dict[str, str]:
     }
 
 
+def _answer(params: dict[str, Any], status: int, parsed: dict[str, Any]) -> tuple[Any, dict]:
+    """What a before-call hook returns to answer a request without sending it."""
+    parsed = {**parsed, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return AWSResponse(params.get("url", ""), status, {}, None), parsed
+
+
 @dataclass
 class Refuser:
     """Answers chosen requests with an AWS error instead of sending them.
 
-    rules: (operation or "*", object-name suffix or "*") -> (HTTP status, error code), or
-    an exception instance to raise (a scenario that blows up midway).
+    rules: (operation or "*", object-name suffix or "*") -> (HTTP status, error code), an
+    exception instance to raise (a scenario that blows up midway), or a dict: the parsed
+    body of a successful (200) answer.
     """
 
     rules: dict[tuple[str, str], Any]
@@ -213,10 +227,11 @@ class Refuser:
                     self.refused.append((operation, name))
                 if isinstance(answer, BaseException):
                     raise answer
+                if isinstance(answer, dict):
+                    return _answer(params, 200, answer)
                 status, code = answer
                 error = {"Code": code, "Message": "refused by the test"} if code else {}
-                parsed = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
-                return AWSResponse(params.get("url", ""), status, {}, None), parsed
+                return _answer(params, status, {"Error": error})
         return None
 
     def attach(self, clients: probe.Clients) -> Refuser:
@@ -230,7 +245,7 @@ def refuse_as_the_table_says(config: sc.Config) -> dict[tuple[str, str], Any]:
     the deployed bucket policy would (used to test the probe's bookkeeping, not the rules)."""
     rules: dict[tuple[str, str], Any] = {}
     for scenario in sc.scenarios_for(config):
-        if scenario.expect(config).outcome != sc.DENIED:
+        if not scenario.live or scenario.expect_as(config, sc.UPLOADER).outcome != sc.DENIED:
             continue
         if scenario.operation == "kms-direct":
             rules[("GenerateDataKey", "*")] = (400, "AccessDeniedException")
@@ -240,29 +255,56 @@ def refuse_as_the_table_says(config: sc.Config) -> dict[tuple[str, str], Any]:
     return rules
 
 
-SMALL_PART = 8 * 1024
+@dataclass
+class ObjectEncryptionUpdates:
+    """S3's UpdateObjectEncryption, which moto lacks, as S3 documents it: the encryption
+    of that object version changes in place (no new version); head_object then reports it.
 
+    Records the API parameters of every call (`calls`). Attach a Refuser first to refuse
+    some of them: the first hook that answers wins.
+    """
 
-@pytest.fixture(autouse=True)
-def small_parts(request, monkeypatch):
-    """Parts of 8 KiB instead of S3's 5 MiB minimum, in the probe and in moto alike: a full
-    5 MiB part costs moto about a second per prove run. Tests marked real_part_size keep
-    the real size."""
-    if request.node.get_closest_marker("real_part_size"):
-        return
-    import moto.s3.models
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    updated: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    monkeypatch.setattr(probe, "MIN_PART_SIZE", SMALL_PART)
-    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", SMALL_PART)
+    def attach(self, clients: probe.Clients) -> ObjectEncryptionUpdates:
+        events = clients.s3().meta.events
+        events.register("before-parameter-build.s3", self._keep_params)
+        # Last on the Refuser's event: a Refuser attached before or after answers first.
+        events.register_last("before-call", self._call)
+        return self
 
+    def _call(self, model: Any, **kwargs: Any) -> Any:
+        if model.service_model.service_name != "s3":
+            return None
+        if model.name == "UpdateObjectEncryption":
+            return self._update(**kwargs)
+        if model.name == "HeadObject":
+            return self._head(**kwargs)
+        return None
 
-@pytest.fixture
-def aws():
-    with moto.mock_aws():
-        yield
+    @staticmethod
+    def _keep_params(params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
+        context["api_params"] = dict(params)
 
+    def _update(self, params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> Any:
+        api = context["api_params"]
+        kms = api["ObjectEncryption"]["SSEKMS"]
+        stored = {
+            "ServerSideEncryption": "aws:kms",
+            "SSEKMSKeyId": kms["KMSKeyArn"],
+            "BucketKeyEnabled": kms.get("BucketKeyEnabled", False),
+        }
+        with self.lock:
+            self.calls.append(api)
+            self.updated[(api["Key"], api.get("VersionId"))] = stored
+        return _answer(params, 200, {})
 
-@pytest.fixture
-def dep(aws, monkeypatch):
-    """The sse-kms/strict deployment in moto."""
-    return deploy(monkeypatch, STRICT_KMS)
+    def _head(self, params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> Any:
+        api = context["api_params"]
+        with self.lock:
+            stored = self.updated.get((api["Key"], api.get("VersionId")))
+        if stored is None:
+            return None  # moto answers
+        return _answer(params, 200, {**stored, "VersionId": api.get("VersionId")})
