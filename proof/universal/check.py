@@ -105,7 +105,7 @@ class Checker:
         result = self.solver.check(self.on[prop.id], *self.enc.all_in_force(dropped))
         if result == z3.unknown:
             raise RuntimeError(f"the solver gave up on {prop.id}: {self.solver.reason_unknown()}")
-        return result == z3.sat
+        return bool(result == z3.sat)
 
     def result(self, prop: Property, variant: str) -> Result:
         words, notes = prop.words(self.enc), prop.notes(self.enc)
@@ -159,7 +159,7 @@ class Checker:
         result = self.overlap.check(*assumptions)
         if result == z3.unknown:
             raise RuntimeError(f"the solver gave up comparing {target} with {list(by)}")
-        return result == z3.unsat
+        return bool(result == z3.unsat)
 
     def _covers(self, target: tuple[str, int], labels: dict[tuple[str, int], str]) -> list[str]:
         # Key policy statements cover KMS requests; the bucket's statements S3 requests.

@@ -22,7 +22,8 @@ from proof.prove import ADMINISTRATOR_ACCESS
 from proof.simulate import DROPPED_BY_RUN_SIMULATION, ROOT, SimulatorError, node_executable
 from proof.universal.concrete import Concrete, decide, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.properties import GUARDED_ACTIONS, STORE_ACTIONS, deploy_role_arn
+from proof.universal.properties import GUARDED_ACTIONS, deploy_role_arn
+from scenarios import STORE_ACTIONS
 
 SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
 OTHER_ACCOUNT = "210987654321"
@@ -86,9 +87,8 @@ class Generator:
         return Drawn(f"{number}", request, identity)
 
     def _object(self) -> str:
-        return self.pick(
-            [f"{self.enc.deployment.probe_prefix}/x", "data/y", "PROBE/x", "a?b", "probe"]
-        )
+        choices = [f"{self.enc.deployment.probe_prefix}/x", "data/y", "PROBE/x", "a?b", "probe"]
+        return str(self.pick(choices))
 
     def _context(self, action: str, principal: str) -> dict[str, str]:
         enc, rng = self.enc, self.rng

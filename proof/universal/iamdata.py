@@ -39,7 +39,7 @@ class Action:
         return lower in self.keys or any(lower.startswith(p) for p in self.key_patterns)
 
 
-def _kind(resource_types: list[dict]) -> str | None:
+def _kind(resource_types: list[dict[str, str]]) -> str | None:
     kinds = {RESOURCE_KINDS[r["name"]] for r in resource_types if r["name"] in RESOURCE_KINDS}
     return kinds.pop() if len(kinds) == 1 else None
 

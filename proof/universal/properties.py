@@ -14,11 +14,7 @@ import z3
 
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
-
-try:  # the write paths that store or re-key object data
-    from scenarios import STORE_ACTIONS  # type: ignore[attr-defined]
-except ImportError:  # the scenario table predates the list: the same three actions
-    STORE_ACTIONS = ("s3:PutObject", "s3:ReplicateObject", "s3:UpdateObjectEncryption")
+from scenarios import STORE_ACTIONS  # the write paths that store or re-key object data
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 GUARDED_ACTIONS = (

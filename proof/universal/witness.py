@@ -70,7 +70,7 @@ def counterexample(
     example = _request(enc, model)
 
     def true(e: z3.ExprRef) -> bool:
-        return z3.is_true(model.eval(e, model_completion=True))
+        return bool(z3.is_true(model.eval(e, model_completion=True)))
 
     kms = example["action"].startswith("kms:")
     decision = enc.kms if kms else enc.s3
