@@ -1,8 +1,9 @@
 """Run the properties of one deployment: proved or refuted, and which Deny each needs.
 
-One solver per deployment holds the request model once; each property is switched on by
-its own literal and each Deny statement by its "in force" literal, so every question
-(a property, a property without one statement) is one incremental check with assumptions.
+One solver per property holds the request model and the property's violation; each Deny
+statement is switched by its "in force" literal, so every question (the property, the
+property without one statement) is one incremental check with assumptions. (One solver
+for all properties, each behind its own literal, measured about 1.5x slower.)
 """
 
 from __future__ import annotations
@@ -90,21 +91,22 @@ class Checker:
     def __init__(self, enc: Encoded) -> None:
         self.enc = enc
         self.props = [p for p in PROPERTIES if p.applies(enc)]
-        self.solver = z3.Solver()
-        self.solver.set("timeout", TIMEOUT_MS)  # a stuck check fails loudly, never hangs
-        self.solver.add(enc.world)
         self.on = {p.id: z3.Bool(f"check {p.id}") for p in self.props}
+        self.solvers: dict[str, z3.Solver] = {}
         self._selectors: dict[tuple[tuple[str, int], bool], z3.BoolRef] = {}
         self.overlap = z3.Solver()  # which statements refuse the same requests
         self.overlap.set("timeout", TIMEOUT_MS)
         self.overlap.add(enc.world)
         for p in self.props:
-            self.solver.add(z3.Implies(self.on[p.id], p.violation(enc)))
+            self.solvers[p.id] = z3.Solver()
+            self.solvers[p.id].set("timeout", TIMEOUT_MS)  # a stuck check fails, never hangs
+            self.solvers[p.id].add(enc.world, z3.Implies(self.on[p.id], p.violation(enc)))
 
     def violated(self, prop: Property, dropped: Sequence[tuple[str, int]] = ()) -> bool:
-        result = self.solver.check(self.on[prop.id], *self.enc.all_in_force(dropped))
+        solver = self.solvers[prop.id]
+        result = solver.check(self.on[prop.id], *self.enc.all_in_force(dropped))
         if result == z3.unknown:
-            raise RuntimeError(f"the solver gave up on {prop.id}: {self.solver.reason_unknown()}")
+            raise RuntimeError(f"the solver gave up on {prop.id}: {solver.reason_unknown()}")
         return bool(result == z3.sat)
 
     def result(self, prop: Property, variant: str) -> Result:
@@ -121,17 +123,19 @@ class Checker:
         wishes = [
             r.p_rest == z3.StringVal("role/Example"),
             r.obj == z3.StringVal("example.txt"),
-            r.value[KEY_ID] == z3.StringVal(other_key),  # another key, rather than "" or "a"
+            # a key id naming another key, rather than none, "" or "a"
+            z3.And(r.present[KEY_ID], r.value[KEY_ID] == z3.StringVal(other_key)),
         ]
         base = [self.on[prop.id], *self.enc.all_in_force()]
-        model = self.solver.model()
+        solver = self.solvers[prop.id]
+        model = solver.model()
         kept: list[z3.BoolRef] = []
         for number, wish in enumerate(wishes):
             literal = z3.Bool(f"wish {number}")
-            self.solver.add(z3.Implies(literal, wish))
-            if self.solver.check(*base, *kept, literal) == z3.sat:
+            solver.add(z3.Implies(literal, wish))
+            if solver.check(*base, *kept, literal) == z3.sat:
                 kept.append(literal)
-                model = self.solver.model()
+                model = solver.model()
         return model
 
     def _relevant(self, prop: Property, policy: str) -> bool:
