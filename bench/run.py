@@ -340,6 +340,8 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.universal import universal_figures
+
     if os.environ.get("AWS_CONFIG_FILE") != "/dev/null":
         # The Makefile's offline environment (no credentials, no metadata service, the
         # venv's Node 24 first on PATH) is what keeps every synth here from calling AWS.
@@ -354,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         figures += synth
         figures += lambda_figures(app_out, reps)
         figures.append(proof_figure(5, Path(tmp)))
+        figures += universal_figures(synth_s, Path(tmp), quick=args.quick)
         figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
         figures.append(test_suite_figure(1 if args.quick else 2, synth_s, Path(tmp)))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -19,6 +19,8 @@ from proof.prove import Case, Proof, prove
 from proof.report import REPORT_JSON, REPORT_MD, render_markdown, render_text
 from proof.resolve import ResolveError
 from proof.simulate import SimulatorError
+from proof.universal.policy import Unsupported
+from proof.universal.report import Section
 
 
 def title(proof: Proof) -> str:
@@ -47,26 +49,32 @@ def main(argv: list[str] | None = None) -> int:
     assembly = Path(args.assembly)
     try:
         (proof,) = prove([Case(load_assembly(assembly), mutations=tuple(args.mutations))])
-    except (AssemblyError, ResolveError, MutationError, SimulatorError) as error:
+        universal = Section(proof.deployment)  # the properties, for every request (z3)
+    except (AssemblyError, ResolveError, MutationError, SimulatorError, Unsupported) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     heading = title(proof)
-    document = {"title": heading, **proof.to_json()}
+    document = {"title": heading, **proof.to_json(), **universal.json()}
     (assembly / REPORT_MD).write_text(render_markdown(proof.rows, heading, proof.notes))
     (assembly / REPORT_JSON).write_text(json.dumps(document, indent=2) + "\n")
     if args.json:
         print(json.dumps(document, indent=2))
     else:
         print(render_text(proof.rows, heading, proof.notes), end="")
+        print("\n" + universal.text(), end="")
         print(f"reports: {assembly / REPORT_MD}, {assembly / REPORT_JSON}")
+    if universal.failed:
+        print(
+            f"REFUTED ({proof.label}): {', '.join(universal.failed)}",
+            file=sys.stderr if args.json else sys.stdout,
+        )
     if proof.failed:
         # With --json, stdout stays pure JSON.
         print(
             f"FAILED ({proof.label}): {', '.join(proof.failed)}",
             file=sys.stderr if args.json else sys.stdout,
         )
-        return 1
-    return 0
+    return 1 if proof.failed or universal.failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Benchmark of the universal proof (called from bench/run.py; `make bench`).
+
+Two figures: (1) every property and the necessity of every Deny for all six variants,
+in a fresh Python process (interpreter start and z3's import included), against one
+`cdk synth` of the app and the 2 s target; (2) the differential check of the encoding
+against iam-simulate with at least 10,000 random requests per variant: count and
+agreement. `python bench/universal.py --prove DIR...` is the timed child process.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "lambda" / "uploader")]
+
+from bench.run import figure, interleaved, ratio_figure, timed  # noqa: E402
+
+PER_VARIANT = 10_000
+TARGET_S = 2.0
+
+
+def synth_variants(workdir: Path) -> list[Path]:
+    """One cloud assembly per encryption x header policy (the tests' settings)."""
+    from scenarios import all_configs
+    from stacks.app_builder import synth_templates
+    from stacks.settings import parse
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    out = []
+    for config in all_configs():
+        directory = workdir / f"universal-{config.label.replace('/', '-')}"
+        settings = {"encryption": config.encryption, "header_policy": config.header_policy}
+        synth_templates(parse("dev", settings), context, str(directory))
+        out.append(directory)
+    return out
+
+
+def prove(directories: list[str]) -> None:
+    """The timed child: load, encode, prove and analyse every assembly; fail if refuted."""
+    from proof.assembly import find_deployment, load_assembly
+    from proof.universal.check import check
+
+    refuted = [
+        (d, r) for d in directories for r in check(find_deployment(load_assembly(d))).refuted
+    ]
+    if refuted:
+        sys.exit(f"refuted: {refuted}")
+
+
+def universal_figures(synth_s: float, workdir: Path, quick: bool = False) -> list[dict]:
+    directories = [str(d) for d in synth_variants(workdir)]
+    child = [sys.executable, str(Path(__file__).resolve()), "--prove", *directories]
+    samples = interleaved(3 if quick else 5, proof=lambda: timed(child, ROOT))["proof"]
+    proof_s = statistics.median(samples)
+    speed = ratio_figure(
+        "universal proof + necessity, 6 variants, fresh process / cdk synth",
+        {"proof_s": proof_s, "synth_s": synth_s},
+        None,
+    )
+    speed["met"] = proof_s < TARGET_S
+    speed["target"] = f"< {TARGET_S} s"
+    return [speed, differential_figure(directories, 1_000 if quick else PER_VARIANT)]
+
+
+def differential_figure(directories: list[str], per_variant: int) -> dict:
+    from proof.assembly import find_deployment, load_assembly
+    from proof.universal.differential import compare
+
+    deployments = {d: find_deployment(load_assembly(d)) for d in directories}
+    started = time.perf_counter()
+    total, disagreements = compare(deployments, per_variant, seed=2026)
+    elapsed = time.perf_counter() - started
+    for d in disagreements[:5]:
+        print(f"disagreement: {d.describe()}", file=sys.stderr)
+    agreement = 1 - len(disagreements) / total
+    return figure(
+        "differential: encoding agrees with iam-simulate",
+        agreement,
+        "",
+        f"1 with >= {PER_VARIANT} per variant",
+        not disagreements and per_variant >= PER_VARIANT,
+        requests=total,
+        per_variant=per_variant,
+        disagreements=len(disagreements),
+        seconds=round(elapsed, 1),
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--prove"]:
+        prove(sys.argv[2:])
+    else:
+        sys.exit("usage: bench/universal.py --prove ASSEMBLY...  (make bench runs the rest)")

@@ -1,0 +1,46 @@
+// Decides many requests with @cloud-copilot/iam-simulate in one process, for the
+// differential test of the universal proof's encoding. No policy logic lives here.
+//
+// stdin:  {"policies": {id: document}, "requests": [{id, action, principal, resource,
+//          account, context, identity: [policy id], resourcePolicy: policy id | null}]}
+// stdout: one JSON line per request: {id, result, ignored, unsafe?}
+// `unsafe` (runUnsafeSimulation, every context key kept) is added only when
+// runSimulation dropped context keys (kms:EncryptionContext:aws:s3:arn in 0.1.173).
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
+
+let input = ''
+for await (const chunk of process.stdin) input += chunk
+const { policies, requests } = JSON.parse(input)
+
+for (const request of requests) {
+  const simulation = {
+    request: {
+      action: request.action,
+      principal: request.principal,
+      resource: { resource: request.resource, accountId: request.account },
+      contextVariables: request.context,
+    },
+    identityPolicies: request.identity.map((id) => ({ name: id, policy: policies[id] })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy ? { resourcePolicy: policies[request.resourcePolicy] } : {}),
+  }
+  const run = await runSimulation(simulation, {})
+  const line = { id: request.id }
+  if (run.resultType !== 'single') {
+    line.error = run.resultType === 'error' ? JSON.stringify(run.errors) : `unexpected ${run.resultType} result`
+  } else {
+    line.result = run.overallResult
+    line.ignored = run.result.ignoredContextKeys ?? []
+    if (line.ignored.length > 0) {
+      // See proof/simulate.mjs: the resource policy must arrive pre-validated, with a name.
+      line.unsafe = runUnsafeSimulation({
+        ...simulation,
+        ...(request.resourcePolicy ? {
+          resourcePolicy: { __validated: true, policyDocument: policies[request.resourcePolicy], metadata: { name: request.resourcePolicy }, errors: [] },
+        } : {}),
+      }, {})
+    }
+  }
+  process.stdout.write(JSON.stringify(line) + '\n')
+}

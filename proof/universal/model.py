@@ -1,0 +1,175 @@
+"""One deployment encoded: the facts every request obeys, S3's own rules, the decisions.
+
+The S3 and KMS facts below are assumptions about AWS, each listed in ASSUMPTIONS and
+printed with the proof; everything else comes from the synthesized policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import z3
+
+from proof.assembly import Deployment
+from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, Request, Universe
+from proof.universal.iam import Decision, Matched, decide, match
+from proof.universal.policy import Statement, keys_of, parse_policy
+
+ALG, KEY_ID, CUSTOMER = MODEL_KEYS[6], MODEL_KEYS[7], MODEL_KEYS[8]
+S3_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+AWS_MANAGED_KEY = "aws/s3"
+BLOCKED_SSE_C = ("S3", -1)  # the enable literal of BlockedEncryptionTypes
+WORST_CASE = "worst-case identity (Allow * on *)"
+
+ASSUMPTIONS = (
+    "Principals are IAM principals (an account root, a role or a user; aws:PrincipalArn and "
+    "aws:PrincipalAccount always present) of any account, with the worst-case identity "
+    "policy Allow * on *, or AWS service principals (no identity policy, no "
+    "aws:PrincipalArn).",
+    "aws:SecureTransport is present on every request; s3:TlsVersion is present on every "
+    "request over TLS for the actions AWS's Service Authorization Reference lists it for, "
+    "with a value of 1.0, 1.1, 1.2 or 1.3.",
+    "A request carries a service's condition key only if the Service Authorization "
+    "Reference lists the key for its action; kms:CallerAccount is the caller's account; "
+    "kms:ViaService may be present with any value (the worst case).",
+    "S3 stores a write without encryption headers with the bucket default; aws:kms without "
+    "a key id uses the AWS managed key aws/s3; S3 rejects an algorithm other than AES256, "
+    "aws:kms, aws:kms:dsse, a key id without a KMS algorithm, and SSE-C headers together "
+    "with SSE headers.",
+    "BlockedEncryptionTypes SSE-C makes S3 refuse any write with SSE-C headers.",
+    "UpdateObjectEncryption always names aws:kms and a key id (an SSE-KMS-only API).",
+    "A key id header naming the project key by ARN, key id, alias name or alias ARN stores "
+    "with the project key; any other value names another key, assumed usable.",
+)
+
+
+@dataclass
+class Encoded:
+    """The formulas of one deployment, shared by every property and the necessity check."""
+
+    deployment: Deployment
+    u: Universe
+    req: Request
+    bucket: list[Statement]
+    key: list[Statement]
+    identity: list[Statement]  # the uploader's
+    enable: dict[tuple[str, int], z3.BoolRef] = field(default_factory=dict)
+
+    @staticmethod
+    def build(deployment: Deployment) -> Encoded:
+        d = deployment
+        bucket = (
+            parse_policy(d.bucket_policy.document, "bucket policy", True) if d.bucket_policy else []
+        )
+        key = parse_policy(d.key_policy.document, "key policy", True) if d.key_policy else []
+        identity = [s for p in d.identity_policies for s in parse_policy(p.document, p.name, False)]
+        keys = set(MODEL_KEYS) | keys_of(bucket) | keys_of(key) | keys_of(identity)
+        u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn)
+        enc = Encoded(d, u, Request.make(keys), bucket, key, identity)
+        for s in [*bucket, *key]:
+            if s.deny:
+                enc.enable[(s.policy, s.index)] = z3.Bool(f"in force: {s.policy} {s.label}")
+        blocked = d.encryption_rule.get("BlockedEncryptionTypes", {}).get("EncryptionType", [])
+        if "SSE-C" in blocked:
+            enc.enable[BLOCKED_SSE_C] = z3.Bool("in force: BlockedEncryptionTypes")
+        return enc
+
+    @property
+    def deny_statements(self) -> list[Statement]:
+        return [s for s in [*self.bucket, *self.key] if s.deny]
+
+    def all_in_force(self, but: Sequence[tuple[str, int]] = ()) -> list[z3.BoolRef]:
+        return [z3.Not(v) if k in but else v for k, v in self.enable.items()]
+
+    # -- the request model --------------------------------------------------------------
+
+    @cached_property
+    def world(self) -> z3.BoolRef:
+        """What holds for every request (the ASSUMPTIONS about AWS)."""
+        u, r = self.u, self.req
+        facts = [
+            z3.Length(r.obj) > 0,  # S3 object keys have 1 to 1024 characters
+            r.act >= 0,
+            r.act < len(u.actions),
+            z3.Not(u.of_kind(r.act, *[k for k in ("key",) if not u.key_arn])),
+            *self._principal_facts(),
+            *self._key_facts(),
+        ]
+        tls = r.value["s3:tlsversion"]
+        versions = z3.Or(*[tls == z3.RealVal(v) for v in TLS_VERSIONS])
+        facts.append(z3.Implies(r.present["s3:tlsversion"], versions))
+        if "s3:updateobjectencryption" in u.by_name:  # an SSE-KMS-only API
+            kms = z3.And(r.present[ALG], r.value[ALG] == z3.StringVal("aws:kms"), r.present[KEY_ID])
+            facts.append(z3.Implies(r.act == u.index("s3:UpdateObjectEncryption"), kms))
+        return z3.And(*facts)
+
+    def _principal_facts(self) -> list[z3.BoolRef]:
+        u, r = self.u, self.req
+        arn = z3.Concat(
+            z3.StringVal(f"arn:{u.partition}:iam::"), r.p_acct, z3.StringVal(":"), r.p_rest
+        )
+        digits = z3.Loop(z3.Range("0", "9"), 12, 12)
+        name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-")))
+        iam = z3.And(r.p_arn == arn, z3.InRe(r.p_acct, digits), z3.Length(r.p_rest) > 0)
+        service = z3.InRe(r.p_svc_name, z3.Concat(name, z3.Re(".amazonaws.com")))
+        return [z3.Implies(z3.Not(r.p_svc), iam), z3.Implies(r.p_svc, service)]
+
+    def _key_facts(self) -> list[z3.BoolRef]:
+        """Which condition keys a request carries, and the values AWS fills in."""
+        u, r = self.u, self.req
+        secure = r.value["aws:securetransport"]
+        iam = z3.Not(r.p_svc)
+        tied = {
+            "aws:securetransport": (z3.BoolVal(True), None),
+            "s3:tlsversion": (z3.And(secure, u.carrying(r.act, "s3:tlsversion")), None),
+            "aws:principalarn": (iam, r.p_arn),
+            "aws:principalaccount": (iam, r.p_acct),
+            "kms:calleraccount": (z3.And(iam, u.carrying(r.act, "kms:calleraccount")), r.p_acct),
+        }
+        facts = []
+        for key, present in r.present.items():
+            if key in tied:
+                must, value = tied[key]
+                facts.append(present == must)
+                if value is not None:
+                    facts.append(z3.Implies(present, r.value[key] == value))
+            elif not key.startswith("aws:"):
+                facts.append(z3.Implies(present, u.carrying(r.act, key)))
+        return facts
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def matched(self, statements: Sequence[Statement]) -> list[Matched]:
+        return [match(s, self.u, self.req) for s in statements]
+
+    @cached_property
+    def s3(self) -> Decision:
+        """The bucket's decision for any principal (worst-case identity)."""
+        return decide(self.u, self.req, self._bucket, None, "s3", self.enable)
+
+    @cached_property
+    def s3_uploader(self) -> Decision:
+        return decide(self.u, self.req, self._bucket, self._identity, "s3", self.enable)
+
+    @cached_property
+    def kms(self) -> Decision:
+        return decide(self.u, self.req, self._key, None, "kms", self.enable)
+
+    @cached_property
+    def kms_uploader(self) -> Decision:
+        return decide(self.u, self.req, self._key, self._identity, "kms", self.enable)
+
+    @cached_property
+    def _bucket(self) -> list[Matched]:
+        return self.matched(self.bucket)
+
+    @cached_property
+    def _key(self) -> list[Matched]:
+        return self.matched(self.key)
+
+    @cached_property
+    def _identity(self) -> list[Matched]:
+        return self.matched(self.identity)

@@ -1,0 +1,235 @@
+"""The promises, as formulas whose negation the solver must find unsatisfiable.
+
+Each property is stated in plain words (`words`) and as `violation`: a request that is
+allowed yet breaks the promise. proved = no such request exists (unsat); refuted = the
+solver's model is a counterexample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import z3
+
+from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
+from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
+from scenarios import STORE_ACTIONS  # the write paths that store or re-key object data
+
+KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+GUARDED_ACTIONS = (
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutEncryptionConfiguration",
+    "kms:PutKeyPolicy",
+)
+MIN_TLS = "1.2"
+BOOTSTRAP_QUALIFIER = "hnb659fds"  # the CDK's default; the guard exempts its execution role
+
+
+def deploy_role_arn(enc: Encoded) -> str:
+    env = enc.deployment.env
+    return (
+        f"arn:{env.partition}:iam::{env.account}:role/"
+        f"cdk-{BOOTSTRAP_QUALIFIER}-cfn-exec-role-{env.account}-{env.region}"
+    )
+
+
+def via_s3(enc: Encoded) -> str:
+    return f"s3.{enc.deployment.env.region}.amazonaws.com"
+
+
+def _acts(enc: Encoded, patterns: tuple[str, ...]) -> z3.BoolRef:
+    return enc.u.in_set(enc.req.act, enc.u.matching(patterns))
+
+
+def allowed(enc: Encoded) -> z3.BoolRef:
+    """IAM allows the request: the key policy decides KMS actions, the bucket policy S3's."""
+    return z3.If(enc.u.of_kind(enc.req.act, "key"), enc.kms.allowed, enc.s3.allowed)
+
+
+def _same_account(enc: Encoded) -> z3.BoolRef:
+    r = enc.req
+    return z3.And(z3.Not(r.p_svc), r.p_acct == z3.StringVal(enc.u.account))
+
+
+def _is(enc: Encoded, key: str, text: str) -> z3.BoolRef:
+    return z3.And(enc.req.present[key], enc.req.value[key] == z3.StringVal(text))
+
+
+def stores(enc: Encoded) -> z3.BoolRef:
+    """The request stores or re-keys object data."""
+    return _acts(enc, STORE_ACTIONS)
+
+
+def stored_encryption(enc: Encoded) -> z3.BoolRef:
+    config = enc.deployment.config
+    algorithm = stored_algorithm(enc)
+    wrong = algorithm != z3.StringVal(config.algorithm)
+    if config.uses_kms:
+        key = stored_key(enc)
+        wrong = z3.Or(wrong, *[z3.And(*[key != z3.StringVal(n) for n in project_key_names(enc)])])
+    return z3.And(_acts(enc, STORE_ACTIONS), allowed(enc), accepted(enc), wrong)
+
+
+def no_sse_c(enc: Encoded) -> z3.BoolRef:
+    return z3.And(_acts(enc, STORE_ACTIONS), allowed(enc), accepted(enc), enc.req.present[CUSTOMER])
+
+
+def transport(enc: Encoded) -> z3.BoolRef:
+    r = enc.req
+    old_tls = z3.And(r.present["s3:tlsversion"], r.value["s3:tlsversion"] < z3.RealVal(MIN_TLS))
+    insecure = z3.Or(z3.Not(r.value["aws:securetransport"]), old_tls)
+    return z3.And(enc.u.of_kind(r.act, "bucket", "object"), enc.s3.allowed, insecure)
+
+
+def key_use(enc: Encoded) -> z3.BoolRef:
+    through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
+    return z3.And(_acts(enc, KEY_DATA_ACTIONS), enc.kms.allowed, z3.Not(through_s3))
+
+
+def _secure(enc: Encoded) -> z3.BoolRef:
+    r = enc.req
+    return z3.And(r.value["aws:securetransport"], r.value["s3:tlsversion"] >= z3.RealVal(MIN_TLS))
+
+
+def not_vacuous(enc: Encoded) -> z3.BoolRef:
+    """A well-formed upload that is denied: the violation of "not vacuous"."""
+    r, config, d = enc.req, enc.deployment.config, enc.deployment
+    put = z3.And(r.act == enc.u.index("s3:PutObject"), _same_account(enc), _secure(enc))
+    key_header = _is(enc, KEY_ID, str(d.key_arn)) if config.uses_kms else z3.Not(r.present[KEY_ID])
+    required = z3.And(_is(enc, ALG, config.algorithm), key_header, z3.Not(r.present[CUSTOMER]))
+    headers = [required]
+    if config.header_policy == "default-aware":
+        headers.append(z3.Not(z3.Or(*[r.present[k] for k in (ALG, KEY_ID, CUSTOMER)])))
+    cases = [z3.And(put, h, z3.Not(z3.And(enc.s3.allowed, accepted(enc)))) for h in headers]
+    if config.uses_kms:
+        kms = r.act == enc.u.index("kms:GenerateDataKey")
+        through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
+        cases.append(z3.And(kms, through_s3, z3.Not(enc.kms.allowed)))
+    return z3.Or(*cases)
+
+
+def guard(enc: Encoded) -> z3.BoolRef:
+    r = enc.req
+    deployer = z3.And(z3.Not(r.p_svc), r.p_arn == z3.StringVal(deploy_role_arn(enc)))
+    return z3.And(_acts(enc, GUARDED_ACTIONS), allowed(enc), z3.Not(deployer))
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    number: int
+    title: str
+    words: Callable[[Encoded], str]
+    violation: Callable[[Encoded], z3.BoolRef]
+    policies: tuple[str, ...]  # the policies whose Deny statements it depends on
+    applies: Callable[[Encoded], bool] = lambda enc: True
+    wanted: str = "denied"  # the counterexample is a request that was "allowed" / "denied"
+    notes: Callable[[Encoded], list[str]] = lambda enc: []
+
+
+def _untold_tls(enc: Encoded) -> list[str]:
+    names = [
+        a.name
+        for a in enc.u.actions
+        if a.kind in ("bucket", "object") and not a.carries("s3:TlsVersion")
+    ]
+    if not names:
+        return []
+    return [
+        f"AWS lists no s3:TlsVersion for {', '.join(names)} (permission-only actions): for "
+        "them only the HTTP half can be enforced by a policy."
+    ]
+
+
+STORE_NOTE = (
+    "s3:BypassGovernanceRetention carries the encryption keys but stores nothing itself: it "
+    "accompanies a PutObject authorized with the same headers, so it is not a store action."
+)
+
+
+def _stored_words(enc: Encoded) -> str:
+    config = enc.deployment.config
+    key = " with the project key" if config.uses_kms else ""
+    return (
+        f"every request by any principal for {', '.join(STORE_ACTIONS)} is denied, or S3 "
+        f"stores the object as {config.algorithm}{key}"
+    )
+
+
+def _vacuous_words(enc: Encoded) -> str:
+    config = enc.deployment.config
+    headers = f"{config.algorithm}" + (" + the project key ARN" if config.uses_kms else "")
+    also = " (and without any encryption header)" if config.header_policy == "default-aware" else ""
+    kms = "; KMS GenerateDataKey through S3 from the account is allowed" if config.uses_kms else ""
+    return (
+        f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a principal of the "
+        f"account with the worst-case identity is allowed and accepted by S3{kms}"
+    )
+
+
+PROPERTIES = (
+    Property(
+        "stored-encryption",
+        1,
+        "Stored encryption",
+        _stored_words,
+        stored_encryption,
+        ("bucket policy",),
+        notes=lambda enc: [STORE_NOTE],
+    ),
+    Property(
+        "no-sse-c",
+        2,
+        "No SSE-C",
+        lambda enc: "no request stores an object with a customer-provided key (SSE-C)",
+        no_sse_c,
+        ("bucket policy",),
+    ),
+    Property(
+        "transport",
+        3,
+        "Transport",
+        lambda enc: (
+            f"every S3 request on the bucket or its objects over HTTP or TLS < {MIN_TLS} is denied"
+        ),
+        transport,
+        ("bucket policy",),
+        notes=_untold_tls,
+    ),
+    Property(
+        "key-use",
+        4,
+        "Key use only through S3",
+        lambda enc: (
+            "every Encrypt, Decrypt, ReEncrypt*, GenerateDataKey* on the project key by any "
+            f"principal (account root and key administrators included) is denied unless it "
+            f"comes through {via_s3(enc)} from account {enc.u.account}"
+        ),
+        key_use,
+        ("key policy",),
+        applies=lambda enc: enc.deployment.key_arn is not None,
+    ),
+    Property(
+        "not-vacuous",
+        5,
+        "Not vacuous",
+        _vacuous_words,
+        not_vacuous,
+        ("bucket policy", "key policy"),
+        wanted="allowed",
+    ),
+    Property(
+        "guard",
+        6,
+        "Policy guard",
+        lambda enc: (
+            "only the deploy role can change the bucket policy, the bucket encryption "
+            "configuration or the key policy"
+        ),
+        guard,
+        ("bucket policy", "key policy"),
+        applies=lambda enc: bool(enc.deployment.settings.get("guard_policies")),
+    ),
+)

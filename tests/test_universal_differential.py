@@ -1,0 +1,37 @@
+"""Trust the encoding only as far as it is checked: random requests per variant, decided
+by the encoding's own formulas and by iam-simulate (one Node process for all variants).
+The benchmark (bench/universal.py) runs the same check with at least 10,000 per variant."""
+
+from __future__ import annotations
+
+from proof.assembly import find_deployment
+from proof.universal import differential
+from proof.universal.differential import compare
+
+PER_VARIANT = 150  # keeps `make test` fast; the benchmark runs >= 10,000 per variant
+
+
+def test_encoding_agrees_with_iam_simulate_on_random_requests(variant_templates):
+    deployments = {c.label: find_deployment(t) for c, t in variant_templates.items()}
+    total, disagreements = compare(deployments, PER_VARIANT, seed=12)
+    assert total == PER_VARIANT * len(deployments)
+    assert not disagreements, "\n".join(d.describe() for d in disagreements[:10])
+
+
+def test_a_wrong_encoding_would_be_caught(variant_templates, monkeypatch):
+    """The check can fail: the simulator gets a bucket policy without its Deny statements
+    while the encoding keeps them (a model of an encoding that invents denies)."""
+    (templates,) = [t for c, t in variant_templates.items() if c.label == "sse-kms/strict"]
+    d = find_deployment(templates)
+    document = d.bucket_policy.document
+    loose = {**document, "Statement": [s for s in document["Statement"] if s["Effect"] != "Deny"]}
+    original = differential._payload
+
+    def tampered(tag, enc, drawn, payload):
+        original(tag, enc, drawn, payload)
+        payload["policies"][f"{tag}:bucket"] = loose
+
+    monkeypatch.setattr(differential, "_payload", tampered)
+    _, disagreements = compare({"sse-kms/strict": d}, PER_VARIANT, seed=12)
+    assert disagreements
+    assert all("encoding denies, iam-simulate says Allowed" in x.describe() for x in disagreements)
