@@ -97,6 +97,7 @@ class Generator:
         context = {"aws:SecureTransport": "true" if secure else "false"}
         if secure and spec.carries("s3:TlsVersion"):
             context["s3:TlsVersion"] = self.pick(["1.0", "1.1", "1.2", "1.3"])
+        context["aws:PrincipalIsAWSService"] = "false" if principal.startswith("arn:") else "true"
         if principal.startswith("arn:"):
             context["aws:PrincipalArn"] = principal
             context["aws:PrincipalAccount"] = principal.split(":")[4]

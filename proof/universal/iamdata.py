@@ -107,5 +107,6 @@ GLOBAL_KEYS = {
         ("aws:SecureTransport", "Bool"),
         ("aws:PrincipalArn", "ARN"),
         ("aws:PrincipalAccount", "String"),
+        ("aws:PrincipalIsAWSService", "Bool"),
     )
 }

@@ -28,7 +28,8 @@ ASSUMPTIONS = (
     "Principals are IAM principals (an account root, a role or a user; aws:PrincipalArn and "
     "aws:PrincipalAccount always present) of any account, with the worst-case identity "
     "policy Allow * on *, or AWS service principals (no identity policy, no "
-    "aws:PrincipalArn).",
+    "aws:PrincipalArn); aws:PrincipalIsAWSService is present on every request and true "
+    "exactly for a service principal.",
     "aws:SecureTransport is present on every request; s3:TlsVersion is present on every "
     "request over TLS for the actions AWS's Service Authorization Reference lists it for, "
     "with a value of 1.0, 1.1, 1.2 or 1.3.",
@@ -127,6 +128,8 @@ class Encoded:
             "s3:tlsversion": (z3.And(secure, u.carrying(r.act, "s3:tlsversion")), None),
             "aws:principalarn": (iam, r.p_arn),
             "aws:principalaccount": (iam, r.p_acct),
+            # In every signed request: true exactly for an AWS service principal.
+            "aws:principalisawsservice": (z3.BoolVal(True), r.p_svc),
             "kms:calleraccount": (z3.And(iam, u.carrying(r.act, "kms:calleraccount")), r.p_acct),
         }
         facts = []

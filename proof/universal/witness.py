@@ -14,7 +14,14 @@ if TYPE_CHECKING:
     from proof.universal.properties import Property
 
 # Keys shown apart from the headers: the principal and the transport.
-SHOWN_APART = ("aws:securetransport", "s3:tlsversion", "aws:principalarn", "aws:principalaccount")
+# Keys the counterexample shows as transport or principal, not as headers.
+SHOWN_APART = (
+    "aws:securetransport",
+    "s3:tlsversion",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalisawsservice",
+)
 
 
 def text(value: z3.ExprRef) -> str:
