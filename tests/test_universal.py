@@ -34,7 +34,9 @@ def universal(deployments) -> dict[Config, Universal]:
 @pytest.mark.parametrize("config", all_configs(), ids=lambda c: c.label)
 def test_every_property_is_proved_on_the_real_templates(universal, config):
     u = universal[config]
-    expected = [*ALWAYS[:3], *(["key-use"] if config.uses_kms else []), ALWAYS[3]]
+    kms_only = config.uses_kms
+    expected = [*ALWAYS[:3], *(["key-use"] if kms_only else []), ALWAYS[3]]
+    expected += ["grants"] if kms_only else []
     assert [r.prop.id for r in u.results] == expected
     assert [r.prop.id for r in u.results if not r.proved] == []
     assert all(r.counterexample is None for r in u.results)
@@ -108,6 +110,7 @@ NECESSITY_SSE_KMS_STRICT = {
     "DenyDataUseFromOtherAccounts": (
         "redundant: no property needs it (what it refuses is not granted otherwise)"
     ),
+    "DenyGrantsNotForAwsResources": "needed by grants",
     "BlockedEncryptionTypes": "redundant: what it refuses is refused by DenySseC",
 }
 
@@ -138,6 +141,7 @@ def _guarded(d, *, key_guard: bool):
                 "s3:PutBucketPolicy",
                 "s3:DeleteBucketPolicy",
                 "s3:PutEncryptionConfiguration",
+                "s3:PutReplicationConfiguration",
             ],
             "Resource": d.bucket_arn,
             "Condition": unless_deployer,
@@ -165,7 +169,7 @@ def _guarded(d, *, key_guard: bool):
 
 def test_guard_is_proved_when_both_policies_keep_changes_to_the_deploy_role(deployments):
     u = check(_guarded(deployments[SSE_KMS_STRICT], key_guard=True))
-    assert [r.prop.id for r in u.results][-1] == "guard"
+    assert [r.prop.id for r in u.results][-2:] == ["guard", "grants"]
     assert u.refuted == []
     found = {n.statement: n.needed_by for n in u.necessity}
     assert found["DenyPolicyChanges"] == ["guard"]
@@ -193,7 +197,7 @@ def test_report_json_and_text_carry_every_property(universal):
     assert first["counterexample"] is None and first["assumptions"]
     text = render_text(u)
     assert text.startswith("Properties (sse-kms/strict;")
-    assert text.rstrip().endswith("5 proved, 0 refuted")
+    assert text.rstrip().endswith("6 proved, 0 refuted")
 
 
 def test_cli_prints_a_counterexample_and_fails_when_a_deny_is_dropped(
@@ -230,3 +234,11 @@ def test_cli_stops_with_one_line_on_an_operator_the_encoding_does_not_know(
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert "StringNotEqualsIgnoreCase" in err and "DenyWrongEncryptionAlgorithm" in err
+
+
+def test_without_the_grant_deny_a_principal_can_grant_itself_the_key(deployments):
+    result = _refuted(deployments[SSE_KMS_STRICT], "drop:DenyGrantsNotForAwsResources", "grants")
+    example = result.counterexample
+    assert example["action"] == "kms:CreateGrant"
+    assert not example["principal"].startswith("service ")
+    assert example["context"].get("kms:GrantIsForAWSResource") in (None, "false")

@@ -38,6 +38,7 @@ MODEL_KEYS = (
     "s3:x-amz-server-side-encryption",
     "s3:x-amz-server-side-encryption-aws-kms-key-id",
     "s3:x-amz-server-side-encryption-customer-algorithm",
+    "kms:grantisforawsresource",
 )
 
 

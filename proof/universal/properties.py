@@ -21,6 +21,7 @@ GUARDED_ACTIONS = (
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
     "s3:PutEncryptionConfiguration",
+    "s3:PutReplicationConfiguration",
     "kms:PutKeyPolicy",
 )
 MIN_TLS = "1.2"
@@ -114,6 +115,15 @@ def guard(enc: Encoded) -> z3.BoolRef:
     r = enc.req
     deployer = z3.And(z3.Not(r.p_svc), r.p_arn == z3.StringVal(deploy_role_arn(enc)))
     return z3.And(_acts(enc, GUARDED_ACTIONS), allowed(enc), z3.Not(deployer))
+
+
+def grants(enc: Encoded) -> z3.BoolRef:
+    """A grant on the project key that is neither for an AWS resource nor by a service."""
+    r = enc.req
+    for_aws = z3.And(r.present["kms:grantisforawsresource"], r.value["kms:grantisforawsresource"])
+    return z3.And(
+        _acts(enc, ("kms:CreateGrant",)), enc.kms.allowed, z3.Not(for_aws), z3.Not(r.p_svc)
+    )
 
 
 @dataclass(frozen=True)
@@ -225,11 +235,24 @@ PROPERTIES = (
         6,
         "Policy guard",
         lambda enc: (
-            "only the deploy role can change the bucket policy, the bucket encryption "
-            "configuration or the key policy"
+            "only the deploy role can change the bucket policy, the bucket encryption or "
+            "replication configuration, or the key policy"
         ),
         guard,
         ("bucket policy", "key policy"),
         applies=lambda enc: bool(enc.deployment.settings.get("guard_policies")),
+    ),
+    Property(
+        "grants",
+        7,
+        "Grants only for AWS resources",
+        lambda enc: (
+            "every kms:CreateGrant on the project key is denied unless an AWS service asks "
+            "for it on behalf of an AWS resource (kms:GrantIsForAWSResource true), so no "
+            "principal can hand itself or others a way around the key policy"
+        ),
+        grants,
+        ("key policy",),
+        applies=lambda enc: enc.deployment.key_arn is not None,
     ),
 )
