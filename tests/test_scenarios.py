@@ -31,9 +31,16 @@ DESIGN_TABLE = [
 ]
 
 
+def by_name(name: str) -> sc.Scenario:
+    for scenario in sc.SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    raise KeyError(f"unknown scenario {name!r}; known: {', '.join(s.name for s in sc.SCENARIOS)}")
+
+
 @pytest.mark.parametrize(("name", "strict", "aware"), DESIGN_TABLE)
 def test_sse_kms_expectations_match_the_design_table(name, strict, aware):
-    scenario = sc.by_name(name)
+    scenario = by_name(name)
     assert scenario.expect(sc.Config("sse-kms", "strict")).outcome == strict
     assert scenario.expect(sc.Config("sse-kms", "default-aware")).outcome == aware
 
@@ -89,14 +96,14 @@ def test_kms_requests_follow_where_the_object_is_stored():
     )
     aware = sc.Config("sse-kms", "default-aware")
     # No header: stored with the bucket default, the project key, so S3 asks KMS.
-    steps = [r.action for r in sc.by_name("no-header").iam_requests(aware, keys)]
+    steps = [r.action for r in by_name("no-header").iam_requests(aware, keys)]
     assert steps == ["s3:PutObject", "kms:GenerateDataKey"]
     # SSE-C and foreign keys: the project key is never used.
     for name in ("sse-c", "sse-kms-other-key", "sse-s3"):
-        assert [r.service for r in sc.by_name(name).iam_requests(aware, keys)] == ["s3"]
-    multipart = [r.step for r in sc.by_name("multipart-required").iam_requests(aware, keys)]
+        assert [r.service for r in by_name(name).iam_requests(aware, keys)] == ["s3"]
+    multipart = [r.step for r in by_name("multipart-required").iam_requests(aware, keys)]
     assert multipart[:3] == ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"]
-    assert sc.by_name("kms-direct").applies(sc.Config("sse-s3", "strict")) is False
+    assert by_name("kms-direct").applies(sc.Config("sse-s3", "strict")) is False
 
 
 def test_bad_config_is_refused():
@@ -134,16 +141,16 @@ def test_the_names_other_proofs_import():
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
 def test_update_encryption_keeps_the_promise_only_in_sse_kms(config):
     """It always re-keys to SSE-KMS: elsewhere it can only move objects away."""
-    to_project = sc.by_name("update-encryption-project-key").expect(config)
+    to_project = by_name("update-encryption-project-key").expect(config)
     assert to_project.outcome == (A if config.encryption == "sse-kms" else D)
-    assert sc.by_name("update-encryption-other-key").expect(config).outcome == D
+    assert by_name("update-encryption-other-key").expect(config).outcome == D
     if config.encryption != "sse-kms":
         assert "DenyUpdateObjectEncryption" in to_project.because
 
 
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
 def test_replication_follows_the_write_rules_and_is_offline_only(config):
-    wrong, required = sc.by_name("replicate-wrong"), sc.by_name("replicate-required")
+    wrong, required = by_name("replicate-wrong"), by_name("replicate-required")
     assert wrong.expect(config).outcome == D
     assert wrong.sse(config).algorithm != config.algorithm
     assert required.expect(config).outcome == A
@@ -157,7 +164,7 @@ def test_replication_follows_the_write_rules_and_is_offline_only(config):
 def test_update_encryption_rows_are_live():
     # The probe performs them (probe.operations.update_encryption_op).
     for name in ("update-encryption-other-key", "update-encryption-project-key"):
-        assert sc.by_name(name).live is True
+        assert by_name(name).live is True
 
 
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
@@ -173,16 +180,14 @@ def test_expectations_per_principal(config):
     # their own principals (tests/test_hardening.py).
     single = {s.name for s in sc.SCENARIOS if s.principals != sc.PRINCIPALS}
     assert single == {"kms-direct"} | {s.name for s in sc.GUARD_SCENARIOS}
-    assert sc.by_name("kms-direct").principals == (sc.ACCOUNT_ADMIN,)
+    assert by_name("kms-direct").principals == (sc.ACCOUNT_ADMIN,)
     with pytest.raises(ValueError, match="principal 'root' is not one of"):
-        sc.by_name("no-header").expect_as(config, "root")
+        by_name("no-header").expect_as(config, "root")
 
 
 def test_update_encryption_is_authorized_twice_with_the_target_keys():
     config = sc.Config("sse-kms", "strict")
-    requests = sc.by_name("update-encryption-project-key").iam_requests(
-        config, KEYS, sc.ACCOUNT_ADMIN
-    )
+    requests = by_name("update-encryption-project-key").iam_requests(config, KEYS, sc.ACCOUNT_ADMIN)
     s3 = [r for r in requests if r.service == "s3"]
     assert [r.action for r in s3] == ["s3:UpdateObjectEncryption", "s3:PutObject"]
     for request in s3:
@@ -201,13 +206,13 @@ def test_update_encryption_is_authorized_twice_with_the_target_keys():
         r.context["kms:CallerAccount"] == "{caller_account}" for r in requests if r.service == "kms"
     )
     # To a foreign key: the bucket policy alone decides, S3 never reaches the project key.
-    other = sc.by_name("update-encryption-other-key").iam_requests(config, KEYS)
+    other = by_name("update-encryption-other-key").iam_requests(config, KEYS)
     assert [r.service for r in other] == ["s3", "s3"]
 
 
 def test_replication_is_authorized_as_replicate_object():
     config = sc.Config("dsse-kms", "default-aware")
-    requests = sc.by_name("replicate-required").iam_requests(config, KEYS)
+    requests = by_name("replicate-required").iam_requests(config, KEYS)
     assert [(r.service, r.action) for r in requests] == [
         ("s3", "s3:ReplicateObject"),
         ("kms", "kms:Encrypt"),

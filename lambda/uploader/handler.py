@@ -4,7 +4,7 @@ Events (anything else gets {"ok": false, "error": {"code", "message"}}; nothing 
   {"action": "upload", "encryption": <scenarios.UPLOAD_CHOICES>, "key"?: str, "content"?: str}
       the seed article's upload_file(..., ExtraArgs=...) for one encryption choice.
   {"action": "prove", "concurrency"?: 1..32}
-      every live scenario of scenarios.py against the bucket, then cleanup.
+      every live scenario of the scenarios package against the bucket, then cleanup.
 
 Configuration (environment): BUCKET_NAME, PROBE_PREFIX, ENCRYPTION, HEADER_POLICY and, in
 KMS modes, KEY_ARN and KEY_ALIAS. Region from AWS_REGION, partition and account from

@@ -1,4 +1,4 @@
-"""The probe: performs the scenario table (scenarios.py) against a bucket with boto3.
+"""The probe: performs the scenario table (the scenarios package) against a bucket with boto3.
 
 `run_live_proof` runs every live scenario, reads back each allowed write and removes every
 object version it wrote; `seed_upload` reproduces the seed article's
