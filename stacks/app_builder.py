@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Stack, Tags
 
-from stacks.controls import CONTEXT_KEY as CONTROLS_CONTEXT
-from stacks.controls import add_controls, app_exemptions
+from stacks.app_stacks import BucketStack, KeyStack, UploaderStack
+from stacks.controls import CONTROLS_CONTEXT_KEY, add_controls, app_exemptions
 from stacks.nag import WildcardGrant, add_checks
 from stacks.policy_guard import OneStackSynthesizer
 from stacks.settings import Settings
-from stacks.stacks import BucketStack, KeyStack, UploaderStack
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def synth_templates(
 ) -> dict[str, dict]:
     """Synthesize the app in-process (tests, benchmarks); templates by stack name.
     The Control Tower controls run unless `controls` is false (stacks/controls.py)."""
-    app = App(context={**context, CONTROLS_CONTEXT: controls}, outdir=outdir)
+    app = App(context={**context, CONTROLS_CONTEXT_KEY: controls}, outdir=outdir)
     stacks = build(app, settings, bootstrap_version_rule=bootstrap_version_rule)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks.all()}

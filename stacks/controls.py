@@ -39,7 +39,7 @@ PLUGIN = "cdk-validator-cfnguard"
 # cfn-guard with every Control Tower rule adds about 1.2 s of CPU to a 5 s synthesis,
 # which would put `cdk synth` over 1.5x a one-bucket app: the tests (make test) run the
 # controls on every synthesis, the CLI only with `-c encrypted-s3:controls=true`.
-CONTEXT_KEY = "encrypted-s3:controls"
+CONTROLS_CONTEXT_KEY = "encrypted-s3:controls"
 AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
 
@@ -105,7 +105,7 @@ def acknowledge(exemption: Exemption) -> None:
 
 
 def enabled(app: App) -> bool:
-    return str(app.node.try_get_context(CONTEXT_KEY)).lower() == "true"
+    return str(app.node.try_get_context(CONTROLS_CONTEXT_KEY)).lower() == "true"
 
 
 def add_controls(app: App, exemptions: list[Exemption]) -> None:

@@ -10,7 +10,7 @@ from constructs import Construct
 from stacks.policy_guard import key_guard_statement
 
 # Data actions: what turns ciphertext into plaintext or mints data keys.
-DATA_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
+KEY_DATA_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
 # Administration without any data action (AWS's "key administrators" set), and without
 # kms:PutKeyPolicy (AWS's set has kms:Put*): administrators never rewrite the key policy.
 ADMIN_ACTIONS = [
@@ -44,7 +44,7 @@ def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
             sid="DenyDataUseOutsideS3",
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
-            actions=DATA_ACTIONS,
+            actions=KEY_DATA_ACTIONS,
             resources=["*"],
             conditions={"StringNotEquals": {"kms:ViaService": s3_service_name(scope)}},
         ),
@@ -52,7 +52,7 @@ def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
             sid="DenyDataUseFromOtherAccounts",
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
-            actions=DATA_ACTIONS,
+            actions=KEY_DATA_ACTIONS,
             resources=["*"],
             conditions={"StringNotEquals": {"kms:CallerAccount": Stack.of(scope).account}},
         ),
@@ -79,6 +79,8 @@ def deny_grants_not_for_aws_resources() -> iam.PolicyStatement:
 
 
 class ProjectKey(Construct):
+    """The KMS key and its alias; the key policy lets data be used only through S3."""
+
     def __init__(
         self,
         scope: Construct,
@@ -91,8 +93,14 @@ class ProjectKey(Construct):
         guard_policies: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.key = self._build_key(alias, rotation_days, removal_policy)
+        self.alias = kms.Alias(self, "Alias", alias_name=alias, target_key=self.key)
+        self.alias.apply_removal_policy(removal_policy)
+        self._build_key_policy(admins, guard_policies)
+
+    def _build_key(self, alias: str, rotation_days: int, removal_policy: RemovalPolicy) -> kms.Key:
         # The account-root statement keeps the key recoverable and lets IAM policies
-        # grant its use (through S3 only: see the denies below).
+        # grant its use (through S3 only: see the denies of _build_key_policy).
         policy = iam.PolicyDocument(
             statements=[
                 iam.PolicyStatement(
@@ -103,7 +111,7 @@ class ProjectKey(Construct):
                 )
             ]
         )
-        self.key = kms.Key(
+        return kms.Key(
             self,
             "Key",
             policy=policy,
@@ -113,8 +121,9 @@ class ProjectKey(Construct):
             pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
-        self.alias = kms.Alias(self, "Alias", alias_name=alias, target_key=self.key)
-        self.alias.apply_removal_policy(removal_policy)
+
+    def _build_key_policy(self, admins: tuple[str, ...], guard_policies: bool) -> None:
+        """Administration for `admins` (no data actions), then the denies."""
         if admins:
             self.key.add_to_resource_policy(
                 iam.PolicyStatement(

@@ -92,7 +92,8 @@ def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
     control and the rule, although every exemption is in place (CDK would count a report
     with acknowledged findings as passed were its findings not errors)."""
     app = App(
-        context={**CDK_JSON["context"], stacks.controls.CONTEXT_KEY: True}, outdir=str(tmp_path)
+        context={**CDK_JSON["context"], stacks.controls.CONTROLS_CONTEXT_KEY: True},
+        outdir=str(tmp_path),
     )
     built = build(app, parse("dev", {}), bootstrap_version_rule=False)
     log_bucket = built.bucket.encrypted_bucket.log_bucket.node.default_child
@@ -108,7 +109,7 @@ def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
 
 def test_controls_run_in_the_cli_only_when_asked():
     assert not stacks.controls.enabled(App(context={}))
-    assert stacks.controls.enabled(App(context={stacks.controls.CONTEXT_KEY: "true"}))
+    assert stacks.controls.enabled(App(context={stacks.controls.CONTROLS_CONTEXT_KEY: "true"}))
 
 
 # --- what the controls asked for ------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from stacks import names
 from stacks.encrypted_bucket import EncryptedBucket
 from stacks.encryption_key import ProjectKey
+from stacks.removal import removal_policy
 from stacks.settings import Settings
 from stacks.uploader import Uploader
 
@@ -23,7 +24,7 @@ class KeyStack(Stack):
             alias=settings.key_alias,
             rotation_days=settings.key_rotation_days,
             admins=settings.key_admins,
-            removal_policy=RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(settings.retain_data),
             guard_policies=settings.guard_policies,
         )
         CfnOutput(self, names.KEY_ARN_OUTPUT, value=self.project_key.key.key_arn)
