@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from scenarios.vocabulary import (
+    ALGORITHM,
+    ALGORITHM_KEY,
+    CUSTOMER_ALGORITHM_KEY,
+    DSSE_KMS,
+    HEADER_WRITE_ACTIONS,
+    KMS_KEY_ID_KEY,
+    SSE_KMS,
+    SSE_S3,
+    STRICT,
+    UPDATE_ENCRYPTION_ACTION,
+    bucket_key,
+)
 from stacks.policy_guard import bucket_guard_statements
+from stacks.removal import removal_policy
 
-# The x-amz-server-side-encryption value each encryption mode requires.
-ALGORITHM = {"sse-kms": "aws:kms", "dsse-kms": "aws:kms:dsse", "sse-s3": "AES256"}
-ENCRYPTION = {
-    "sse-kms": s3.BucketEncryption.KMS,
-    "dsse-kms": s3.BucketEncryption.DSSE,
-    "sse-s3": s3.BucketEncryption.S3_MANAGED,
+BUCKET_ENCRYPTION = {
+    SSE_KMS: s3.BucketEncryption.KMS,
+    DSSE_KMS: s3.BucketEncryption.DSSE,
+    SSE_S3: s3.BucketEncryption.S3_MANAGED,
 }
-HEADER = "s3:x-amz-server-side-encryption"
-KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
-SSE_C_HEADER = "s3:x-amz-server-side-encryption-customer-algorithm"
 
-# Every S3 action AWS authorizes with those condition keys and that decides how an object
-# is stored (docs/design.md, "Write paths"). PutObject (CopyObject and multipart uploads
-# too) and ReplicateObject store what their headers name, or the bucket default when none
-# is sent; UpdateObjectEncryption re-keys a stored object, always to SSE-KMS with a key ARN.
-# s3:BypassGovernanceRetention also carries the keys but stores nothing of its own: it is
-# authorized next to a PutObject (decided by these statements) or a delete.
-WRITE_ACTIONS = ("s3:PutObject", "s3:ReplicateObject")
-UPDATE_ENCRYPTION_ACTION = "s3:UpdateObjectEncryption"
-GUARDED_ACTIONS = (*WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION)
+# The encryption statements cover every S3 action that decides how an object is stored
+# (scenarios.vocabulary.STORE_ACTIONS, docs/design.md "Write paths").
+# s3:BypassGovernanceRetention also carries the encryption keys but stores nothing of its
+# own: it is authorized next to a PutObject (decided by these statements) or a delete.
 
 
 def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
@@ -61,10 +66,27 @@ def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     ]
 
 
+def _deny_on_objects(
+    bucket: s3.IBucket,
+    sid: str,
+    conditions: dict[str, dict[str, str]] | None,
+    actions: Sequence[str],
+) -> iam.PolicyStatement:
+    """A Deny for any principal on every object of the bucket."""
+    return iam.PolicyStatement(
+        sid=sid,
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=list(actions),
+        resources=[bucket.arn_for_objects("*")],
+        conditions=conditions,
+    )
+
+
 def encryption_statements(
     bucket: s3.IBucket, *, algorithm: str, key: kms.IKey | None, header_policy: str
 ) -> list[iam.PolicyStatement]:
-    """The rules for every action that stores an object (GUARDED_ACTIONS).
+    """The rules for every action that stores an object (STORE_ACTIONS).
 
     Negated operators (StringNotEquals) match when the key is missing, so under
     "default-aware" each statement also requires its header to be present (Null false):
@@ -75,42 +97,39 @@ def encryption_statements(
     objects away from the promised encryption, so one statement denies it outright.
     SSE-C does not apply to it (it takes no customer key).
     """
-    reencrypts = algorithm == "aws:kms"
-    header_actions = [*WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION] if reencrypts else WRITE_ACTIONS
+    reencrypts = algorithm == ALGORITHM[SSE_KMS]
+    header_actions = (
+        [*HEADER_WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION] if reencrypts else HEADER_WRITE_ACTIONS
+    )
 
     def deny(
         sid: str, conditions: dict[str, dict[str, str]] | None, actions: Sequence[str]
     ) -> iam.PolicyStatement:
-        return iam.PolicyStatement(
-            sid=sid,
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=list(actions),
-            resources=[bucket.arn_for_objects("*")],
-            conditions=conditions,
-        )
+        return _deny_on_objects(bucket, sid, conditions, actions)
 
-    strict = header_policy == "strict"
-    statements = [deny("DenySseC", {"Null": {SSE_C_HEADER: "false"}}, WRITE_ACTIONS)]
+    strict = header_policy == STRICT
+    statements = [
+        deny("DenySseC", {"Null": {CUSTOMER_ALGORITHM_KEY: "false"}}, HEADER_WRITE_ACTIONS)
+    ]
     if strict:
         statements.append(
-            deny("DenyMissingEncryptionHeader", {"Null": {HEADER: "true"}}, header_actions)
+            deny("DenyMissingEncryptionHeader", {"Null": {ALGORITHM_KEY: "true"}}, header_actions)
         )
-    wrong_algorithm = {"StringNotEquals": {HEADER: algorithm}}
+    wrong_algorithm = {"StringNotEquals": {ALGORITHM_KEY: algorithm}}
     if not strict:
-        wrong_algorithm["Null"] = {HEADER: "false"}
+        wrong_algorithm["Null"] = {ALGORITHM_KEY: "false"}
     statements.append(deny("DenyWrongEncryptionAlgorithm", wrong_algorithm, header_actions))
     if key is not None:
-        wrong_key = {"StringNotEquals": {KEY_HEADER: key.key_arn}}
+        wrong_key = {"StringNotEquals": {KMS_KEY_ID_KEY: key.key_arn}}
         if not strict:
-            wrong_key["Null"] = {KEY_HEADER: "false"}
+            wrong_key["Null"] = {KMS_KEY_ID_KEY: "false"}
         statements.append(deny("DenyWrongKmsKey", wrong_key, header_actions))
         if not strict:
             # aws:kms without a key id would encrypt with the aws/s3 managed key.
             statements.append(
                 deny(
                     "DenyKmsWithoutKeyId",
-                    {"StringEquals": {HEADER: algorithm}, "Null": {KEY_HEADER: "true"}},
+                    {"StringEquals": {ALGORITHM_KEY: algorithm}, "Null": {KMS_KEY_ID_KEY: "true"}},
                     header_actions,
                 )
             )
@@ -120,6 +139,8 @@ def encryption_statements(
 
 
 class EncryptedBucket(Construct):
+    """The data bucket (default encryption, policy) and the bucket its access logs go to."""
+
     def __init__(
         self,
         scope: Construct,
@@ -132,15 +153,21 @@ class EncryptedBucket(Construct):
         guard_policies: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
-        common = dict(
+        common: dict[str, Any] = dict(
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=removal,
+            removal_policy=removal_policy(retain_data),
             auto_delete_objects=not retain_data,
         )
+        self.log_bucket = self._build_log_bucket(common)
+        self.bucket = self._build_data_bucket(encryption, key, common)
+        if not retain_data:
+            self._drop_auto_delete_depends_on()
+        self._build_policies(encryption, header_policy, key, guard_policies)
+
+    def _build_log_bucket(self, common: dict[str, Any]) -> s3.Bucket:
         # S3 server access logs can only be delivered to an SSE-S3 bucket.
-        self.log_bucket = s3.Bucket(
+        return s3.Bucket(
             self,
             "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
@@ -156,13 +183,17 @@ class EncryptedBucket(Construct):
             ],
             **common,
         )
-        self.bucket = s3.Bucket(
+
+    def _build_data_bucket(
+        self, encryption: str, key: kms.IKey | None, common: dict[str, Any]
+    ) -> s3.Bucket:
+        return s3.Bucket(
             self,
             "Data",
-            encryption=ENCRYPTION[encryption],
+            encryption=BUCKET_ENCRYPTION[encryption],
             encryption_key=key,
             # Bucket Keys cut KMS calls for SSE-KMS; S3 does not offer them for DSSE-KMS.
-            bucket_key_enabled=encryption == "sse-kms",
+            bucket_key_enabled=bucket_key(encryption),
             blocked_encryption_types=[s3.BlockedEncryptionType.SSE_C],
             versioned=True,
             server_access_logs_bucket=self.log_bucket,
@@ -179,13 +210,18 @@ class EncryptedBucket(Construct):
             ],
             **common,
         )
-        if not retain_data:
-            # The auto-delete provider's DependsOn its role repeats what Fn::GetAtt
-            # already orders (cfn-lint W3005).
-            provider = Stack.of(self).node.find_child(
-                "Custom::S3AutoDeleteObjectsCustomResourceProvider"
-            )
-            provider.node.find_child("Handler").add_deletion_override("DependsOn")
+
+    def _drop_auto_delete_depends_on(self) -> None:
+        # The auto-delete provider's DependsOn its role repeats what Fn::GetAtt
+        # already orders (cfn-lint W3005).
+        provider = Stack.of(self).node.find_child(
+            "Custom::S3AutoDeleteObjectsCustomResourceProvider"
+        )
+        provider.node.find_child("Handler").add_deletion_override("DependsOn")
+
+    def _build_policies(
+        self, encryption: str, header_policy: str, key: kms.IKey | None, guard_policies: bool
+    ) -> None:
         for statement in transport_statements(self.log_bucket):
             self.log_bucket.add_to_resource_policy(statement)
         for statement in transport_statements(self.bucket) + encryption_statements(

@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scenarios import vocabulary
+from scenarios.vocabulary import ENCRYPTIONS, HEADER_POLICIES
 from stacks import names
 
 CONTEXT_KEY = "encrypted-s3"
 DEFAULT_ENV = "dev"
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 
-ENCRYPTIONS = ("sse-kms", "dsse-kms", "sse-s3")
-HEADER_POLICIES = ("strict", "default-aware")
 ROTATION_DAYS = (90, 2560)  # the range KMS accepts for RotationPeriodInDays
 # An IAM principal that can administer a key: account root, user or role.
 PRINCIPAL_ARN = re.compile(
@@ -46,7 +46,7 @@ class Settings:
 
     @property
     def uses_kms(self) -> bool:
-        return self.encryption != "sse-s3"
+        return vocabulary.uses_kms(self.encryption)
 
     def stack_name(self, stack: str) -> str:
         return names.stack_name(self.env, stack)

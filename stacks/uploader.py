@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -12,14 +12,21 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from scenarios.vocabulary import SSE_KMS, bucket_key
 from stacks import names
 from stacks.encryption_key import s3_service_name
+from stacks.removal import removal_policy
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
 PROBE_PREFIX = "probe"
+# Not part of the bundle: caches and the metadata of the project's editable install.
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "*.egg-info"]
 
 
 class Uploader(Construct):
+    """The uploader Lambda, its role (only its probe prefix, the key only through S3) and
+    its log group."""
+
     def __init__(
         self,
         scope: Construct,
@@ -37,9 +44,25 @@ class Uploader(Construct):
             self,
             "Logs",
             retention=logs.RetentionDays.THREE_MONTHS,
-            removal_policy=RemovalPolicy.RETAIN if retain_logs else RemovalPolicy.DESTROY,
+            removal_policy=removal_policy(retain_logs),
         )
-        statements = [
+        statements = self._object_statements(bucket)
+        environment = {
+            "BUCKET_NAME": bucket.bucket_name,
+            "PROBE_PREFIX": PROBE_PREFIX,
+            "ENCRYPTION": encryption,
+            "HEADER_POLICY": header_policy,
+        }
+        if key is not None:
+            statements.append(self._key_statement(bucket, key, encryption))
+            environment["KEY_ARN"] = key.key_arn
+            environment["KEY_ALIAS"] = key_alias or ""
+        self.role = self._build_role(statements)
+        self.function = self._build_function(environment)
+
+    def _object_statements(self, bucket: s3.IBucket) -> list[iam.PolicyStatement]:
+        """Its logs, and the objects under its probe prefix."""
+        return [
             iam.PolicyStatement(
                 sid="WriteLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -67,58 +90,54 @@ class Uploader(Construct):
                 conditions={"StringLike": {"s3:prefix": [f"{PROBE_PREFIX}/*"]}},
             ),
         ]
-        environment = {
-            "BUCKET_NAME": bucket.bucket_name,
-            "PROBE_PREFIX": PROBE_PREFIX,
-            "ENCRYPTION": encryption,
-            "HEADER_POLICY": header_policy,
-        }
-        if key is not None:
-            kms_actions = ["kms:GenerateDataKey", "kms:Decrypt"]
-            if encryption == "sse-kms":
-                # What AWS documents for UpdateObjectEncryption besides those two
-                # (kms:ReEncrypt* spelled out); only an SSE-KMS bucket lets it through.
-                kms_actions += ["kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
-            statements.append(
-                iam.PolicyStatement(
-                    sid="UseKeyThroughS3",
-                    actions=kms_actions,
-                    resources=[key.key_arn],
-                    conditions={
-                        "StringEquals": {"kms:ViaService": s3_service_name(self)},
-                        # S3 names the bucket ARN as encryption context with a Bucket Key
-                        # and the object ARN without one. Allowing only what the bucket
-                        # promises means the uploader cannot opt out of the Bucket Key
-                        # per request (no bucket policy condition key can stop that).
-                        "StringLike": {
-                            "kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn
-                            if encryption == "sse-kms"
-                            else bucket.arn_for_objects(f"{PROBE_PREFIX}/*")
-                        },
-                    },
-                )
-            )
-            environment["KEY_ARN"] = key.key_arn
-            environment["KEY_ALIAS"] = key_alias or ""
+
+    def _key_statement(
+        self, bucket: s3.IBucket, key: kms.IKey, encryption: str
+    ) -> iam.PolicyStatement:
+        """The key, only through S3 and only for what the bucket promises."""
+        kms_actions = ["kms:GenerateDataKey", "kms:Decrypt"]
+        if encryption == SSE_KMS:
+            # What AWS documents for UpdateObjectEncryption besides those two
+            # (kms:ReEncrypt* spelled out); only an SSE-KMS bucket lets it through.
+            kms_actions += ["kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+        return iam.PolicyStatement(
+            sid="UseKeyThroughS3",
+            actions=kms_actions,
+            resources=[key.key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": s3_service_name(self)},
+                # S3 names the bucket ARN as encryption context with a Bucket Key and the
+                # object ARN without one. Allowing only what the bucket promises means the
+                # uploader cannot opt out of the Bucket Key per request (no bucket policy
+                # condition key can stop that).
+                "StringLike": {
+                    "kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn
+                    if bucket_key(encryption)
+                    else bucket.arn_for_objects(f"{PROBE_PREFIX}/*")
+                },
+            },
+        )
+
+    def _build_role(self, statements: list[iam.PolicyStatement]) -> iam.Role:
         # A role of its own with an inline policy (no AWS managed policy): only what
         # the probe needs, in place before the function can run.
-        self.role = iam.Role(
+        return iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Uploader: writes, reads and removes objects under its probe prefix",
             inline_policies={"Uploader": iam.PolicyDocument(statements=statements)},
         )
-        self.function = lambda_.Function(
+
+    def _build_function(self, environment: dict[str, str]) -> lambda_.Function:
+        function = lambda_.Function(
             self,
             "Function",
             description="Tries every kind of upload against the encrypted bucket",
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(
-                str(CODE_DIR), exclude=["__pycache__", "*.pyc", ".pytest_cache"]
-            ),
+            code=lambda_.Code.from_asset(str(CODE_DIR), exclude=ASSET_EXCLUDES),
             role=self.role,
             timeout=Duration.seconds(names.UPLOADER_TIMEOUT_S),
             memory_size=512,
@@ -127,4 +146,5 @@ class Uploader(Construct):
             environment=environment,
         )
         # CDK adds DependsOn the role that Fn::GetAtt already orders (cfn-lint W3005).
-        self.function.node.default_child.add_deletion_override("DependsOn")
+        function.node.default_child.add_deletion_override("DependsOn")
+        return function

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import scenarios
 from stacks import settings as s
 from tests.conftest import CDK_JSON, KEY_ADMIN, ROOT
 
@@ -49,11 +48,6 @@ def test_command_line_values_override_and_are_parsed():
     assert got == s.Settings("dev", "dsse-kms", "default-aware", 90, (KEY_ADMIN,), True, True)
     two = context({"key_admins": json.dumps([KEY_ADMIN, KEY_ADMIN])})
     assert s.from_context(two).key_admins == (KEY_ADMIN, KEY_ADMIN)
-
-
-def test_the_settings_know_the_modes_the_rules_know():
-    assert s.ENCRYPTIONS == scenarios.ENCRYPTIONS
-    assert s.HEADER_POLICIES == scenarios.HEADER_POLICIES
 
 
 @pytest.mark.parametrize("encryption", s.ENCRYPTIONS)

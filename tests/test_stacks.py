@@ -8,7 +8,7 @@ from aws_cdk.assertions import Match, Template
 from scenarios import ALGORITHM, all_configs
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
-from tests.conftest import KEY_ADMIN, VARIANT_EXTRAS
+from tests.conftest import KEY_ADMIN, ROOT, VARIANT_EXTRAS
 
 KEY, BUCKET, UPLOADER = (names.stack_name("dev", stack) for stack in names.STACKS)
 # Stateful logical ids: a change would replace the key or a bucket (and lose its data).
@@ -318,6 +318,24 @@ def test_uploader_function(variant_templates, config):
     )
     t.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
     t.has_output(names.FUNCTION_NAME_OUTPUT, Match.any_value())
+
+
+def test_the_lambda_bundle_is_the_uploader_code_with_its_scenario_package(variant_assemblies):
+    """The asset holds every module of lambda/uploader (the scenarios package included,
+    which the stacks import too) and no caches or install metadata."""
+    outdir, templates = variant_assemblies[CONFIGS[0]]
+    resources = templates[UPLOADER]["Resources"].values()
+    (function,) = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
+    asset = outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
+    source = ROOT / "lambda" / "uploader"
+
+    def modules(root):
+        return {p.relative_to(root).as_posix() for p in root.rglob("*.py")}
+
+    assert modules(asset) == modules(source)
+    assert {"handler.py", "scenarios/__init__.py", "scenarios/vocabulary.py"} <= modules(asset)
+    unwanted = {"__pycache__", ".mypy_cache", ".pytest_cache"}
+    assert [p for p in asset.rglob("*") if p.name in unwanted or p.suffix == ".egg-info"] == []
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
