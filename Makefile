@@ -36,7 +36,7 @@ demo: synth
 lint: setup
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m mypy --strict lambda/uploader proof/live.py scripts
+	$(PYTHON) -m mypy --strict lambda/uploader proof/live.py scripts && $(PYTHON) -m mypy stacks app.py
 	$(PYTHON) scripts/code_limits.py lambda
 
 test: setup lint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags
 
@@ -32,7 +33,7 @@ def build(
 ) -> AppStacks:
     """Add the app's stacks and checks; tests drop the bootstrap rule from their templates."""
 
-    def common() -> dict:
+    def common() -> dict[str, Any]:
         # A synthesizer serves exactly one stack (the policy guard reads its role ARN).
         synthesizer = OneStackSynthesizer(generate_bootstrap_version_rule=bootstrap_version_rule)
         return {"env": env, "synthesizer": synthesizer}
@@ -93,12 +94,12 @@ def _add_checks(app: App, settings: Settings, stacks: AppStacks) -> None:
 
 def synth_templates(
     settings: Settings,
-    context: dict,
+    context: dict[str, Any],
     outdir: str,
     *,
     bootstrap_version_rule: bool = False,
     controls: bool = True,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Synthesize the app in-process (tests, benchmarks); templates by stack name.
     The Control Tower controls run unless `controls` is false (stacks/controls.py)."""
     app = App(context={**context, CONTROLS_CONTEXT_KEY: controls}, outdir=outdir)

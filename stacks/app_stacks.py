@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
@@ -15,7 +17,7 @@ from stacks.uploader import Uploader
 
 class KeyStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs
+        self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.project_key = ProjectKey(
@@ -39,7 +41,7 @@ class BucketStack(Stack):
         *,
         settings: Settings,
         project_key: ProjectKey | None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.encrypted_bucket = EncryptedBucket(
@@ -74,7 +76,7 @@ class UploaderStack(Stack):
         settings: Settings,
         encrypted_bucket: EncryptedBucket,
         project_key: ProjectKey | None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.uploader = Uploader(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnResource, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -217,7 +217,9 @@ class EncryptedBucket(Construct):
         provider = Stack.of(self).node.find_child(
             "Custom::S3AutoDeleteObjectsCustomResourceProvider"
         )
-        provider.node.find_child("Handler").add_deletion_override("DependsOn")
+        # The provider's handler is a plain CfnResource (find_child is typed IConstruct).
+        handler = cast(CfnResource, provider.node.find_child("Handler"))
+        handler.add_deletion_override("DependsOn")
 
     def _build_policies(
         self, encryption: str, header_policy: str, key: kms.IKey | None, guard_policies: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 import jsii
 from aws_cdk import (
@@ -21,6 +22,7 @@ from aws_cdk import (
     Stack,
     Validations,
 )
+from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -32,7 +34,7 @@ class WildcardGrant:
     """A role whose policies name wildcard resources on purpose: each of its IAM5 findings
     (one per wildcard resource) is acknowledged with the reason."""
 
-    role: IConstruct  # an iam.Role; its CfnRole holds the inline policies
+    role: iam.Role  # its CfnRole holds the inline policies
     reason: str
 
 
@@ -42,7 +44,7 @@ def _flatten(node: object) -> str:
         return node.replace("${", "<").replace("}", ">")
     if isinstance(node, dict) and "Fn::Join" in node:
         delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten(item) for item in items)
+        return str(delimiter).join(_flatten(item) for item in items)
     if isinstance(node, dict) and "Fn::ImportValue" in node:
         return _flatten(node["Fn::ImportValue"])
     if isinstance(node, dict) and "Fn::GetAtt" in node:
@@ -78,7 +80,7 @@ class _Acknowledger:
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         for grant in self._grants:
-            cfn = grant.role.node.default_child
+            cfn = cast(iam.CfnRole, grant.role.node.default_child)
             policies = Stack.of(cfn).resolve(cfn.policies) or []
             # resolve() keeps the L1 struct's own key (policyDocument), not CloudFormation's.
             statements = [s for policy in policies for s in policy["policyDocument"]["Statement"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -146,5 +147,5 @@ class Uploader(Construct):
             environment=environment,
         )
         # CDK adds DependsOn the role that Fn::GetAtt already orders (cfn-lint W3005).
-        function.node.default_child.add_deletion_override("DependsOn")
+        cast(lambda_.CfnFunction, function.node.default_child).add_deletion_override("DependsOn")
         return function
