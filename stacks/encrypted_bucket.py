@@ -20,7 +20,7 @@ from scenarios.vocabulary import (
     KMS_KEY_ID_KEY,
     SSE_KMS,
     SSE_S3,
-    STRICT,
+    STRICT_HEADERS,
     UPDATE_ENCRYPTION_ACTION,
     bucket_key,
 )
@@ -107,7 +107,7 @@ def encryption_statements(
     ) -> iam.PolicyStatement:
         return _deny_on_objects(bucket, sid, conditions, actions)
 
-    strict = header_policy == STRICT
+    strict = header_policy == STRICT_HEADERS
     statements = [
         deny("DenySseC", {"Null": {CUSTOMER_ALGORITHM_KEY: "false"}}, HEADER_WRITE_ACTIONS)
     ]

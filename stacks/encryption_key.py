@@ -10,7 +10,7 @@ from constructs import Construct
 from stacks.policy_guard import key_guard_statement
 
 # Data actions: what turns ciphertext into plaintext or mints data keys.
-KEY_DATA_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
+DATA_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
 # Administration without any data action (AWS's "key administrators" set), and without
 # kms:PutKeyPolicy (AWS's set has kms:Put*): administrators never rewrite the key policy.
 ADMIN_ACTIONS = [
@@ -44,7 +44,7 @@ def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
             sid="DenyDataUseOutsideS3",
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
-            actions=KEY_DATA_ACTIONS,
+            actions=DATA_USE_ACTIONS,
             resources=["*"],
             conditions={"StringNotEquals": {"kms:ViaService": s3_service_name(scope)}},
         ),
@@ -52,7 +52,7 @@ def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
             sid="DenyDataUseFromOtherAccounts",
             effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()],
-            actions=KEY_DATA_ACTIONS,
+            actions=DATA_USE_ACTIONS,
             resources=["*"],
             conditions={"StringNotEquals": {"kms:CallerAccount": Stack.of(scope).account}},
         ),

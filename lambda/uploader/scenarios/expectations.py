@@ -9,7 +9,7 @@ from __future__ import annotations
 from scenarios.config import Config
 from scenarios.headers import PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation
-from scenarios.vocabulary import ALGORITHM, SSE_KMS, STRICT
+from scenarios.vocabulary import ALGORITHM, SSE_KMS, STRICT_HEADERS
 
 
 def expected_write(sse: Sse, config: Config) -> Expectation:
@@ -17,7 +17,7 @@ def expected_write(sse: Sse, config: Config) -> Expectation:
     if sse.customer_key:
         return Expectation(DENIED, "SSE-C is refused (DenySseC, BlockedEncryptionTypes)")
     if sse.algorithm is None:
-        if config.header_policy == STRICT:
+        if config.header_policy == STRICT_HEADERS:
             return Expectation(DENIED, "strict: a write must name its encryption")
         return Expectation(ALLOWED, "default-aware: no header gets the bucket default")
     if sse.algorithm != config.algorithm:

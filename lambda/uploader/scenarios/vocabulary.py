@@ -18,9 +18,9 @@ ENCRYPTIONS = (SSE_KMS, DSSE_KMS, SSE_S3)
 
 # Header policies (setting `header_policy`): `strict` requires every write to name its
 # encryption; `default-aware` lets a write omit all headers and get the bucket default.
-STRICT = "strict"
-DEFAULT_AWARE = "default-aware"
-HEADER_POLICIES = (STRICT, DEFAULT_AWARE)
+STRICT_HEADERS = "strict"
+DEFAULT_AWARE_HEADERS = "default-aware"
+HEADER_POLICIES = (STRICT_HEADERS, DEFAULT_AWARE_HEADERS)
 
 # The x-amz-server-side-encryption value each encryption mode requires.
 ALGORITHM = {SSE_KMS: "aws:kms", DSSE_KMS: "aws:kms:dsse", SSE_S3: "AES256"}
