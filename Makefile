@@ -12,7 +12,8 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
-ARGS ?=
+# Only from the command line: a stray ARGS in the environment must not change a run.
+ARGS :=
 
 .PHONY: setup synth demo test lint deploy bootstrap prove destroy snapshot-update bench \
 	clean distclean

@@ -102,7 +102,7 @@ def newcomer_environ(home: Path, shell: Mapping[str, str]) -> dict[str, str]:
     env = {
         k: v
         for k, v in shell.items()
-        if k not in {"VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+        if k not in {"VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "ARGS"}
     }
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
     for name, sub in (
