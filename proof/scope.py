@@ -2,7 +2,7 @@
 
 A mutation that finds nothing to change raises MutationError (proof/mutate.py). This
 module adds which configurations it would apply to, written from the bucket and key
-policy rules of docs/design.md ("The rules"), not from the stacks' code; a test checks
+policy rules of docs/design.md, "The rules", not from the stacks' code; a test checks
 each entry against the synthesized variants.
 """
 

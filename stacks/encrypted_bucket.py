@@ -50,7 +50,7 @@ def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
 def encryption_statements(
     bucket: s3.IBucket, *, algorithm: str, key: kms.IKey | None, header_policy: str
 ) -> list[iam.PolicyStatement]:
-    """The PutObject rules of DESIGN.md section 3.
+    """The PutObject rules of docs/design.md, "The rules".
 
     Negated operators (StringNotEquals) match when the key is missing, so under
     "default-aware" each statement also requires its header to be present (Null false):

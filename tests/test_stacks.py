@@ -1,4 +1,4 @@
-"""Fine-grained assertions: every rule of DESIGN.md section 3, for every variant."""
+"""Fine-grained assertions: every rule of docs/design.md, "The rules", for every variant."""
 
 from __future__ import annotations
 
