@@ -23,7 +23,15 @@ from pathlib import Path
 
 from proof import __main__ as proof_cli
 from proof import mutate
-from stacks.settings import SettingsError, check_account, check_context_names, from_context
+from proof.scope import configs_for, explain
+from scenarios import Config
+from stacks.settings import (
+    Settings,
+    SettingsError,
+    check_account,
+    check_context_names,
+    from_context,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -98,8 +106,8 @@ def context_values(pairs: Sequence[str]) -> dict[str, str]:
     return values
 
 
-def check_settings(overrides: Mapping[str, str]) -> str:
-    """The app's own checks on cdk.json plus the -c values; the label of the settings."""
+def check_settings(overrides: Mapping[str, str]) -> Settings:
+    """The app's own checks on cdk.json plus the -c values."""
     context = json.loads((ROOT / "cdk.json").read_text())["context"] | dict(overrides)
     try:
         check_context_names(context)
@@ -107,7 +115,16 @@ def check_settings(overrides: Mapping[str, str]) -> str:
         check_account(settings, None)
     except SettingsError as error:
         raise DemoError(str(error)) from None
-    return f"env {settings.env}, {settings.encryption}/{settings.header_policy}"
+    return settings
+
+
+def check_mutations(settings: Settings, mutations: Sequence[str]) -> None:
+    """A mutation known to have nothing to act on here fails before a synthesis is spent."""
+    config = Config(settings.encryption, settings.header_policy)
+    for name in mutations:
+        configs = configs_for(name)
+        if configs is not None and config not in configs:
+            raise DemoError(explain(name, config, []))
 
 
 def clear(out: Path) -> None:
@@ -139,7 +156,9 @@ def synth(overrides: Mapping[str, str], out: Path) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     overrides = context_values(args.context)
-    label = check_settings(overrides)
+    settings = check_settings(overrides)
+    check_mutations(settings, args.mutations)
+    label = f"env {settings.env}, {settings.encryption}/{settings.header_policy}"
     out = Path(args.output)
     if not args.json:
         print(f"synth: {label} into {out}/ (offline: no AWS credentials are used)", flush=True)

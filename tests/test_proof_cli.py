@@ -176,8 +176,12 @@ def test_reports_that_cannot_be_written_give_one_line_and_exit_2(assembly, tmp_p
         (["-c", "env"], "error: -c 'env': write -c NAME=VALUE"),
         (["--brake", "drop:DenySseC"], "unrecognized arguments: --brake"),
         (["--synth-only", "--break", "ifexists"], "--break and --json need the proof"),
+        (
+            ["--break", "drop-null-guard"],
+            "error: drop-null-guard has nothing to act on in sse-kms/strict",
+        ),
     ],
-    ids=["typo", "dash", "empty-env", "no-value", "unknown-option", "unused-break"],
+    ids=["typo", "dash", "empty-env", "no-value", "unknown-option", "unused-break", "no-guard"],
 )
 def test_demo_refuses_before_synthesis(tmp_path, args, stderr):
     """Every mistake ends with exit 2 and names itself; nothing is synthesized."""
