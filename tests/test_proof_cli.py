@@ -195,3 +195,13 @@ def test_demo_refuses_before_synthesis(tmp_path, args, stderr):
             next(line for line in result.stderr.splitlines() if line.startswith("error: ")),
             "exit code 2: nothing could be proved",
         ]
+
+
+def test_demo_never_clears_a_directory_that_is_not_an_assembly(tmp_path):
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "mine.txt").write_text("not a cloud assembly")
+    result = run_cli("-o", str(keep), module="proof.demo")
+    assert result.returncode == 2
+    assert f"error: {keep} is not empty and holds no cloud assembly" in result.stderr
+    assert (keep / "mine.txt").read_text() == "not a cloud assembly"
