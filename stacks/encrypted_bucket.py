@@ -86,7 +86,8 @@ def _deny_on_objects(
 def encryption_statements(
     bucket: s3.IBucket, *, algorithm: str, key: kms.IKey | None, header_policy: str
 ) -> list[iam.PolicyStatement]:
-    """The rules for every action that stores an object (STORE_ACTIONS).
+    """The rules for every action that stores an object (STORE_ACTIONS): docs/design.md,
+    "The rules" and "Write paths".
 
     Negated operators (StringNotEquals) match when the key is missing, so under
     "default-aware" each statement also requires its header to be present (Null false):

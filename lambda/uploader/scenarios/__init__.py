@@ -1,6 +1,6 @@
 """The scenario table: the one source of truth for the live probe and the offline proof.
 
-Every expectation is written from the rules in the README and docs/design.md (the bucket
+Every expectation is written from the rules in docs/design.md, "The rules" (the bucket
 policy, the key policy and the bucket settings), never computed by running the stacks'
 policy code: this package is the specification the deployed and synthesized policies are
 checked against. It imports nothing outside the standard library, so the Lambda bundles

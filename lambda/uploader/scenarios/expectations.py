@@ -1,7 +1,7 @@
 """The hand-written rules: what the bucket and the key decide for a request.
 
-Written from the rules in the README and docs/design.md (the bucket policy, the key
-policy and the bucket settings), never computed by running the stacks' policy code.
+Written from the rules in docs/design.md, "The rules" (the bucket policy, the key policy
+and the bucket settings), never computed by running the stacks' policy code.
 """
 
 from __future__ import annotations

@@ -16,4 +16,4 @@ ACTUALS = (ALLOWED, DENIED, ERROR, STORED_WRONG, NOT_RUN)
 @dataclass(frozen=True)
 class Expectation:
     outcome: str  # ALLOWED or DENIED
-    because: str  # the rule (README, docs/design.md) that decides
+    because: str  # the rule of docs/design.md, "The rules", that decides

@@ -25,7 +25,7 @@ from scenarios.principals import ALL_PRINCIPALS, OTHER_ACCOUNT, PRINCIPALS, UPLO
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    seed: str  # the wording of the seed article / the README table
+    seed: str  # the seed article's wording (docs/design.md, "Where it comes from")
     operation: str  # one of OPERATION_NAMES
     sse: Callable[[Config], Sse]
     expect: Callable[[Config], Expectation]  # the bucket's rules (any principal allowed by IAM)
