@@ -11,9 +11,9 @@ scenarios.expectations.
 from __future__ import annotations
 
 # Encryption modes (setting `encryption`).
-SSE_KMS = "sse-kms"
-DSSE_KMS = "dsse-kms"
-SSE_S3 = "sse-s3"
+SSE_KMS = "sse-kms"  # SSE-KMS with the project key and an S3 Bucket Key
+DSSE_KMS = "dsse-kms"  # dual-layer SSE-KMS with the project key
+SSE_S3 = "sse-s3"  # S3-managed keys (AES256): no project key
 ENCRYPTIONS = (SSE_KMS, DSSE_KMS, SSE_S3)
 
 # Header policies (setting `header_policy`): `strict` requires every write to name its
