@@ -58,7 +58,7 @@ snapshot-update: setup
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
 
 bench: setup
-	$(PY) bench/run.py $(ARGS)
+	$(PY) -m bench.run $(ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -6,7 +6,7 @@ encrypted-s3:controls=true`), without them (the default), and of the one-bucket 
 bench/run.py. Prints medians of wall time and of CPU time (user + system of the whole
 process tree, steadier than wall time on a busy machine) and the ratios to the one-bucket
 app. Not part of `make bench`; run it offline like that target does:
-`.venv/bin/python bench/controls.py [--reps N]`.
+`.venv/bin/python -m bench.controls [--reps N]`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import run as bench  # noqa: E402  (bench/run.py: the shared helpers)
+from bench import common as bench  # the shared helpers
 
 SWITCH_ON = ["-c", "encrypted-s3:controls=true"]
 

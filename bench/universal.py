@@ -5,21 +5,21 @@ Two figures: (1) every property and the necessity of every Deny for all six vari
 in a fresh Python process (interpreter start and z3's import included), against one
 `cdk synth` of the app and the 2 s target; (2) the differential check of the encoding
 against iam-simulate with at least 10,000 random requests per variant: count and
-agreement. `python bench/universal.py --prove DIR...` is the timed child process.
+agreement. `python -m bench.universal --prove DIR...` is the timed child process;
+`python -m bench.universal --differential [N]` runs the differential check alone (N per
+variant, default 10,000) on freshly synthesized variants and prints its figure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "lambda" / "uploader")]
-
-from bench.run import figure, interleaved, ratio_figure, timed  # noqa: E402
+from bench.common import ROOT, figure, interleaved, ratio_figure, timed
 
 PER_VARIANT = 10_000
 TARGET_S = 2.0
@@ -55,7 +55,7 @@ def prove(directories: list[str]) -> None:
 
 def universal_figures(synth_s: float, workdir: Path, quick: bool = False) -> list[dict]:
     directories = [str(d) for d in synth_variants(workdir)]
-    child = [sys.executable, str(Path(__file__).resolve()), "--prove", *directories]
+    child = [sys.executable, "-m", "bench.universal", "--prove", *directories]
     samples = interleaved(3 if quick else 5, proof=lambda: timed(child, ROOT))["proof"]
     proof_s = statistics.median(samples)
     speed = ratio_figure(
@@ -92,8 +92,24 @@ def differential_figure(directories: list[str], per_variant: int) -> dict:
     )
 
 
+def _differential_alone(per_variant: int) -> None:
+    import tempfile
+
+    from proof.demo import offline_environ
+
+    os.environ.update(offline_environ())  # synthesis without AWS credentials
+    with tempfile.TemporaryDirectory(prefix="bench-universal-") as tmp:
+        directories = [str(d) for d in synth_variants(Path(tmp))]
+        print(json.dumps(differential_figure(directories, per_variant), indent=2))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--prove"]:
         prove(sys.argv[2:])
+    elif sys.argv[1:2] == ["--differential"] and len(sys.argv) <= 3:
+        _differential_alone(int(sys.argv[2]) if len(sys.argv) == 3 else PER_VARIANT)
     else:
-        sys.exit("usage: bench/universal.py --prove ASSEMBLY...  (make bench runs the rest)")
+        sys.exit(
+            "usage: python -m bench.universal --prove ASSEMBLY... | --differential [N]"
+            "  (make bench runs the rest)"
+        )

@@ -1,0 +1,1 @@
+"""The benchmarks (`make bench`): ratios measured side by side in one run."""

@@ -1,0 +1,172 @@
+"""Figures of the app itself: synth, the test suite, the Lambda asset and cold import,
+and the offline proof."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree
+
+from bench.common import (
+    CDK,
+    LAMBDA_DIR,
+    MINIMAL_APP,
+    ROOT,
+    figure,
+    interleaved,
+    ratio_figure,
+    timed,
+)
+
+
+def synth_figures(reps: int, workdir: Path) -> tuple[list[dict], float, Path]:
+    minimal = workdir / "minimal"
+    minimal.mkdir()
+    (minimal / "app.py").write_text(MINIMAL_APP)
+    (minimal / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
+    app_out = workdir / "app.out"
+
+    def synth(cwd: Path, out: Path) -> Callable[[], float]:
+        return lambda: timed([str(CDK), "synth", "--quiet", "--no-notices", "-o", str(out)], cwd)
+
+    samples = interleaved(
+        reps, app=synth(ROOT, app_out), minimal=synth(minimal, workdir / "minimal.out")
+    )
+    app, base = statistics.median(samples["app"]), statistics.median(samples["minimal"])
+    times = {"app_s": app, "minimal_s": base}
+    return [ratio_figure("cdk synth: this app / a one-bucket app", times, 1.3)], app, app_out
+
+
+def test_suite_figure(reps: int, synth_s: float, workdir: Path) -> dict:
+    """`make test` as a newcomer runs it; pytest's JUnit report says where the time goes
+    (a session fixture counts toward the first test that uses it)."""
+    junit = workdir / "junit.xml"
+    env = os.environ | {"PYTEST_ADDOPTS": f"--junitxml={junit}"}
+    samples = [timed(["make", "--no-print-directory", "test"], ROOT, env=env) for _ in range(reps)]
+    times = {"test_s": statistics.median(samples), "synth_s": synth_s}
+    result = ratio_figure("make test / one cdk synth of the app", times, 3.0)
+    by_file: dict[str, float] = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        name = case.get("classname", "").split(".")[1]  # tests.test_x[.Class]
+        by_file[name] = by_file.get(name, 0.0) + float(case.get("time", 0))
+    top = sorted(by_file.items(), key=lambda item: -item[1])[:5]
+    result["slowest_files_s"] = {name: round(seconds, 1) for name, seconds in top}
+    return result
+
+
+def asset_zip_size(app_out: Path) -> int:
+    """The uploader's asset as CDK staged it, zipped as CDK uploads it."""
+    from stacks.names import stack_name
+
+    uploader = stack_name("dev", "Uploader")
+    template = json.loads((app_out / f"{uploader}.template.json").read_text())
+    (function,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
+    ]
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    folder = app_out / f"asset.{asset_hash}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder))
+    return len(buffer.getvalue())
+
+
+IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| (\S.*)$")
+
+
+def cold_import_ms(statement: str) -> float:
+    """What `statement` (top-level imports only) costs in a fresh interpreter, in ms.
+
+    Only the modules the statement names count: the interpreter's own start-up imports
+    (encodings, site) are not the handler's.
+    """
+    names = [n.strip() for n in statement.removeprefix("import ").split(",")]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        cwd=LAMBDA_DIR,
+        env=os.environ | {"PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    top = {}
+    for line in result.stderr.splitlines():
+        match = IMPORT_LINE.match(line)
+        if match and not match.group(2).startswith(" "):  # top-level imports only
+            top[match.group(2)] = int(match.group(1)) / 1000
+    return sum(top[name] for name in names)
+
+
+def lambda_figures(app_out: Path, reps: int) -> list[dict]:
+    size = asset_zip_size(app_out)
+    # The handler imports boto3 when it makes its first client, so a cold start pays
+    # both; boto3 alone is measured beside it, the share this project cannot change.
+    samples = interleaved(
+        3 * reps + 3,
+        total=lambda: cold_import_ms("import handler, boto3"),
+        handler=lambda: cold_import_ms("import handler"),
+        boto3=lambda: cold_import_ms("import boto3"),
+    )
+    total_ms = statistics.median(samples["total"])
+    handler_ms = statistics.median(samples["handler"])
+    boto3_ms = statistics.median(samples["boto3"])
+    return [
+        figure("uploader asset, zipped", size / 1024, "KiB", "<= 50 KB", size <= 50_000),
+        figure(
+            "handler cold import incl. boto3",
+            total_ms,
+            "ms",
+            "<= 150 ms",
+            total_ms <= 150,
+            handler_alone_ms=round(handler_ms, 1),
+            boto3_alone_ms=round(boto3_ms, 1),
+        ),
+    ]
+
+
+def proof_figure(reps: int, workdir: Path) -> dict:
+    """The offline proof alone, all scenarios of all six variants, templates given."""
+    from proof.prove import prove_variants
+    from proof.simulate import node_executable
+    from scenarios import all_configs
+    from stacks.app_builder import synth_templates
+    from stacks.settings import parse
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    variants = {
+        c: synth_templates(
+            parse("dev", {"encryption": c.encryption, "header_policy": c.header_policy}),
+            context,
+            str(workdir / c.label.replace("/", "-")),
+        )
+        for c in all_configs()
+    }
+    node = node_executable()  # the Node the proof starts
+
+    def proof() -> float:
+        started = time.perf_counter()
+        proofs = prove_variants(variants)
+        elapsed = time.perf_counter() - started
+        assert all(p.passed for p in proofs), "the proof must pass to be worth timing"
+        return elapsed
+
+    samples = interleaved(reps, proof=proof, node=lambda: timed([node, "-e", "0"], ROOT))
+    proof_s, node_s = statistics.median(samples["proof"]), statistics.median(samples["node"])
+    return ratio_figure(
+        "offline proof (6 variants) / node -e 0",
+        {"proof_s": proof_s, "node_s": node_s},
+        10,
+        target="< 10 x and < 1 s",
+        also=proof_s < 1.0,
+    )
