@@ -12,11 +12,13 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from proof.resolve import DEFAULT_ENV, Env, ResolveError, Resolver, Templates
 from scenarios import Config, KeyRefs
 from stacks.names import SETTINGS_METADATA
+
+T = TypeVar("T")
 
 # AWS managed policies the proof may leave out because they grant nothing on S3 or KMS.
 # Any other managed policy makes the proof refuse: its document is not in the assembly.
@@ -110,7 +112,7 @@ def _resources(templates: Templates, kind: str) -> Iterator[tuple[str, str, Mapp
                 yield stack, logical_id, resource
 
 
-def _one(found: list, what: str) -> Any:
+def _one(found: list[T], what: str) -> T:
     if len(found) != 1:
         raise AssemblyError(f"expected exactly one {what}, found {len(found)}")
     return found[0]
