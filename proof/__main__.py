@@ -15,7 +15,7 @@ from pathlib import Path
 from proof import mutate
 from proof.assembly import AssemblyError, load_assembly
 from proof.mutate import MutationError
-from proof.prove import Case, Proof, prove
+from proof.prove import Case, Proof, prove_cases
 from proof.report import REPORT_JSON, REPORT_MD, render_markdown, render_text
 from proof.resolve import ResolveError
 from proof.simulate import SimulatorError
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     assembly = Path(args.assembly)
     try:
-        (proof,) = prove([Case(load_assembly(assembly), mutations=tuple(args.mutations))])
+        (proof,) = prove_cases([Case(load_assembly(assembly), mutations=tuple(args.mutations))])
         universal = Section(proof.deployment)  # the properties, for every request (z3)
     except (AssemblyError, ResolveError, MutationError, SimulatorError, Unsupported) as error:
         print(f"error: {error}", file=sys.stderr)

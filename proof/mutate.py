@@ -22,7 +22,7 @@ from typing import Any
 
 from proof.assembly import Deployment, Policy
 
-Statement = dict[str, Any]  # one statement of a policy document, as JSON
+StatementJson = dict[str, Any]  # one statement of a policy document, as JSON
 
 NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike")
 
@@ -66,14 +66,14 @@ DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
 }
 
 
-def _statements(policy: Policy | None) -> list[Statement]:
+def _statements(policy: Policy | None) -> list[StatementJson]:
     if policy is None:
         return []
     statements = policy.document.get("Statement", [])
     return statements if isinstance(statements, list) else [statements]
 
 
-def _edit(policy: Policy, edit: Callable[[list[Statement]], list[Statement]]) -> Policy:
+def _edit(policy: Policy, edit: Callable[[list[StatementJson]], list[StatementJson]]) -> Policy:
     """A copy of the policy whose statements went through `edit`."""
     document = copy.deepcopy(policy.document)
     document["Statement"] = edit(_statements(Policy(policy.name, document)))
@@ -81,13 +81,13 @@ def _edit(policy: Policy, edit: Callable[[list[Statement]], list[Statement]]) ->
 
 
 def _edit_optional(
-    policy: Policy | None, edit: Callable[[list[Statement]], list[Statement]]
+    policy: Policy | None, edit: Callable[[list[StatementJson]], list[StatementJson]]
 ) -> Policy | None:
     return None if policy is None else _edit(policy, edit)
 
 
 def drop_sid(deployment: Deployment, sid: str) -> Deployment:
-    def keep(statements: list[Statement]) -> list[Statement]:
+    def keep(statements: list[StatementJson]) -> list[StatementJson]:
         return [s for s in statements if s.get("Sid") != sid]
 
     policies = [deployment.bucket_policy, deployment.key_policy, *deployment.identity_policies]
@@ -127,7 +127,7 @@ def single_drops(deployment: Deployment) -> tuple[str, ...]:
     return tuple(f"drop:{sid}" for sid in deny_sids(deployment))
 
 
-def _guarded_keys(statement: Statement) -> set[str]:
+def _guarded_keys(statement: StatementJson) -> set[str]:
     """Keys a negated operator tests and a `Null key false` guard protects."""
     condition = statement.get("Condition", {})
     negated = {k for op, block in condition.items() if op.startswith(NEGATED) for k in block}
@@ -136,7 +136,7 @@ def _guarded_keys(statement: Statement) -> set[str]:
 
 
 def drop_null_guard(deployment: Deployment, *, required: bool = True) -> Deployment:
-    def unguard(statements: list[Statement]) -> list[Statement]:
+    def unguard(statements: list[StatementJson]) -> list[StatementJson]:
         for statement in statements:
             keys = _guarded_keys(statement)
             if keys:
@@ -155,7 +155,7 @@ def drop_null_guard(deployment: Deployment, *, required: bool = True) -> Deploym
 
 
 def if_exists(deployment: Deployment) -> Deployment:
-    def rename(statements: list[Statement]) -> list[Statement]:
+    def rename(statements: list[StatementJson]) -> list[StatementJson]:
         for statement in statements:
             condition = statement.get("Condition", {})
             if "StringNotEquals" in condition:
@@ -176,7 +176,7 @@ def blog_if_exists(deployment: Deployment) -> Deployment:
 
 
 def drop_via_service(deployment: Deployment) -> Deployment:
-    def is_via_service_deny(statement: Statement) -> bool:
+    def is_via_service_deny(statement: StatementJson) -> bool:
         condition = statement.get("Condition", {})
         tested = {k.lower() for block in condition.values() for k in block}
         return statement.get("Effect") == "Deny" and "kms:viaservice" in tested

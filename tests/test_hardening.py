@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import App, DefaultStackSynthesizer, Stack
 
 import stacks.controls
-from proof.prove import Case, prove
+from proof.prove import Case, prove_cases
 from stacks import names
 from stacks.app_builder import build
 from stacks.encryption_key import ADMIN_ACTIONS
@@ -254,7 +254,7 @@ def guard_proofs(prod_templates, dev_templates) -> dict:
     """prod (guard on), dev (guard off), and prod with each new Deny dropped: ONE Node run."""
     cases = {"prod": Case(prod_templates), "dev": Case(dev_templates)}
     cases |= {sid: Case(prod_templates, mutations=(f"drop:{sid}",)) for sid in GUARD_DENIES}
-    return dict(zip(cases, prove(list(cases.values())), strict=True))
+    return dict(zip(cases, prove_cases(list(cases.values())), strict=True))
 
 
 @pytest.mark.parametrize("env", ["prod", "dev"])

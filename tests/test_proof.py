@@ -12,7 +12,8 @@ import pytest
 import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
-from proof.prove import Case, prove, prove_variants
+from proof.prove import Case, prove_cases, prove_variants
+from proof.requests import OTHER_ACCOUNT_ID
 from scenarios import (
     ACCOUNT_ADMIN,
     ALLOWED,
@@ -89,14 +90,14 @@ def test_the_principals_are_whom_they_claim(proofs):
     assert by_principal[UPLOADER] == proved.deployment.role_arn
     assert by_principal[ACCOUNT_ADMIN] == f"arn:aws:iam::{account}:role/AccountAdmin"
     assert by_principal[OTHER_ACCOUNT] == (
-        f"arn:aws:iam::{proof.prove.OTHER_ACCOUNT_ID}:role/OtherAccountAdmin"
+        f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/OtherAccountAdmin"
     )
-    assert account != proof.prove.OTHER_ACCOUNT_ID
+    assert account != OTHER_ACCOUNT_ID
     # The caller's account travels to KMS (kms:CallerAccount) with each principal.
     for principal, caller in ((ACCOUNT_ADMIN, account), (OTHER_ACCOUNT, None)):
         steps = proved.outcome("sse-kms-project-key", principal).steps
         kms = [s.sim.context["kms:CallerAccount"] for s in steps if s.request.service == "kms"]
-        assert kms == [caller or proof.prove.OTHER_ACCOUNT_ID]
+        assert kms == [caller or OTHER_ACCOUNT_ID]
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
@@ -243,7 +244,7 @@ def mutants(variant_templates, node_runs) -> dict:
         _edit_default_encryption(aware, _other_default_key), SSE_KMS_DEFAULT_AWARE
     )
     before = len(node_runs)
-    result = prove(list(cases.values()))
+    result = prove_cases(list(cases.values()))
     assert len(node_runs) - before == 1
     return dict(zip(cases, result, strict=True))
 

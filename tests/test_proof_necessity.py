@@ -12,7 +12,7 @@ import pytest
 import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
-from proof.prove import Case, prove
+from proof.prove import Case, prove_cases
 from scenarios import all_configs
 
 CONFIGS = all_configs()
@@ -55,7 +55,7 @@ class Counter:
 
 @pytest.fixture(scope="session")
 def single_drops(variant_templates, deployments) -> dict:
-    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove() call."""
+    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove_cases() call."""
     cases = {
         (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
         for config, deployment in deployments.items()
@@ -64,7 +64,7 @@ def single_drops(variant_templates, deployments) -> dict:
     counter, patch = Counter(), pytest.MonkeyPatch()
     patch.setattr(proof.prove, "simulate", counter)
     try:
-        proofs = prove(list(cases.values()))
+        proofs = prove_cases(list(cases.values()))
     finally:
         patch.undo()
     assert len(counter.runs) == 1, "all mutants of all variants in ONE Node process"
@@ -77,8 +77,8 @@ def test_identical_requests_of_different_cases_are_simulated_once(variant_templa
     monkeypatch.setattr(proof.prove, "simulate", counter)
     plain = Case(variant_templates[config], config)
     broken = Case(variant_templates[config], config, ("drop:DenyWrongKmsKey",))
-    (alone,) = prove([plain])
-    first, again, mutant = prove([plain, plain, broken])
+    (alone,) = prove_cases([plain])
+    first, again, mutant = prove_cases([plain, plain, broken])
     assert counter.runs[1] < 2 * counter.runs[0]  # the repeated case costs nothing
     assert counter.runs[1] > counter.runs[0]  # the mutant's bucket requests are its own
     assert alone.rows == first.rows == again.rows
@@ -153,7 +153,7 @@ def test_a_statement_that_stops_mattering_is_reported(variant_templates, deploym
     """The check can fail: with DenyWrongEncryptionAlgorithm gone, DenyMissingEncryptionHeader
     is no longer covered in strict mode, so dropping both fails where dropping one did not."""
     config = next(c for c in CONFIGS if c.label == "sse-s3/strict")
-    (one, both) = prove(
+    (one, both) = prove_cases(
         [
             Case(variant_templates[config], config, ("drop:DenyMissingEncryptionHeader",)),
             Case(

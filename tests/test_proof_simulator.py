@@ -10,7 +10,7 @@ import pytest
 
 import proof.simulate as simulate_module
 from proof.resolve import ACCOUNT, REGION
-from proof.simulate import Decision, Request, SimulatorError, simulate
+from proof.simulate import Decision, SimRequest, SimulatorError, simulate
 from scenarios import Config, KeyRefs, all_configs, scenarios_for
 from stacks.policy_guard import BUCKET_GUARD_ACTIONS
 
@@ -108,7 +108,7 @@ def decisions() -> dict[str, Decision]:
         policies[f"rp{index}"] = _resource_policy(action, key, value, operator)
         for sent, suffix in ((value, "match"), (OTHER_VALUE[operator], "other")):
             requests.append(
-                Request(
+                SimRequest(
                     f"{index}-{suffix}",
                     action,
                     ROLE,
@@ -156,7 +156,7 @@ def test_a_key_the_simulator_does_not_know_stops_the_proof():
     decisions = simulate(
         {"allow-all": ALLOW_ALL},
         [
-            Request(
+            SimRequest(
                 "r",
                 "s3:PutObject",
                 ROLE,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proof.assembly import Deployment
-from proof.prove import ADMINISTRATOR_ACCESS
+from proof.requests import ADMINISTRATOR_ACCESS
 from proof.simulate import DROPPED_BY_RUN_SIMULATION, ROOT, SimulatorError, node_executable
 from proof.universal.concrete import Concrete, decide, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded

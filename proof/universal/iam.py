@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import z3
 
-from proof.universal.encode import Request, Universe, arn_glob, glob
+from proof.universal.encode import SymbolicRequest, Universe, arn_glob, glob
 from proof.universal.policy import Condition, Statement, Unsupported
 
 Enable = Mapping[tuple[str, int], z3.BoolRef]  # (policy, index) of a Deny -> "it is in force"
@@ -51,7 +51,7 @@ def _value_match(base: str, value: z3.ExprRef, text: str, where: str) -> z3.Bool
     return _NUMERIC[base](value, _number(text, where))
 
 
-def condition_matches(c: Condition, req: Request, where: str) -> z3.BoolRef:
+def condition_matches(c: Condition, req: SymbolicRequest, where: str) -> z3.BoolRef:
     present = req.present[c.key]
     if c.base == "Null":
         tests = [z3.Not(present) if _bool(v, where) else present for v in c.values]
@@ -74,7 +74,7 @@ class Matched:
     account: z3.BoolRef  # ... and the principal, through its account
 
 
-def match(st: Statement, u: Universe, req: Request) -> Matched:
+def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
     where = f"{st.policy} {st.label}"
     action = u.in_set(req.act, u.matching(st.actions))
     if st.not_action:
@@ -104,7 +104,7 @@ class Decision:
 
 def decide(
     u: Universe,
-    req: Request,
+    req: SymbolicRequest,
     resource: Sequence[Matched],
     identity: Sequence[Matched] | None,
     service: str,

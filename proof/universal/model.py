@@ -13,7 +13,7 @@ from functools import cached_property
 import z3
 
 from proof.assembly import Deployment
-from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, Request, Universe
+from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, SymbolicRequest, Universe
 from proof.universal.iam import Decision, Matched, decide, match
 from proof.universal.policy import Statement, keys_of, parse_policy
 
@@ -53,7 +53,7 @@ class Encoded:
 
     deployment: Deployment
     u: Universe
-    req: Request
+    req: SymbolicRequest
     bucket: list[Statement]
     key: list[Statement]
     identity: list[Statement]  # the uploader's
@@ -69,7 +69,7 @@ class Encoded:
         identity = [s for p in d.identity_policies for s in parse_policy(p.document, p.name, False)]
         keys = set(MODEL_KEYS) | keys_of(bucket) | keys_of(key) | keys_of(identity)
         u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn)
-        enc = Encoded(d, u, Request.make(keys), bucket, key, identity)
+        enc = Encoded(d, u, SymbolicRequest.make(keys), bucket, key, identity)
         for s in [*bucket, *key]:
             if s.deny:
                 enc.enable[(s.policy, s.index)] = z3.Bool(f"in force: {s.policy} {s.label}")
