@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from proof.resolve import DEFAULT_ENV, Env, ResolveError, Resolver, Templates
+from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
 from scenarios import Config, KeyRefs
 from stacks.names import SETTINGS_METADATA
 
@@ -227,7 +227,7 @@ def _key_policy(templates: Templates, resolver: Resolver, key_arn: str | None) -
     return Policy(key.where, resolver.resolve(key.properties["KeyPolicy"], key.stack))
 
 
-def find_deployment(templates: Templates, env: Env = DEFAULT_ENV) -> Deployment:
+def find_deployment(templates: Templates, env: Env = PLACEHOLDER_ENV) -> Deployment:
     """Everything the proof evaluates, found from the uploader and resolved for `env`."""
     resolver = Resolver(templates, env)
     settings = settings_of(templates)

@@ -24,7 +24,12 @@ from proof.assembly import Deployment, Policy
 
 StatementJson = dict[str, Any]  # one statement of a policy document, as JSON
 
-NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike")
+NULL_GUARDED_OPERATORS = (
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "ArnNotEquals",
+    "ArnNotLike",
+)
 
 
 class MutationError(ValueError):
@@ -130,7 +135,9 @@ def single_drops(deployment: Deployment) -> tuple[str, ...]:
 def _guarded_keys(statement: StatementJson) -> set[str]:
     """Keys a negated operator tests and a `Null key false` guard protects."""
     condition = statement.get("Condition", {})
-    negated = {k for op, block in condition.items() if op.startswith(NEGATED) for k in block}
+    negated = {
+        k for op, block in condition.items() if op.startswith(NULL_GUARDED_OPERATORS) for k in block
+    }
     nulls = condition.get("Null", {})
     return {k for k in negated if str(nulls.get(k)).lower() == "false"}
 

@@ -70,7 +70,7 @@ def _check_stored(outcome: Outcome, deployment: Deployment) -> None:
         outcome.detail = f"promised {promised.describe(keys)}"
 
 
-def decide(outcome: Outcome, deployment: Deployment) -> None:
+def decide_outcome(outcome: Outcome, deployment: Deployment) -> None:
     """Set the outcome's actual result, detail and stored encryption from its steps."""
     for index, step in enumerate(outcome.steps):
         if step.decision.error:
@@ -124,7 +124,7 @@ def _outcome(waiting: _Pending, decisions: Mapping[Signature, Decision]) -> Outc
         steps,
         principal=waiting.principal,
     )
-    decide(outcome, waiting.proof.deployment)
+    decide_outcome(outcome, waiting.proof.deployment)
     return outcome
 
 
@@ -159,4 +159,4 @@ def prove_variants(variants: Mapping[Config, Templates]) -> list[Proof]:
     return prove_cases([Case(templates, config) for config, templates in variants.items()])
 
 
-__all__ = ["Case", "Outcome", "Proof", "Step", "decide", "prove_cases", "prove_variants"]
+__all__ = ["Case", "Outcome", "Proof", "Step", "decide_outcome", "prove_cases", "prove_variants"]

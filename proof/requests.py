@@ -127,7 +127,7 @@ def _encryption_context(
     return object_arn(deployment, scenario, source=reads_source)
 
 
-def _resource(
+def _resource_arn(
     iam: IamRequest, scenario: Scenario, deployment: Deployment, policy_ids: PolicyIds
 ) -> tuple[str, str | None]:
     """The request's resource ARN and the id of the resource policy that governs it."""
@@ -163,7 +163,7 @@ def sim_requests(
         is_s3_data_use = "kms:ViaService" in context and iam.action != "kms:CreateGrant"
         if iam.resource == "key" and is_s3_data_use:
             context[ENCRYPTION_CONTEXT] = _encryption_context(iam, scenario, deployment, stored)
-        resource, resource_policy = _resource(iam, scenario, deployment, policy_ids)
+        resource, resource_policy = _resource_arn(iam, scenario, deployment, policy_ids)
         sim = SimRequest(
             id=f"{case_id}/{scenario.name}/{principal}/{index}",
             action=iam.action,

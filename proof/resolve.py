@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ACCOUNT = "123456789012"
-REGION = "eu-west-1"
-PARTITION = "aws"
+PLACEHOLDER_ACCOUNT = "123456789012"
+PLACEHOLDER_REGION = "eu-west-1"
+PLACEHOLDER_PARTITION = "aws"
 URL_SUFFIX = "amazonaws.com"
 
 Templates = Mapping[str, Mapping[str, Any]]  # {stack name: template}
@@ -32,12 +32,12 @@ class ResolveError(ValueError):
 
 @dataclass(frozen=True)
 class Env:
-    account: str = ACCOUNT
-    region: str = REGION
-    partition: str = PARTITION
+    account: str = PLACEHOLDER_ACCOUNT
+    region: str = PLACEHOLDER_REGION
+    partition: str = PLACEHOLDER_PARTITION
 
 
-DEFAULT_ENV = Env()
+PLACEHOLDER_ENV = Env()
 
 # A namespace for the deterministic key ids; any fixed UUID would do.
 _KEY_ID_NAMESPACE = uuid.UUID("7b0c5a52-4f1e-4a57-9d1c-6a0e8f3b2d11")
@@ -48,7 +48,7 @@ _NO_VALUE = object()  # Ref AWS::NoValue: the property is removed
 class Resolver:
     """Resolves values of one set of stacks (a cloud assembly) in one environment."""
 
-    def __init__(self, templates: Templates, env: Env = DEFAULT_ENV) -> None:
+    def __init__(self, templates: Templates, env: Env = PLACEHOLDER_ENV) -> None:
         self.templates = templates
         self.env = env
         self._exports: dict[str, tuple[str, Any]] | None = None

@@ -13,7 +13,7 @@ from proof import mutate
 from proof.assembly import Deployment
 from proof.detail import step_detail
 from proof.requests import OTHER_ACCOUNT_ID
-from proof.resolve import DEFAULT_ENV, Env, Templates
+from proof.resolve import PLACEHOLDER_ENV, Env, Templates
 from proof.simulate import Decision, SimRequest
 from scenarios import ERROR, UPLOADER, Config, IamRequest, Scenario, failed, row
 
@@ -98,7 +98,7 @@ class Case:
     templates: Templates
     config: Config | None = None  # None: as the assembly's metadata says; else must match
     mutations: tuple[str, ...] = ()
-    env: Env = DEFAULT_ENV
+    env: Env = PLACEHOLDER_ENV
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(__file__).with_name("simulate.mjs")
+SIMULATE_SCRIPT = Path(__file__).with_name("simulate.mjs")
 SIMULATOR_PACKAGE = ROOT / "node_modules" / "@cloud-copilot" / "iam-simulate" / "package.json"
 
 # Context keys runSimulation (0.1.173) drops although IAM evaluates them: it matches
@@ -142,7 +142,7 @@ def _request_json(r: SimRequest) -> RequestJson:
 def _run_node(policies: Mapping[str, Any], requests: Sequence[SimRequest]) -> list[ResultJson]:
     payload = {"policies": policies, "requests": [_request_json(r) for r in requests]}
     completed = subprocess.run(
-        [node_executable(), str(SCRIPT)],
+        [node_executable(), str(SIMULATE_SCRIPT)],
         input=json.dumps(payload),
         capture_output=True,
         text=True,

@@ -25,7 +25,7 @@ from stacks.settings import SettingsError, parse
 from tests.conftest import CDK_JSON, synth
 from tests.test_stacks import DATA_BUCKET_ID, LOG_BUCKET_ID, statements_of
 
-KEY, BUCKET, UPLOADER = (names.stack_name("dev", stack) for stack in names.STACKS)
+KEY_STACK, BUCKET_STACK, UPLOADER_STACK = (names.stack_name("dev", stack) for stack in names.STACKS)
 EXEC_ROLE = (
     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
     "cdk-{qualifier}-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
@@ -82,9 +82,10 @@ def test_every_control_exemption_is_needed_and_nothing_else_is_found(monkeypatch
         assert exemption.control.startswith("CT.") and len(exemption.reason) > 60, exemption
         assert exemption.control in json.dumps(guard), exemption.control
     if values:  # the sse-s3 data bucket is exempted from CT.S3.PR.10 only in that mode
-        assert ("s3_bucket_default_encryption_kms_check", f"{BUCKET}/EncryptedBucket/Data") in (
-            exempted
-        )
+        assert (
+            "s3_bucket_default_encryption_kms_check",
+            f"{BUCKET_STACK}/EncryptedBucket/Data",
+        ) in (exempted)
 
 
 def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
@@ -102,7 +103,10 @@ def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
     assert "CT.S3.PR.11" in str(raised.value)
     assert "s3_bucket_versioning_enabled_check" in str(raised.value)
     assert found(guard_report(tmp_path)["violations"]) == {
-        ("s3_bucket_versioning_enabled_check", f"{BUCKET}/EncryptedBucket/AccessLogs/Resource")
+        (
+            "s3_bucket_versioning_enabled_check",
+            f"{BUCKET_STACK}/EncryptedBucket/AccessLogs/Resource",
+        )
     }
 
 
@@ -115,7 +119,7 @@ def test_controls_run_in_the_cli_only_when_asked():
 
 
 def test_log_bucket_is_versioned_and_keeps_replaced_logs(dev_templates):
-    log_bucket = dev_templates[BUCKET]["Resources"][LOG_BUCKET_ID]["Properties"]
+    log_bucket = dev_templates[BUCKET_STACK]["Resources"][LOG_BUCKET_ID]["Properties"]
     assert log_bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     rules = {r["Id"]: r for r in log_bucket["LifecycleConfiguration"]["Rules"]}
     assert rules["ExpireNoncurrentLogVersions"]["NoncurrentVersionExpiration"] == {
@@ -125,7 +129,9 @@ def test_log_bucket_is_versioned_and_keeps_replaced_logs(dev_templates):
 
 def test_key_grants_only_for_aws_resources(dev_templates):
     """CT.KMS.PR.3's statement, with the operator and keys its rule requires."""
-    statement = statements_of(dev_templates[KEY], "AWS::KMS::Key")["DenyGrantsNotForAwsResources"]
+    statement = statements_of(dev_templates[KEY_STACK], "AWS::KMS::Key")[
+        "DenyGrantsNotForAwsResources"
+    ]
     assert statement == {
         "Sid": "DenyGrantsNotForAwsResources",
         "Effect": "Deny",
@@ -150,8 +156,8 @@ def test_key_admins_never_rewrite_the_key_policy():
 
 
 def test_guard_is_off_in_dev(dev_templates):
-    assert KEY_GUARD_SID not in statements_of(dev_templates[KEY], "AWS::KMS::Key")
-    bucket = statements_of(dev_templates[BUCKET], "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
+    assert KEY_GUARD_SID not in statements_of(dev_templates[KEY_STACK], "AWS::KMS::Key")
+    bucket = statements_of(dev_templates[BUCKET_STACK], "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
     assert BUCKET_GUARD_SID not in bucket
 
 

@@ -64,13 +64,13 @@ def test_every_variant_is_proved_once_per_principal(proofs):
         ]
 
 
-ROWS = [(c, s.name, p) for c in CONFIGS for s in scenarios_for(c) for p in s.principals]
+PROOF_ROWS = [(c, s.name, p) for c in CONFIGS for s in scenarios_for(c) for p in s.principals]
 
 
 @pytest.mark.parametrize(
     ("config", "scenario", "principal"),
-    ROWS,
-    ids=[f"{c.label}:{name}:{p}" for c, name, p in ROWS],
+    PROOF_ROWS,
+    ids=[f"{c.label}:{name}:{p}" for c, name, p in PROOF_ROWS],
 )
 def test_simulated_outcome_matches_the_table(proofs, config, scenario, principal):
     outcome = proofs[config].outcome(scenario, principal)

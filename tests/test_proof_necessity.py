@@ -54,7 +54,7 @@ class Counter:
 
 
 @pytest.fixture(scope="session")
-def single_drops(variant_templates, deployments) -> dict:
+def single_drop_proofs(variant_templates, deployments) -> dict:
     """{(variant label, Sid): Proof} for every Deny of every variant, in one prove_cases() call."""
     cases = {
         (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
@@ -105,10 +105,10 @@ def test_the_defence_in_depth_list_is_pinned(deployments):
         assert any(s == sid and mutate.fnmatch.fnmatchcase(v, variant) for v, s in listed), sid
 
 
-def test_every_deny_of_every_variant_is_tried(deployments, single_drops):
-    assert set(single_drops) == all_denies(deployments)
+def test_every_deny_of_every_variant_is_tried(deployments, single_drop_proofs):
+    assert set(single_drop_proofs) == all_denies(deployments)
     # The bucket and the key policy of a KMS variant, the bucket alone in sse-s3 mode.
-    sids = {sid for _, sid in single_drops}
+    sids = {sid for _, sid in single_drop_proofs}
     assert {"DenyUpdateObjectEncryption", "DenyKmsWithoutKeyId", "DenyDataUseOutsideS3"} <= sids
 
 
@@ -119,9 +119,9 @@ def _ids(pairs) -> list[str]:
 # The Sids come from the synthesized policies (known only after synthesis), so the
 # parametrization is by variant and each test walks that variant's Denies.
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
-def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drops, config):
+def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drop_proofs, config):
     for sid in mutate.deny_sids(deployments[config]):
-        proved = single_drops[(config.label, sid)]
+        proved = single_drop_proofs[(config.label, sid)]
         if (config.label, sid) in PINNED:
             assert proved.passed, (
                 f"{config.label}: {sid} is listed as defence in depth, yet dropping it "
@@ -136,7 +136,7 @@ def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drops, conf
             assert not any("(other-account)" in name for name in proved.failed), sid
 
 
-def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drops):
+def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drop_proofs):
     """Encryption denies must show on the account admin's rows, whom only the bucket stops."""
     encryption = {
         "DenyWrongEncryptionAlgorithm",
@@ -144,7 +144,7 @@ def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drops):
         "DenyKmsWithoutKeyId",
         "DenyUpdateObjectEncryption",
     }
-    for (label, sid), proved in single_drops.items():
+    for (label, sid), proved in single_drop_proofs.items():
         if sid in encryption and (label, sid) not in PINNED:
             assert any(name.endswith("(account-admin)") for name in proved.failed), (label, sid)
 

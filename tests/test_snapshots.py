@@ -10,7 +10,9 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks import names
 
-KEY, BUCKET, UPLOADER = STACKS = [names.stack_name("dev", stack) for stack in names.STACKS]
+KEY_STACK, BUCKET_STACK, UPLOADER_STACK = STACKS = [
+    names.stack_name("dev", stack) for stack in names.STACKS
+]
 ASSET_KEY = re.compile(r"^[0-9a-f]{64}\.zip$")
 
 
@@ -44,10 +46,10 @@ def test_stack_snapshot(dev_templates, snapshot_json, stack):
 
 
 def test_mask_touches_only_asset_keys(dev_templates):
-    uploader = dev_templates[UPLOADER]
+    uploader = dev_templates[UPLOADER_STACK]
     (function,) = [
         r for r in uploader["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
     ]
     assert ASSET_KEY.match(function["Properties"]["Code"]["S3Key"])
     assert masked(uploader)["Resources"] != uploader["Resources"]
-    assert masked(dev_templates[KEY]) == dev_templates[KEY]
+    assert masked(dev_templates[KEY_STACK]) == dev_templates[KEY_STACK]

@@ -10,7 +10,7 @@ from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
 from tests.conftest import KEY_ADMIN, VARIANT_EXTRAS
 
-KEY, BUCKET, UPLOADER = (names.stack_name("dev", stack) for stack in names.STACKS)
+KEY_STACK, BUCKET_STACK, UPLOADER_STACK = (names.stack_name("dev", stack) for stack in names.STACKS)
 # Stateful logical ids: a change would replace the key or a bucket (and lose its data).
 DATA_BUCKET_ID = "EncryptedBucketData6D2C902C"
 LOG_BUCKET_ID = "EncryptedBucketAccessLogs4313EBDA"
@@ -63,7 +63,7 @@ def import_of(value) -> str:
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_rotates_and_waits_before_deletion(variant_templates, config):
-    t = template(variant_templates, config, KEY)
+    t = template(variant_templates, config, KEY_STACK)
     t.resource_count_is("AWS::KMS::Key", 1)
     t.has_resource(
         "AWS::KMS::Key",
@@ -91,7 +91,7 @@ def test_key_rotates_and_waits_before_deletion(variant_templates, config):
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_templates, config):
-    raw = variant_templates[config][KEY]
+    raw = variant_templates[config][KEY_STACK]
     statements = statements_of(raw, "AWS::KMS::Key")
     assert set(statements) - {"KeyAdministration"} == {
         "EnableAccountRootAccess",
@@ -118,7 +118,7 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_admins_administer_without_data_use(variant_templates, config):
-    statements = statements_of(variant_templates[config][KEY], "AWS::KMS::Key")
+    statements = statements_of(variant_templates[config][KEY_STACK], "AWS::KMS::Key")
     if config.encryption != "dsse-kms":  # only the dsse-kms variants name key admins
         assert "KeyAdministration" not in statements
         return
@@ -137,7 +137,7 @@ def test_key_admins_administer_without_data_use(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_data_bucket_default_encryption(variant_templates, config):
-    raw = variant_templates[config][BUCKET]
+    raw = variant_templates[config][BUCKET_STACK]
     encryption = resource(raw, DATA_BUCKET_ID)["Properties"]["BucketEncryption"]
     (rule,) = encryption["ServerSideEncryptionConfiguration"]
     default = rule["ServerSideEncryptionByDefault"]
@@ -153,7 +153,7 @@ def test_data_bucket_default_encryption(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, config):
-    t = template(variant_templates, config, BUCKET)
+    t = template(variant_templates, config, BUCKET_STACK)
     all_blocked = {
         "BlockPublicAcls": True,
         "BlockPublicPolicy": True,
@@ -192,7 +192,7 @@ def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, 
         },
     )
     # The log bucket: SSE-S3 (the only encryption S3 log delivery supports), private.
-    log = resource(variant_templates[config][BUCKET], LOG_BUCKET_ID)
+    log = resource(variant_templates[config][BUCKET_STACK], LOG_BUCKET_ID)
     assert log["Properties"]["BucketEncryption"] == {
         "ServerSideEncryptionConfiguration": [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
@@ -206,7 +206,7 @@ def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_transport_rules_on_both_buckets(variant_templates, config):
-    raw = variant_templates[config][BUCKET]
+    raw = variant_templates[config][BUCKET_STACK]
     for bucket_id in (DATA_BUCKET_ID, LOG_BUCKET_ID):
         statements = statements_of(raw, "AWS::S3::BucketPolicy", bucket_id)
         insecure, tls = statements["DenyInsecureTransport"], statements["DenyOutdatedTls"]
@@ -225,7 +225,7 @@ KEY_ID_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_data_bucket_encryption_statements(variant_templates, config):
-    raw = variant_templates[config][BUCKET]
+    raw = variant_templates[config][BUCKET_STACK]
     statements = statements_of(raw, "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
     strict = config.header_policy == "strict"
     expected = {
@@ -292,7 +292,7 @@ def test_data_bucket_encryption_statements(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_uploader_function(variant_templates, config):
-    t = template(variant_templates, config, UPLOADER)
+    t = template(variant_templates, config, UPLOADER_STACK)
     t.resource_count_is("AWS::Lambda::Function", 1)
     env = {
         "BUCKET_NAME": Match.object_like({"Fn::ImportValue": Match.any_value()}),
@@ -322,7 +322,7 @@ def test_uploader_function(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, config):
-    raw = variant_templates[config][UPLOADER]
+    raw = variant_templates[config][UPLOADER_STACK]
     (role,) = [r for r in raw["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     assert "ManagedPolicyArns" not in role["Properties"]  # no AWS managed policy
     assert not [r for r in raw["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
@@ -356,14 +356,14 @@ def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, confi
 
 def test_sse_s3_has_no_key_stack(variant_templates):
     for config in CONFIGS:
-        assert (KEY in variant_templates[config]) is config.uses_kms
+        assert (KEY_STACK in variant_templates[config]) is config.uses_kms
 
 
 def test_dev_destroys_what_it_created(dev_templates):
     """cdk.json's dev environment sets retain_data false: DESTROY plus auto-delete."""
-    key = resource(dev_templates[KEY], KEY_ID)
+    key = resource(dev_templates[KEY_STACK], KEY_ID)
     assert key["DeletionPolicy"] == "Delete"
-    bucket = dev_templates[BUCKET]
+    bucket = dev_templates[BUCKET_STACK]
     assert resource(bucket, DATA_BUCKET_ID)["DeletionPolicy"] == "Delete"
     auto_delete = [
         r for r in bucket["Resources"].values() if r["Type"] == "Custom::S3AutoDeleteObjects"
@@ -373,7 +373,7 @@ def test_dev_destroys_what_it_created(dev_templates):
 
 def test_settings_travel_with_the_bucket_template(variant_templates):
     for config, templates in variant_templates.items():
-        meta = templates[BUCKET]["Metadata"][names.SETTINGS_METADATA]
+        meta = templates[BUCKET_STACK]["Metadata"][names.SETTINGS_METADATA]
         assert (meta["encryption"], meta["header_policy"]) == (
             config.encryption,
             config.header_policy,

@@ -96,7 +96,7 @@ def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
 
 
 @dataclass(frozen=True)
-class Decision:
+class SymbolicDecision:
     allowed: z3.BoolRef
     denies: tuple[tuple[Statement, z3.BoolRef], ...]  # each Deny that matches (in force or not)
     allows: tuple[tuple[Statement, z3.BoolRef], ...]  # each Allow that applies
@@ -109,7 +109,7 @@ def decide(
     identity: Sequence[Matched] | None,
     service: str,
     enable: Enable,
-) -> Decision:
+) -> SymbolicDecision:
     """identity None: the worst case, an identity policy allowing everything."""
     denies = [
         # A Deny naming an account applies to that account's principals, too.
@@ -137,4 +137,4 @@ def decide(
     )
     denied = z3.Or(*in_force)
     allows = [(m.statement, z3.Or(m.direct, m.account)) for m in allows_r] + id_allows
-    return Decision(z3.And(z3.Not(denied), grant), tuple(denies), tuple(allows))
+    return SymbolicDecision(z3.And(z3.Not(denied), grant), tuple(denies), tuple(allows))

@@ -14,7 +14,7 @@ import z3
 
 from proof.assembly import Deployment
 from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, SymbolicRequest, Universe
-from proof.universal.iam import Decision, Matched, decide, match
+from proof.universal.iam import Matched, SymbolicDecision, decide, match
 from proof.universal.policy import Statement, keys_of, parse_policy
 
 ALG, KEY_ID, CUSTOMER = MODEL_KEYS[6], MODEL_KEYS[7], MODEL_KEYS[8]
@@ -149,20 +149,20 @@ class Encoded:
         return [match(s, self.u, self.req) for s in statements]
 
     @cached_property
-    def s3(self) -> Decision:
+    def s3(self) -> SymbolicDecision:
         """The bucket's decision for any principal (worst-case identity)."""
         return decide(self.u, self.req, self._bucket, None, "s3", self.enable)
 
     @cached_property
-    def s3_uploader(self) -> Decision:
+    def s3_uploader(self) -> SymbolicDecision:
         return decide(self.u, self.req, self._bucket, self._identity, "s3", self.enable)
 
     @cached_property
-    def kms(self) -> Decision:
+    def kms(self) -> SymbolicDecision:
         return decide(self.u, self.req, self._key, None, "kms", self.enable)
 
     @cached_property
-    def kms_uploader(self) -> Decision:
+    def kms_uploader(self) -> SymbolicDecision:
         return decide(self.u, self.req, self._key, self._identity, "kms", self.enable)
 
     @cached_property

@@ -48,7 +48,7 @@ def _result_lines(r: Result) -> list[str]:
     return lines
 
 
-def render_text(universal: Universal) -> str:
+def render_universal_text(universal: Universal) -> str:
     proved = sum(r.proved for r in universal.results)
     lines = [
         f"Properties ({universal.variant}; z3, for every request)",
@@ -89,7 +89,7 @@ class Section:
         self.universal = check(deployment)
 
     def text(self) -> str:
-        return render_text(self.universal)
+        return render_universal_text(self.universal)
 
     def json(self) -> dict[str, Any]:
         return to_json(self.universal)
