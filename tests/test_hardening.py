@@ -161,12 +161,18 @@ def test_guard_is_off_in_dev(dev_templates):
     assert BUCKET_GUARD_SID not in bucket
 
 
+def prod_settings():
+    return parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"])
+
+
+def test_prod_turns_the_guard_on():
+    assert prod_settings().guard_policies
+
+
 @pytest.fixture(scope="module")
 def prod_templates(tmp_path_factory) -> dict:
     """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
-    settings = parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"])
-    assert settings.guard_policies
-    return synth(settings, tmp_path_factory.mktemp("prod"))
+    return synth(prod_settings(), tmp_path_factory.mktemp("prod"))
 
 
 def test_guard_denies_policy_changes_to_all_but_the_deploy_role(prod_templates):

@@ -9,10 +9,9 @@ import copy
 
 import pytest
 
-import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
-from proof.prove import Case, prove_cases, prove_variants
+from proof.prove import Case, prove_variants
 from proof.requests import OTHER_ACCOUNT_ID
 from scenarios import (
     ACCOUNT_ADMIN,
@@ -25,6 +24,7 @@ from scenarios import (
     all_configs,
     scenarios_for,
 )
+from tests.proof_support import counting_node, prove_counting
 
 CONFIGS = all_configs()
 KMS = [c for c in CONFIGS if c.uses_kms]
@@ -34,22 +34,21 @@ SSE_KMS_DEFAULT_AWARE = Config("sse-kms", "default-aware")
 
 
 @pytest.fixture(scope="session")
-def node_runs():
-    """Counts Node processes started by the proof (the design allows one per proof run)."""
-    calls = []
-    real = proof.prove.simulate
-    patch = pytest.MonkeyPatch()
-    patch.setattr(proof.prove, "simulate", lambda *a: calls.append(1) or real(*a))
-    yield calls
-    patch.undo()
+def variant_run(variant_templates) -> tuple[dict, list[int]]:
+    """{Config: Proof} of every variant, and the requests of each Node process started."""
+    with counting_node() as runs:
+        proved = prove_variants(variant_templates)
+    return {p.config: p for p in proved}, runs
 
 
 @pytest.fixture(scope="session")
-def proofs(variant_templates, node_runs) -> dict:
-    before = len(node_runs)
-    result = prove_variants(variant_templates)
-    assert len(node_runs) - before == 1, "all variants must be proved in one Node process"
-    return {p.config: p for p in result}
+def proofs(variant_run) -> dict:
+    return variant_run[0]
+
+
+def test_all_variants_are_proved_in_one_node_process(variant_run):
+    # The design allows one Node process per proof run (its start-up dominates).
+    assert len(variant_run[1]) == 1
 
 
 def test_every_variant_is_proved_once_per_principal(proofs):
@@ -233,8 +232,9 @@ MUTANT_CASES = {mutant_id(c, m): (c, m, e) for configs, m, e in MUTANTS for c in
 
 
 @pytest.fixture(scope="session")
-def mutants(variant_templates, node_runs) -> dict:
-    """Every mutant of MUTANTS, plus a bucket without Bucket Key, in ONE Node process."""
+def mutant_run(variant_templates) -> tuple[dict, list[int]]:
+    """Every mutant of MUTANTS, plus a bucket without Bucket Key and one with another
+    default key, and the requests of each Node process started."""
     cases = {id_: Case(variant_templates[c], c, m) for id_, (c, m, _) in MUTANT_CASES.items()}
     aware = variant_templates[SSE_KMS_DEFAULT_AWARE]
     cases["no-bucket-key"] = Case(
@@ -243,10 +243,17 @@ def mutants(variant_templates, node_runs) -> dict:
     cases["other-default-key"] = Case(
         _edit_default_encryption(aware, _other_default_key), SSE_KMS_DEFAULT_AWARE
     )
-    before = len(node_runs)
-    result = prove_cases(list(cases.values()))
-    assert len(node_runs) - before == 1
-    return dict(zip(cases, result, strict=True))
+    proved, runs = prove_counting(list(cases.values()))
+    return dict(zip(cases, proved, strict=True)), runs
+
+
+@pytest.fixture(scope="session")
+def mutants(mutant_run) -> dict:
+    return mutant_run[0]
+
+
+def test_all_mutants_are_proved_in_one_node_process(mutant_run):
+    assert len(mutant_run[1]) == 1
 
 
 @pytest.mark.parametrize(

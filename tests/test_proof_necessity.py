@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
 from proof.prove import Case, prove_cases
 from scenarios import all_configs
+from tests.proof_support import prove_counting
 
 CONFIGS = all_configs()
 
@@ -39,48 +39,36 @@ def deployments(variant_templates) -> dict:
     return {config: find_deployment(t) for config, t in variant_templates.items()}
 
 
-REAL_SIMULATE = proof.prove.simulate
-
-
-class Counter:
-    """Stands in for proof.prove.simulate: counts Node processes and their requests."""
-
-    def __init__(self) -> None:
-        self.runs: list[int] = []
-
-    def __call__(self, policies, requests):
-        self.runs.append(len(requests))
-        return REAL_SIMULATE(policies, requests)
-
-
 @pytest.fixture(scope="session")
-def single_drop_proofs(variant_templates, deployments) -> dict:
-    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove_cases() call."""
+def single_drop_run(variant_templates, deployments) -> tuple[dict, list[int]]:
+    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove_cases()
+    call, and the requests of each Node process it started."""
     cases = {
         (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
         for config, deployment in deployments.items()
         for drop in mutate.single_drops(deployment)
     }
-    counter, patch = Counter(), pytest.MonkeyPatch()
-    patch.setattr(proof.prove, "simulate", counter)
-    try:
-        proofs = prove_cases(list(cases.values()))
-    finally:
-        patch.undo()
-    assert len(counter.runs) == 1, "all mutants of all variants in ONE Node process"
-    return dict(zip(cases, proofs, strict=True))
+    proofs, runs = prove_counting(list(cases.values()))
+    return dict(zip(cases, proofs, strict=True)), runs
 
 
-def test_identical_requests_of_different_cases_are_simulated_once(variant_templates, monkeypatch):
+@pytest.fixture(scope="session")
+def single_drop_proofs(single_drop_run) -> dict:
+    return single_drop_run[0]
+
+
+def test_all_mutants_of_all_variants_are_proved_in_one_node_process(single_drop_run):
+    assert len(single_drop_run[1]) == 1
+
+
+def test_identical_requests_of_different_cases_are_simulated_once(variant_templates):
     config = CONFIGS[0]
-    counter = Counter()
-    monkeypatch.setattr(proof.prove, "simulate", counter)
     plain = Case(variant_templates[config], config)
     broken = Case(variant_templates[config], config, ("drop:DenyWrongKmsKey",))
-    (alone,) = prove_cases([plain])
-    first, again, mutant = prove_cases([plain, plain, broken])
-    assert counter.runs[1] < 2 * counter.runs[0]  # the repeated case costs nothing
-    assert counter.runs[1] > counter.runs[0]  # the mutant's bucket requests are its own
+    (alone,), (one_run,) = prove_counting([plain])
+    (first, again, mutant), (three_run,) = prove_counting([plain, plain, broken])
+    assert three_run < 2 * one_run  # the repeated case costs nothing
+    assert three_run > one_run  # the mutant's bucket requests are its own
     assert alone.rows == first.rows == again.rows
     assert alone.passed and not mutant.passed  # shared decisions never leak across policies
 
