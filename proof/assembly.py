@@ -32,20 +32,41 @@ class AssemblyError(ValueError):
     """The assembly lacks something the proof needs, or contradicts itself."""
 
 
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise AssemblyError(f"{what} {path} is missing: synthesize again (make synth)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise AssemblyError(f"{what} {path} cannot be read: {error}") from None
+    except json.JSONDecodeError as error:
+        raise AssemblyError(
+            f"{what} {path} is not valid JSON ({error}): synthesize again (make synth)"
+        ) from None
+
+
 def load_assembly(path: str | Path) -> dict[str, dict]:
     """{stack name: template} of every CloudFormation stack in a cloud assembly (cdk.out)."""
     root = Path(path)
     manifest_file = root / "manifest.json"
     if not manifest_file.is_file():
         raise AssemblyError(f"{manifest_file} not found: synthesize first (make synth)")
-    manifest = json.loads(manifest_file.read_text())
+    manifest = _read_json(manifest_file, "the manifest")
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    if not isinstance(artifacts, dict):
+        raise AssemblyError(f"{manifest_file} has no artifacts: synthesize again (make synth)")
     templates = {}
-    for artifact_id, artifact in manifest.get("artifacts", {}).items():
-        if artifact.get("type") != "aws:cloudformation:stack":
+    for artifact_id, artifact in artifacts.items():
+        if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
             continue
         properties = artifact.get("properties", {})
+        if "templateFile" not in properties:
+            raise AssemblyError(f"{manifest_file}: stack {artifact_id} names no templateFile")
         name = properties.get("stackName", artifact_id)
-        templates[name] = json.loads((root / properties["templateFile"]).read_text())
+        template = _read_json(root / properties["templateFile"], f"the template of {name}")
+        if not isinstance(template, dict):
+            raise AssemblyError(f"the template of {name} is not a JSON object")
+        templates[name] = template
     if not templates:
         raise AssemblyError(f"{root} holds no CloudFormation stacks")
     return templates

@@ -180,7 +180,7 @@ def _cleanup_note(result: dict[str, Any]) -> str:
 
 
 def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
-    """What the run says about the open question of DESIGN.md section 4."""
+    """What the run says about the multipart assumption (docs/design.md, "Assumptions")."""
     for row in rows:
         if row.get("scenario") == "multipart-required":
             if row.get("actual") in (ALLOWED, STORED_WRONG):

@@ -6,8 +6,15 @@ produce the same thing. No import of the rest of proof/: proof/live.py uses it t
 
 from __future__ import annotations
 
+import hashlib
+import json
+import subprocess
 import textwrap
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
 
 from scenarios import failed, not_run, row_name
 
@@ -16,6 +23,9 @@ Row = Mapping[str, object]
 # What `python -m proof <assembly>` writes into the assembly; `make prove` reads the JSON.
 REPORT_MD = "proof-report.md"
 REPORT_JSON = "proof-report.json"
+ROOT = Path(__file__).resolve().parent.parent
+# The Node packages whose versions decide what a report says (no Node process needed).
+NODE_PACKAGES = {"cdk_cli": "aws-cdk", "iam_simulate": "@cloud-copilot/iam-simulate"}
 
 
 def summary(rows: Sequence[Row]) -> str:
@@ -148,4 +158,85 @@ def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
         )
     lines = ["offline proof vs live probe", ""] + _aligned(header, body)
     lines += ["", f"offline: {summary(offline_rows)}", f"live: {summary(live_rows)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _git(root: Path) -> dict[str, Any]:
+    """The commit the report was made from, and whether the work tree differed from it."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain") if commit else None
+    return {
+        "commit": commit.strip() if commit else None,
+        "dirty": None if status is None else bool(status.strip()),
+    }
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return json.loads((ROOT / "node_modules" / name / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _template_hashes(assembly: Path) -> dict[str, str]:
+    """sha256 of every template the assembly's manifest lists (stale files are not)."""
+    try:
+        artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    hashes = {}
+    for artifact in artifacts.values():
+        template = artifact.get("properties", {}).get("templateFile")
+        if artifact.get("type") == "aws:cloudformation:stack" and template:
+            data = (assembly / template).read_bytes()
+            hashes[template] = hashlib.sha256(data).hexdigest()
+    return hashes
+
+
+def provenance(assembly: Path, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What a report was made from: when, which commit, settings, templates, tool versions."""
+    try:
+        cdk_lib: str | None = metadata.version("aws-cdk-lib")
+    except metadata.PackageNotFoundError:
+        cdk_lib = None
+    return {
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git": _git(ROOT),
+        "settings": dict(settings),
+        "templates_sha256": _template_hashes(assembly),
+        "versions": {"aws_cdk_lib": cdk_lib}
+        | {key: _package_version(name) for key, name in NODE_PACKAGES.items()},
+    }
+
+
+def _commit(facts: Mapping[str, Any]) -> str:
+    git = facts["git"]
+    if not git["commit"]:
+        return "outside git"
+    return f"commit {git['commit'][:10]}" + (" + uncommitted changes" if git["dirty"] else "")
+
+
+def provenance_line(facts: Mapping[str, Any]) -> str:
+    """One line for the text output; the reports carry the whole record."""
+    v = facts["versions"]
+    return (
+        f"{facts['time']}, {_commit(facts)}; aws-cdk-lib {v['aws_cdk_lib']}, "
+        f"cdk {v['cdk_cli']}, iam-simulate {v['iam_simulate']}"
+    )
+
+
+def provenance_markdown(facts: Mapping[str, Any]) -> str:
+    settings = ", ".join(f"{k}={json.dumps(v)}" for k, v in facts["settings"].items())
+    lines = ["## Provenance", "", f"- {provenance_line(facts)}", f"- settings: {settings}"]
+    lines += [f"- `{name}` sha256 `{h}`" for name, h in facts["templates_sha256"].items()]
     return "\n".join(lines) + "\n"

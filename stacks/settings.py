@@ -3,14 +3,17 @@
 cdk.json holds one block of settings per environment under "encrypted-s3"; `-c env=NAME`
 picks one (default dev) and a single setting can be overridden with `-c NAME=VALUE`
 (command-line values arrive as strings, so they are parsed here). A bad value raises
-SettingsError with one line naming the setting, the value and what is allowed.
+SettingsError with one line naming the setting, the value and what is allowed; a name
+that is no setting (a typo such as `encrpytion` or `header-policy`) raises it too, with
+the closest valid name. docs/design.md, "Settings", says what each setting means.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +72,51 @@ class Settings:
 SETTING_NAMES = tuple(name for name in Settings.__dataclass_fields__ if name != "env")
 
 
+# Context names that are not settings: `-c env=NAME` and the block of environments.
+CONTEXT_NAMES = ("env", CONTEXT_KEY)
+
+
+def _unknown(name: str, valid: tuple[str, ...], env: str | None = None) -> SettingsError:
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    if not close:  # "Encryption", "HEADER_POLICY": the case alone is wrong
+        close = [v for v in valid if v.lower() == name.lower().replace("-", "_")]
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    where = f" (env {env!r})" if env else ""
+    listed = ", ".join(v for v in valid if v != CONTEXT_KEY)
+    return SettingsError(f"unknown setting {name!r}{where}: {hint}allowed settings are {listed}")
+
+
+def check_context_names(names: Iterable[str]) -> None:
+    """Every context name that is not CDK's own must be a setting (a typo fails synth).
+
+    CDK's own: feature flags ("@aws-cdk/..."), keys the CLI adds ("aws:cdk:..."), and
+    cached lookups ("availability-zones:account=..."): each has '@', ':' or '/'.
+    """
+    for name in sorted(names):
+        if name.startswith("@") or ":" in name or "/" in name:
+            continue
+        if name not in CONTEXT_NAMES and name not in SETTING_NAMES:
+            raise _unknown(name, (*CONTEXT_NAMES, *SETTING_NAMES))
+
+
+def check_account(settings: Settings, account: str | None) -> None:
+    """Key administrators belong to the deploying account (see docs/design.md, "Settings").
+
+    The stacks are environment-agnostic, so at synth the ARNs can only be compared with
+    each other; on deploy the CLI names the account and they are compared with it.
+    """
+    accounts = {arn.split(":")[4] for arn in settings.key_admins}
+    if account:
+        accounts.add(account)
+    if len(accounts) > 1:
+        named = ", ".join(sorted(accounts))
+        deploying = f" (deploying to {account})" if account else ""
+        raise SettingsError(
+            f"setting key_admins (env {settings.env!r}) names accounts {named}{deploying}: "
+            "allowed only principals of the one account that owns the key"
+        )
+
+
 def _fail(env: str, name: str, value: Any, allowed: str) -> SettingsError:
     return SettingsError(f"setting {name}={value!r} (env {env!r}) is invalid: allowed {allowed}")
 
@@ -121,10 +169,7 @@ def parse(env: str, values: Mapping[str, Any]) -> Settings:
         )
     unknown = sorted(set(values) - set(SETTING_NAMES))
     if unknown:
-        raise SettingsError(
-            f"unknown setting {unknown[0]!r} (env {env!r}): allowed settings are "
-            + ", ".join(SETTING_NAMES)
-        )
+        raise _unknown(unknown[0], SETTING_NAMES, env)
     defaults = Settings()
     settings = Settings(
         env=env,
@@ -162,7 +207,14 @@ def parse(env: str, values: Mapping[str, Any]) -> Settings:
 
 def from_context(get: Any) -> Settings:
     """Settings from CDK context; `get` is `node.try_get_context`."""
-    env = get("env") or DEFAULT_ENV
+    env = get("env")
+    if env is None:
+        env = DEFAULT_ENV
+    elif env == "":  # `-c env=` would otherwise quietly mean dev
+        raise SettingsError(
+            "setting env='' is empty: allowed values are the blocks under "
+            f"{CONTEXT_KEY!r} in cdk.json, e.g. -c env=dev"
+        )
     environments = get(CONTEXT_KEY) or {}
     if isinstance(environments, str):  # -c encrypted-s3=... arrives as a string
         raise SettingsError(f"context {CONTEXT_KEY!r} must be an object of environments")

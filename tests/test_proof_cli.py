@@ -1,7 +1,9 @@
-"""`python -m proof` on a cloud assembly the session synthesized (no synth of its own)."""
+"""`python -m proof` on a cloud assembly the session synthesized (no synth of its own),
+and `python -m proof.demo`'s checks that come before any synthesis."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from proof import mutate, scope
+from proof.assembly import find_deployment
 from scenarios import Config, scenarios_for
 from tests.conftest import ROOT
 
@@ -24,10 +28,10 @@ def assembly(variant_assemblies, tmp_path_factory) -> Path:
     return out
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, module: str = "proof") -> subprocess.CompletedProcess:
     # proof.simulate finds the venv's Node itself.
     return subprocess.run(
-        [sys.executable, "-m", "proof", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -64,10 +68,24 @@ def test_a_good_assembly_passes_and_writes_both_reports(assembly):
         "other-account",
     }
     assert report["config"] == {"encryption": "sse-kms", "header_policy": "strict"}
+    # Provenance: what the report was made from, in both reports and one line of text.
+    facts = report["provenance"]
+    hashes = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in assembly.glob("*.template.json")
+    }
+    assert facts["templates_sha256"] == hashes and len(hashes) == 3
+    assert facts["settings"] == report["settings"]
+    assert len(facts["git"]["commit"]) == 40 and isinstance(facts["git"]["dirty"], bool)
+    assert set(facts["versions"]) == {"aws_cdk_lib", "cdk_cli", "iam_simulate"}
+    assert all(facts["versions"].values())
+    assert "## Provenance" in markdown and all(h in markdown for h in hashes.values())
+    assert f"iam-simulate {facts['versions']['iam_simulate']}" in result.stdout
 
 
 def test_a_broken_policy_exits_1_and_names_the_scenarios(assembly, tmp_path):
-    result = run_cli(str(assembly), "--break", "drop:DenyOutdatedTls")
+    # --break takes one value: the assembly after it is not swallowed as a mutation.
+    result = run_cli("--break", "drop:DenyOutdatedTls", str(assembly))
     assert result.returncode == 1, result.stdout + result.stderr
     last = result.stdout.strip().splitlines()[-1]
     both = "tls-1.1-required, tls-1.1-required (account-admin)"
@@ -108,3 +126,126 @@ def test_a_dropped_encryption_deny_fails_on_administrator_rows(assembly, mutatio
     failed = set(last.split("): ", 1)[1].split(", "))
     assert admin_rows <= failed
     assert not any("other-account" in name for name in failed)
+
+
+def test_each_break_takes_one_mutation(assembly):
+    result = run_cli(str(assembly), "--break", "drop:DenyOutdatedTls", "drop:DenySseC")
+    assert result.returncode == 2
+    assert "unrecognized arguments: drop:DenySseC" in result.stderr
+    result = run_cli("--break", "drop:DenyOutdatedTls", "drop:DenySseC")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: 'drop:DenySseC' is not an assembly directory: give each mutation its own "
+        "--break (--break A --break B)"
+    ]
+
+
+def test_a_mutation_with_nothing_to_act_on_names_where_it_applies(assembly):
+    result = run_cli(str(assembly), "--break", "drop-null-guard")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: drop-null-guard has nothing to act on in sse-kms/strict (only default-aware "
+        "statements have a Null guard): it applies to sse-kms/default-aware, "
+        "dsse-kms/default-aware, sse-s3/default-aware"
+    ]
+    result = run_cli(str(assembly), "--break", "drop:DenyNothing")
+    assert result.returncode == 2
+    assert "no statement has that Sid in sse-kms/strict; Sids: " in result.stderr
+    assert "DenyWrongKmsKey" in result.stderr
+
+
+def test_where_each_mutation_applies_is_what_the_templates_hold(variant_assemblies):
+    """scope.SCOPES is written from the rules; every synthesized variant must agree."""
+    for config, (_, templates) in variant_assemblies.items():
+        deployment = find_deployment(templates)
+        for mutation in scope.SCOPES:
+            expected = config in scope.configs_for(mutation)
+            if mutation == "drop:KeyAdministration":
+                expected = expected and bool(deployment.settings["key_admins"])
+            try:
+                mutate.apply(deployment, [mutation])
+                applied = True
+            except mutate.MutationError:
+                applied = False
+            assert applied == expected, (config.label, mutation)
+
+
+def _damaged(assembly: Path, tmp_path: Path, damage) -> Path:
+    copy = tmp_path / "damaged"
+    shutil.copytree(assembly, copy)
+    damage(copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "manifest.json").write_text("{not json"), "is not valid JSON"),
+        (lambda d: next(d.glob("*Bucket.template.json")).unlink(), "is missing"),
+        (lambda d: (d / "manifest.json").write_text("[]"), "has no artifacts"),
+    ],
+    ids=["corrupt-manifest", "missing-template", "no-artifacts"],
+)
+def test_a_damaged_assembly_gives_one_line_and_exit_2(assembly, tmp_path, damage, message):
+    result = run_cli(str(_damaged(assembly, tmp_path, damage)))
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and message in line
+
+
+def test_reports_that_cannot_be_written_give_one_line_and_exit_2(assembly, tmp_path):
+    def block(directory: Path) -> None:
+        (directory / "proof-report.md").unlink(missing_ok=True)
+        (directory / "proof-report.md").mkdir()
+
+    damaged = _damaged(assembly, tmp_path, block)
+    result = run_cli(str(damaged))
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: cannot write the reports into {damaged}")
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (
+            ["-c", "encrpytion=sse-s3"],
+            "error: unknown setting 'encrpytion': did you mean 'encryption'?",
+        ),
+        (
+            ["-c", "header-policy=default-aware"],
+            "error: unknown setting 'header-policy': did you mean 'header_policy'?",
+        ),
+        (["-c", "env="], "error: setting env='' is empty"),
+        (["-c", "env"], "error: -c 'env': write -c NAME=VALUE"),
+        (["--brake", "drop:DenySseC"], "unrecognized arguments: --brake"),
+        (["--synth-only", "--break", "ifexists"], "--break and --json need the proof"),
+        (
+            ["--break", "drop-null-guard"],
+            "error: drop-null-guard has nothing to act on in sse-kms/strict",
+        ),
+    ],
+    ids=["typo", "dash", "empty-env", "no-value", "unknown-option", "unused-break", "no-guard"],
+)
+def test_demo_refuses_before_synthesis(tmp_path, args, stderr):
+    """Every mistake ends with exit 2 and names itself; nothing is synthesized."""
+    out = tmp_path / "cdk.out"
+    result = run_cli(*args, "-o", str(out), module="proof.demo")
+    assert result.returncode == 2
+    assert stderr in result.stderr
+    assert not out.exists()
+    if stderr.startswith("error: "):  # ours, not argparse's usage text
+        assert result.stderr.splitlines() == [
+            next(line for line in result.stderr.splitlines() if line.startswith("error: ")),
+            "exit code 2: nothing could be proved",
+        ]
+
+
+def test_demo_never_clears_a_directory_that_is_not_an_assembly(tmp_path):
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "mine.txt").write_text("not a cloud assembly")
+    result = run_cli("-o", str(keep), module="proof.demo")
+    assert result.returncode == 2
+    assert f"error: {keep} is not empty and holds no cloud assembly" in result.stderr
+    assert (keep / "mine.txt").read_text() == "not a cloud assembly"

@@ -1,4 +1,5 @@
-"""The scenario table against the README's table, cell by cell, and its own consistency."""
+"""The scenario table against docs/design.md, "The scenarios", cell by cell, and its own
+consistency."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 import scenarios as sc
 
 A, D = sc.ALLOWED, sc.DENIED
-# The README's scenario table, copied by hand: (scenario, strict sse-kms, default-aware sse-kms).
+# docs/design.md, "The scenarios", copied by hand:
+# (scenario, strict sse-kms, default-aware sse-kms).
 DESIGN_TABLE = [
     ("no-header", D, A),
     ("sse-s3", D, D),

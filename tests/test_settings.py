@@ -115,23 +115,77 @@ def test_bad_context_structure():
         s.from_context({s.CONTEXT_KEY: "dev"}.get)
 
 
-def test_app_fails_synth_with_one_readable_line():
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("encrpytion", "did you mean 'encryption'?"),
+        ("header-policy", "did you mean 'header_policy'?"),
+        ("Encryption", "did you mean 'encryption'?"),
+        ("HEADER_POLICY", "did you mean 'header_policy'?"),
+        ("foo", "allowed settings are env, encryption, header_policy"),
+    ],
+)
+def test_an_unknown_context_name_is_named_with_the_closest_setting(name, hint):
+    with pytest.raises(s.SettingsError) as raised:
+        s.check_context_names([*CDK_JSON["context"], "env", name])
+    message = str(raised.value)
+    assert message.startswith(f"unknown setting {name!r}: ") and hint in message
+    assert "\n" not in message
+
+
+def test_cdk_own_context_names_are_not_settings_typos():
+    # Feature flags, keys the CLI adds, cached lookups: none is a setting, none an error.
+    own = ["@aws-cdk/aws-s3:x", "aws:cdk:enable-path-metadata", "availability-zones:account=1"]
+    s.check_context_names([*CDK_JSON["context"], "env", "encryption", *own])
+
+
+def test_an_empty_env_is_an_error_not_dev():
+    with pytest.raises(s.SettingsError, match=r"^setting env='' is empty: .* -c env=dev$"):
+        s.from_context(context({"env": ""}))
+
+
+OTHER_ADMIN = "arn:aws:iam::210987654321:role/KeyAdmins"
+
+
+def test_key_admins_from_another_account_are_refused():
+    one = s.parse("dev", {"key_admins": [KEY_ADMIN, "arn:aws:iam::123456789012:root"]})
+    s.check_account(one, None)
+    s.check_account(one, "123456789012")
+    two = s.parse("dev", {"key_admins": [KEY_ADMIN, OTHER_ADMIN]})
+    with pytest.raises(s.SettingsError, match="names accounts 123456789012, 210987654321: "):
+        s.check_account(two, None)
+    with pytest.raises(s.SettingsError, match=r"\(deploying to 210987654321\): allowed only"):
+        s.check_account(one, "210987654321")
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (
+            {"encryption": "rot13"},
+            "error: setting encryption='rot13' (env 'dev') is invalid: allowed values are "
+            "sse-kms, dsse-kms, sse-s3",
+        ),
+        (
+            {"encrpytion": "sse-s3"},
+            "error: unknown setting 'encrpytion': did you mean 'encryption'? allowed settings "
+            "are " + ", ".join(("env", *s.SETTING_NAMES)),
+        ),
+    ],
+    ids=["bad-value", "typo"],
+)
+def test_app_fails_synth_with_one_readable_line(tmp_path, extra, line):
     """The real entry point: no jsii stack trace, exit code 1, one line on stderr."""
-    env = {
-        **os.environ,
-        "CDK_CONTEXT_JSON": json.dumps({**CDK_JSON["context"], "encryption": "rot13"}),
-    }
-    env["CDK_OUTDIR"] = str(ROOT / "cdk.out" / "never")
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({**CDK_JSON["context"], **extra})}
+    env["CDK_OUTDIR"] = str(tmp_path / "never")  # nothing may be left in the repository
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # Node.js 24 for jsii
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [
-        "error: setting encryption='rot13' (env 'dev') is invalid: allowed values are "
-        "sse-kms, dsse-kms, sse-s3"
-    ]
+    assert lines == [line]
+    assert not (ROOT / "cdk.out" / "never").exists()
 
 
 def test_stack_names_come_from_one_place(dev_templates):

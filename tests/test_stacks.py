@@ -1,4 +1,4 @@
-"""Fine-grained assertions: every rule of the README's statement tables, for every variant."""
+"""Fine-grained assertions: every rule of docs/design.md, "The rules", for every variant."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The scenario table: the one source of truth for the live probe and the offline proof.
 
-Every expectation below is written from the rules in the README and docs/design.md (the bucket
-policy, the key policy and the bucket settings), never computed by running the stacks'
+Every expectation below is written from the rules in docs/design.md, "The rules" (the
+bucket policy, the key policy and the bucket settings), never computed by running the stacks'
 policy code: this module is the specification the deployed and synthesized policies are
 checked against. It imports nothing outside the standard library, so the Lambda bundles
 it as it is.
@@ -196,7 +196,7 @@ def s3_context(sse: Sse, keys: KeyRefs) -> dict[str, str]:
 @dataclass(frozen=True)
 class Expectation:
     outcome: str  # ALLOWED or DENIED
-    because: str  # the rule (README, docs/design.md) that decides
+    because: str  # the rule of docs/design.md, "The rules", that decides
 
 
 def expected_write(sse: Sse, config: Config) -> Expectation:
@@ -334,7 +334,7 @@ OTHER_ACCOUNT_DENIED = Expectation(
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    seed: str  # the wording of the seed article / the README table
+    seed: str  # the seed article's wording (docs/design.md, "Where it comes from")
     operation: str  # one of OPERATIONS
     sse: Callable[[Config], Sse]
     expect: Callable[[Config], Expectation]  # the bucket's rules (any principal allowed by IAM)
