@@ -36,7 +36,7 @@ demo: setup-app
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict lambda/uploader proof/live.py scripts
+	$(PY) -m mypy --strict lambda/uploader proof scripts
 	$(PY) scripts/code_limits.py lambda
 
 test: setup lint

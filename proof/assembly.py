@@ -45,7 +45,7 @@ def _read_json(path: Path, what: str) -> Any:
         ) from None
 
 
-def load_assembly(path: str | Path) -> dict[str, dict]:
+def load_assembly(path: str | Path) -> dict[str, dict[str, Any]]:
     """{stack name: template} of every CloudFormation stack in a cloud assembly (cdk.out)."""
     root = Path(path)
     manifest_file = root / "manifest.json"

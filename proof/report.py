@@ -183,7 +183,8 @@ def _git(root: Path) -> dict[str, Any]:
 
 def _package_version(name: str) -> str | None:
     try:
-        return json.loads((ROOT / "node_modules" / name / "package.json").read_text())["version"]
+        version = json.loads((ROOT / "node_modules" / name / "package.json").read_text())["version"]
+        return str(version)
     except (OSError, ValueError, KeyError):
         return None
 
