@@ -95,10 +95,21 @@ def test_a_broken_policy_exits_1_and_names_the_scenarios(assembly, tmp_path):
     assert report["mutations"] == ["drop:DenyOutdatedTls"]
 
 
-def test_json_output_and_unknown_mutation(assembly):
+def test_json_prints_the_report_and_nothing_else(assembly):
+    result = run_cli(str(assembly), "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)  # stdout is the JSON document alone
+    assert printed == json.loads((assembly / "proof-report.json").read_text())
+    assert printed["passed"] is True and printed["failed"] == []
+    assert printed["config"] == {"encryption": "sse-kms", "header_policy": "strict"}
+    assert "FAILED" not in result.stderr and "REFUTED" not in result.stderr
+
+
+def test_an_unknown_sid_exits_2_and_names_it_with_nothing_on_stdout(assembly):
     result = run_cli(str(assembly), "--json", "--break", "drop:NoSuchSid")
     assert result.returncode == 2
     assert "NoSuchSid" in result.stderr
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(
