@@ -118,7 +118,7 @@ def test_stored_reads_the_same_live_and_offline():
     assert sc.Stored("AES256", None, False).describe(keys) == "AES256"
 
 
-KEY_REFS = sc.KeyRefs.build(
+KEYS = sc.KeyRefs.build(
     "aws", "eu-west-1", "123456789012", "arn:aws:kms:eu-west-1:123456789012:key/k"
 )
 
@@ -183,13 +183,13 @@ def test_expectations_per_principal(config):
 def test_update_encryption_is_authorized_twice_with_the_target_keys():
     config = sc.Config("sse-kms", "strict")
     requests = sc.by_name("update-encryption-project-key").iam_requests(
-        config, KEY_REFS, sc.ACCOUNT_ADMIN
+        config, KEYS, sc.ACCOUNT_ADMIN
     )
     s3 = [r for r in requests if r.service == "s3"]
     assert [r.action for r in s3] == ["s3:UpdateObjectEncryption", "s3:PutObject"]
     for request in s3:
         assert request.context[sc.ALGORITHM_KEY] == "aws:kms"
-        assert request.context[sc.KMS_KEY_ID_KEY] == KEY_REFS.project_arn
+        assert request.context[sc.KMS_KEY_ID_KEY] == KEYS.project_arn
     kms = {r.action for r in requests if r.service == "kms"}
     assert kms == {
         "kms:Decrypt",
@@ -203,13 +203,13 @@ def test_update_encryption_is_authorized_twice_with_the_target_keys():
         r.context["kms:CallerAccount"] == "{caller_account}" for r in requests if r.service == "kms"
     )
     # To a foreign key: the bucket policy alone decides, S3 never reaches the project key.
-    other = sc.by_name("update-encryption-other-key").iam_requests(config, KEY_REFS)
+    other = sc.by_name("update-encryption-other-key").iam_requests(config, KEYS)
     assert [r.service for r in other] == ["s3", "s3"]
 
 
 def test_replication_is_authorized_as_replicate_object():
     config = sc.Config("dsse-kms", "default-aware")
-    requests = sc.by_name("replicate-required").iam_requests(config, KEY_REFS)
+    requests = sc.by_name("replicate-required").iam_requests(config, KEYS)
     assert [(r.service, r.action) for r in requests] == [
         ("s3", "s3:ReplicateObject"),
         ("kms", "kms:Encrypt"),
