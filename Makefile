@@ -55,7 +55,7 @@ destroy: setup-app
 	$(CDK) destroy --all --no-notices $(ARGS)
 
 snapshot-update: setup
-	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+	$(PY) -m pytest tests/infra/test_snapshots.py --snapshot-update
 
 bench: setup
 	$(PY) bench/run.py $(ARGS)

@@ -40,7 +40,7 @@ class MutationError(ValueError):
 # or a bucket setting already decides every request they match: (variant, Sid) -> cover.
 # The variant is an fnmatch pattern on Config.label ("<encryption>/<header policy>").
 # Each is kept as a second line of defence; tests prove every listed one redundant and
-# every other Deny of every variant caught (tests/test_proof_necessity.py).
+# every other Deny of every variant caught (tests/proof/test_proof_necessity.py).
 DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
     ("*/*", "DenySseC"): (
         "BlockedEncryptionTypes (SSE-C), a bucket setting that refuses every request with "

@@ -9,12 +9,16 @@ from scenarios import ALGORITHM, all_configs
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
 from tests.conftest import KEY_ADMIN, VARIANT_EXTRAS
-
-KEY_STACK, BUCKET_STACK, UPLOADER_STACK = (names.stack_name("dev", stack) for stack in names.STACKS)
-# Stateful logical ids: a change would replace the key or a bucket (and lose its data).
-DATA_BUCKET_ID = "EncryptedBucketData6D2C902C"
-LOG_BUCKET_ID = "EncryptedBucketAccessLogs4313EBDA"
-KEY_ID = "ProjectKey99EBDA78"
+from tests.infra.support import (
+    BUCKET_STACK,
+    DATA_BUCKET_ID,
+    KEY_LOGICAL_ID,
+    KEY_STACK,
+    LOG_BUCKET_ID,
+    UPLOADER_STACK,
+    resource,
+    statements_of,
+)
 
 CONFIGS = all_configs()
 KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
@@ -27,29 +31,6 @@ def ids(config):
 
 def template(variant_templates, config, stack) -> Template:
     return Template.from_json(variant_templates[config][stack])
-
-
-def resource(raw: dict, logical_id: str) -> dict:
-    return raw["Resources"][logical_id]
-
-
-def statements_of(raw: dict, resource_type: str, logical_id: str | None = None) -> dict[str, dict]:
-    """Statements by Sid of the policy document of one resource."""
-    for lid, res in raw["Resources"].items():
-        if res["Type"] != resource_type:
-            continue
-        props = res["Properties"]
-        if resource_type == "AWS::S3::BucketPolicy" and props["Bucket"] != {"Ref": logical_id}:
-            continue
-        document = props.get("PolicyDocument") or props.get("KeyPolicy")
-        if document is None:  # a role: its inline policies
-            document = {
-                "Statement": [
-                    s for p in props["Policies"] for s in p["PolicyDocument"]["Statement"]
-                ]
-            }
-        return {s.get("Sid", f"<no sid in {lid}>"): s for s in document["Statement"]}
-    raise AssertionError(f"no {resource_type} for {logical_id}")
 
 
 def import_of(value) -> str:
@@ -83,9 +64,12 @@ def test_key_rotates_and_waits_before_deletion(variant_templates, config):
     )
     t.has_resource_properties(
         "AWS::KMS::Alias",
-        {"AliasName": "alias/encrypted-s3-dev", "TargetKeyId": {"Fn::GetAtt": [KEY_ID, "Arn"]}},
+        {
+            "AliasName": "alias/encrypted-s3-dev",
+            "TargetKeyId": {"Fn::GetAtt": [KEY_LOGICAL_ID, "Arn"]},
+        },
     )
-    t.has_output(names.KEY_ARN_OUTPUT, {"Value": {"Fn::GetAtt": [KEY_ID, "Arn"]}})
+    t.has_output(names.KEY_ARN_OUTPUT, {"Value": {"Fn::GetAtt": [KEY_LOGICAL_ID, "Arn"]}})
     t.has_output(names.KEY_ALIAS_OUTPUT, Match.any_value())
 
 
@@ -97,7 +81,7 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
         "EnableAccountRootAccess",
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
-        "DenyGrantsNotForAwsResources",  # tests/test_hardening.py
+        "DenyGrantsNotForAwsResources",  # tests/infra/test_hardening.py
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -361,7 +345,7 @@ def test_sse_s3_has_no_key_stack(variant_templates):
 
 def test_dev_destroys_what_it_created(dev_templates):
     """cdk.json's dev environment sets retain_data false: DESTROY plus auto-delete."""
-    key = resource(dev_templates[KEY_STACK], KEY_ID)
+    key = resource(dev_templates[KEY_STACK], KEY_LOGICAL_ID)
     assert key["DeletionPolicy"] == "Delete"
     bucket = dev_templates[BUCKET_STACK]
     assert resource(bucket, DATA_BUCKET_ID)["DeletionPolicy"] == "Delete"

@@ -22,10 +22,15 @@ from stacks.policy_guard import (
     deploy_role_arn,
 )
 from stacks.settings import SettingsError, parse
-from tests.conftest import CDK_JSON, synth
-from tests.test_stacks import DATA_BUCKET_ID, LOG_BUCKET_ID, statements_of
+from tests.conftest import CDK_JSON, synth_settings
+from tests.infra.support import (
+    BUCKET_STACK,
+    DATA_BUCKET_ID,
+    KEY_STACK,
+    LOG_BUCKET_ID,
+    statements_of,
+)
 
-KEY_STACK, BUCKET_STACK, UPLOADER_STACK = (names.stack_name("dev", stack) for stack in names.STACKS)
 EXEC_ROLE = (
     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
     "cdk-{qualifier}-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
@@ -65,7 +70,7 @@ def test_every_control_exemption_is_needed_and_nothing_else_is_found(monkeypatch
     monkeypatch.setattr(stacks.controls, "acknowledge", recorded.append)
     settings = parse("dev", CDK_JSON["context"]["encrypted-s3"]["dev"] | values)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
-        synth(settings, tmp_path)
+        synth_settings(settings, tmp_path)
     guard = guard_report(tmp_path)
     exempted = {(e.rule, e.construct.node.path) for e in recorded}
     violations = found(guard["violations"])
@@ -172,7 +177,7 @@ def test_prod_turns_the_guard_on():
 @pytest.fixture(scope="module")
 def prod_templates(tmp_path_factory) -> dict:
     """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
-    return synth(prod_settings(), tmp_path_factory.mktemp("prod"))
+    return synth_settings(prod_settings(), tmp_path_factory.mktemp("prod"))
 
 
 def test_guard_denies_policy_changes_to_all_but_the_deploy_role(prod_templates):

@@ -24,7 +24,7 @@ from scenarios import (
     all_configs,
     scenarios_for,
 )
-from tests.proof_support import counting_node, prove_counting
+from tests.proof.support import counting_node, prove_counting
 
 CONFIGS = all_configs()
 KMS = [c for c in CONFIGS if c.uses_kms]

@@ -12,18 +12,13 @@ import pytest
 
 from proof import mutate
 from proof.__main__ import main
-from proof.assembly import Policy, find_deployment
+from proof.assembly import Policy
 from proof.universal.check import Universal, check
 from proof.universal.report import render_universal_text, to_json
 from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config, all_configs
 
 SSE_KMS_STRICT = Config("sse-kms", "strict")
 ALWAYS = ("stored-encryption", "no-sse-c", "transport", "not-vacuous")
-
-
-@pytest.fixture(scope="session")
-def deployments(variant_templates) -> dict:
-    return {config: find_deployment(t) for config, t in variant_templates.items()}
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,9 @@ import re
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from stacks import names
+from tests.infra.support import BUCKET_STACK, KEY_STACK, UPLOADER_STACK
 
-KEY_STACK, BUCKET_STACK, UPLOADER_STACK = STACKS = [
-    names.stack_name("dev", stack) for stack in names.STACKS
-]
+STACK_NAMES = [KEY_STACK, BUCKET_STACK, UPLOADER_STACK]
 ASSET_KEY = re.compile(r"^[0-9a-f]{64}\.zip$")
 
 
@@ -40,7 +38,7 @@ def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", STACK_NAMES)
 def test_stack_snapshot(dev_templates, snapshot_json, stack):
     assert masked(dev_templates[stack]) == snapshot_json
 

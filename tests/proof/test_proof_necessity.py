@@ -10,10 +10,9 @@ from __future__ import annotations
 import pytest
 
 from proof import mutate
-from proof.assembly import find_deployment
 from proof.prove import Case, prove_cases
 from scenarios import all_configs
-from tests.proof_support import prove_counting
+from tests.proof.support import prove_counting
 
 CONFIGS = all_configs()
 
@@ -32,11 +31,6 @@ PINNED = {(label, sid) for label in (c.label for c in CONFIGS) for sid in ("Deny
     ("dsse-kms/strict", "DenyUpdateObjectEncryption"),
     ("dsse-kms/default-aware", "DenyUpdateObjectEncryption"),
 }
-
-
-@pytest.fixture(scope="session")
-def deployments(variant_templates) -> dict:
-    return {config: find_deployment(t) for config, t in variant_templates.items()}
 
 
 @pytest.fixture(scope="session")

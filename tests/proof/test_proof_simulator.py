@@ -60,7 +60,7 @@ CONDITION_KEY_CASES = [
     *(("s3:UpdateObjectEncryption", OBJECT, *key) for key in ENCRYPTION_KEY_CASES[:2]),
     *((action, KEY_ARN, *key) for action in KMS_ACTIONS for key in VIA_S3),
     ("kms:Decrypt", KEY_ARN, "kms:EncryptionContext:aws:s3:arn", OBJECT, "StringLike"),
-    # The policy guard's rows and KMS grants (tests/test_hardening.py).
+    # The policy guard's rows and KMS grants (tests/infra/test_hardening.py).
     *((action, BUCKET_ARN, *key) for action in BUCKET_GUARD_ACTIONS for key in TRANSPORT + CALLER),
     *(("kms:PutKeyPolicy", KEY_ARN, *key) for key in VIA_S3[1:2] + CALLER),
     *(("kms:CreateGrant", KEY_ARN, *key) for key in VIA_S3[:2] + CALLER + GRANT),
