@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from probe.results import ConfigJson  # the live probe's result names its config alike
 from proof import mutate
 from proof.assembly import Deployment
 from proof.detail import step_detail
@@ -55,11 +56,6 @@ class StepJson(TypedDict):
     detail: str
     runSimulation: str
     droppedContextKeys: list[str]
-
-
-class ConfigJson(TypedDict):
-    encryption: str
-    header_policy: str
 
 
 class PlaceholderJson(TypedDict):
