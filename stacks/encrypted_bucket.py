@@ -64,7 +64,8 @@ def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
 def encryption_statements(
     bucket: s3.IBucket, *, algorithm: str, key: kms.IKey | None, header_policy: str
 ) -> list[iam.PolicyStatement]:
-    """The rules of docs/design.md ("The rules", "Write paths") for every action that stores an object (GUARDED_ACTIONS).
+    """The rules for every action that stores an object (GUARDED_ACTIONS): docs/design.md,
+    "The rules" and "Write paths".
 
     Negated operators (StringNotEquals) match when the key is missing, so under
     "default-aware" each statement also requires its header to be present (Null false):
