@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from scenarios import all_configs
+
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+# Every encryption x header policy variant, and the ones that use a KMS key.
+CONFIGS = all_configs()
+KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
 
 # No test may reach AWS: dummy credentials, and no connection beyond loopback.
 _OFFLINE_ENV = {

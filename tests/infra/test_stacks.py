@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from scenarios import ALGORITHM, all_configs
+from scenarios import ALGORITHM
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
-from tests.conftest import KEY_ADMIN, VARIANT_EXTRAS
+from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, VARIANT_EXTRAS
 from tests.infra.support import (
     BUCKET_STACK,
     DATA_BUCKET_ID,
@@ -20,8 +20,6 @@ from tests.infra.support import (
     statements_of,
 )
 
-CONFIGS = all_configs()
-KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
 DATA_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
 
 

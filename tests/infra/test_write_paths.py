@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from proof.assembly import find_deployment
-from scenarios import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS, all_configs
+from scenarios import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS
 from stacks.encrypted_bucket import GUARDED_ACTIONS
-from tests.conftest import ROOT
+from tests.conftest import CONFIGS, ROOT
 
 IAM_DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions" / "s3.json"
 ENCRYPTION_KEYS = frozenset(ENCRYPTION_CONDITION_KEYS)
@@ -99,9 +99,6 @@ def bucket_policies(variant_templates) -> dict:
         config: find_deployment(templates).bucket_policy.document
         for config, templates in variant_templates.items()
     }
-
-
-CONFIGS = all_configs()
 
 
 def test_the_scenario_table_decides_every_write_path_aws_lists(iam_data):

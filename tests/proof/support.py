@@ -11,8 +11,10 @@ import pytest
 import proof.prove
 from proof.prove import Case, Proof, prove_cases
 from proof.simulate import Decision, SimRequest
+from scenarios import Config
 
 REAL_SIMULATE = proof.prove.simulate
+SSE_KMS_STRICT = Config("sse-kms", "strict")  # the default variant
 
 
 class NodeCounter:
@@ -39,7 +41,16 @@ def counting_node() -> Iterator[list[int]]:
         patch.undo()
 
 
-def prove_counting(cases: Sequence[Case]) -> tuple[list[Proof], list[int]]:
-    """prove_cases(cases), and the number of requests of each Node process it started."""
+class CountedProofs(dict[Any, Proof]):
+    """Proofs by case key, and the number of requests of each Node process that proved them."""
+
+    def __init__(self, proofs: Mapping[Any, Proof], node_runs: list[int]) -> None:
+        super().__init__(proofs)
+        self.node_runs = node_runs
+
+
+def prove_counting(cases: Mapping[Any, Case]) -> CountedProofs:
+    """prove_cases of every case, by the case's key, counting the Node processes."""
     with counting_node() as runs:
-        return prove_cases(cases), runs
+        proofs = prove_cases(list(cases.values()))
+    return CountedProofs(dict(zip(cases, proofs, strict=True)), runs)

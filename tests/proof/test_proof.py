@@ -21,34 +21,26 @@ from scenarios import (
     UPLOADER,
     Config,
     Stored,
-    all_configs,
     scenarios_for,
 )
-from tests.proof.support import counting_node, prove_counting
+from tests.conftest import CONFIGS, KMS_CONFIGS
+from tests.proof.support import SSE_KMS_STRICT, CountedProofs, counting_node, prove_counting
 
-CONFIGS = all_configs()
-KMS = [c for c in CONFIGS if c.uses_kms]
 DEFAULT_AWARE = [c for c in CONFIGS if c.header_policy == "default-aware"]
-SSE_KMS_STRICT = Config("sse-kms", "strict")
 SSE_KMS_DEFAULT_AWARE = Config("sse-kms", "default-aware")
 
 
 @pytest.fixture(scope="session")
-def variant_run(variant_templates) -> tuple[dict, list[int]]:
-    """{Config: Proof} of every variant, and the requests of each Node process started."""
+def proofs(variant_templates) -> CountedProofs:
+    """{Config: Proof} of every variant, and the Node processes that proved them."""
     with counting_node() as runs:
         proved = prove_variants(variant_templates)
-    return {p.config: p for p in proved}, runs
+    return CountedProofs({p.config: p for p in proved}, runs)
 
 
-@pytest.fixture(scope="session")
-def proofs(variant_run) -> dict:
-    return variant_run[0]
-
-
-def test_all_variants_are_proved_in_one_node_process(variant_run):
+def test_all_variants_are_proved_in_one_node_process(proofs):
     # The design allows one Node process per proof run (its start-up dominates).
-    assert len(variant_run[1]) == 1
+    assert len(proofs.node_runs) == 1
 
 
 def test_every_variant_is_proved_once_per_principal(proofs):
@@ -137,7 +129,7 @@ def test_allowed_writes_are_stored_as_promised(proofs):
 
 def test_kms_requests_carry_the_s3_encryption_context(proofs):
     # Bucket Key (sse-kms): the bucket ARN; DSSE-KMS: the object ARN.
-    for config in KMS:
+    for config in KMS_CONFIGS:
         proved = proofs[config]
         steps = proved.outcome(
             "sse-kms-project-key" if config.bucket_key else "dsse-kms-project-key"
@@ -209,7 +201,7 @@ MUTANTS = [
     (DEFAULT_AWARE, ("drop-null-guard",), {"fails": both("no-header", "copy-no-header")}),
     (DEFAULT_AWARE, ("blog-ifexists",), {"fails": both("no-header", "copy-no-header")}),
     (CONFIGS, ("ifexists",), {"fails": set()}),  # the equivalent mutant
-    (KMS, ("drop-via-service",), {"fails": {"kms-direct (account-admin)"}}),
+    (KMS_CONFIGS, ("drop-via-service",), {"fails": {"kms-direct (account-admin)"}}),
     (CONFIGS, ("drop:DenyInsecureTransport",), {"fails": both("http-required")}),
     (CONFIGS, ("drop:DenyOutdatedTls",), {"fails": both("tls-1.1-required")}),
     (CONFIGS, ("drop:DenySseC",), {"fails": set()}),
@@ -232,9 +224,9 @@ MUTANT_CASES = {mutant_id(c, m): (c, m, e) for configs, m, e in MUTANTS for c in
 
 
 @pytest.fixture(scope="session")
-def mutant_run(variant_templates) -> tuple[dict, list[int]]:
+def mutants(variant_templates) -> CountedProofs:
     """Every mutant of MUTANTS, plus a bucket without Bucket Key and one with another
-    default key, and the requests of each Node process started."""
+    default key, proved together."""
     cases = {id_: Case(variant_templates[c], c, m) for id_, (c, m, _) in MUTANT_CASES.items()}
     aware = variant_templates[SSE_KMS_DEFAULT_AWARE]
     cases["no-bucket-key"] = Case(
@@ -243,17 +235,11 @@ def mutant_run(variant_templates) -> tuple[dict, list[int]]:
     cases["other-default-key"] = Case(
         _edit_default_encryption(aware, _other_default_key), SSE_KMS_DEFAULT_AWARE
     )
-    proved, runs = prove_counting(list(cases.values()))
-    return dict(zip(cases, proved, strict=True)), runs
+    return prove_counting(cases)
 
 
-@pytest.fixture(scope="session")
-def mutants(mutant_run) -> dict:
-    return mutant_run[0]
-
-
-def test_all_mutants_are_proved_in_one_node_process(mutant_run):
-    assert len(mutant_run[1]) == 1
+def test_all_mutants_are_proved_in_one_node_process(mutants):
+    assert len(mutants.node_runs) == 1
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,8 @@ import pytest
 
 from proof import mutate
 from proof.prove import Case, prove_cases
-from scenarios import all_configs
-from tests.proof.support import prove_counting
-
-CONFIGS = all_configs()
+from tests.conftest import CONFIGS
+from tests.proof.support import CountedProofs, prove_counting
 
 # Pinned by hand from the rules (docs/design.md): which Deny of which variant is
 # defence in depth. A change here is a change of the design, not a test fix.
@@ -34,33 +32,31 @@ PINNED = {(label, sid) for label in (c.label for c in CONFIGS) for sid in ("Deny
 
 
 @pytest.fixture(scope="session")
-def single_drop_run(variant_templates, deployments) -> tuple[dict, list[int]]:
-    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove_cases()
-    call, and the requests of each Node process it started."""
-    cases = {
-        (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
-        for config, deployment in deployments.items()
-        for drop in mutate.single_drops(deployment)
-    }
-    proofs, runs = prove_counting(list(cases.values()))
-    return dict(zip(cases, proofs, strict=True)), runs
+def single_drop_proofs(variant_templates, deployments) -> CountedProofs:
+    """{(variant label, Sid): Proof} for every Deny of every variant, proved together."""
+    return prove_counting(
+        {
+            (config.label, drop.removeprefix("drop:")): Case(
+                variant_templates[config], config, (drop,)
+            )
+            for config, deployment in deployments.items()
+            for drop in mutate.single_drops(deployment)
+        }
+    )
 
 
-@pytest.fixture(scope="session")
-def single_drop_proofs(single_drop_run) -> dict:
-    return single_drop_run[0]
-
-
-def test_all_mutants_of_all_variants_are_proved_in_one_node_process(single_drop_run):
-    assert len(single_drop_run[1]) == 1
+def test_all_mutants_of_all_variants_are_proved_in_one_node_process(single_drop_proofs):
+    assert len(single_drop_proofs.node_runs) == 1
 
 
 def test_identical_requests_of_different_cases_are_simulated_once(variant_templates):
     config = CONFIGS[0]
     plain = Case(variant_templates[config], config)
     broken = Case(variant_templates[config], config, ("drop:DenyWrongKmsKey",))
-    (alone,), (one_run,) = prove_counting([plain])
-    (first, again, mutant), (three_run,) = prove_counting([plain, plain, broken])
+    single = prove_counting({"alone": plain})
+    three = prove_counting({"first": plain, "again": plain, "mutant": broken})
+    (one_run,), (three_run,) = single.node_runs, three.node_runs
+    alone, first, again, mutant = single["alone"], *three.values()
     assert three_run < 2 * one_run  # the repeated case costs nothing
     assert three_run > one_run  # the mutant's bucket requests are its own
     assert alone.rows == first.rows == again.rows

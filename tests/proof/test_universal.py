@@ -16,8 +16,8 @@ from proof.assembly import Policy
 from proof.universal.check import Universal, check
 from proof.universal.report import render_universal_text, to_json
 from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config, all_configs
+from tests.proof.support import SSE_KMS_STRICT
 
-SSE_KMS_STRICT = Config("sse-kms", "strict")
 ALWAYS = ("stored-encryption", "no-sse-c", "transport", "not-vacuous")
 
 
