@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from probe.results import ConfigJson  # the live probe's result names its config alike
 from proof import mutate
 from proof.assembly import Deployment
 from proof.detail import step_detail
@@ -58,6 +57,15 @@ class StepJson(TypedDict):
     droppedContextKeys: list[str]
 
 
+class ProofConfigJson(TypedDict):
+    """The configuration proved; the live probe's result (probe.results.ConfigJson) has the
+    same shape, and proof/live.py compares the two. (The Lambda's package is not importable
+    here: only the scenario table is shared.)"""
+
+    encryption: str
+    header_policy: str
+
+
 class PlaceholderJson(TypedDict):
     """The made-up environment the templates were resolved for."""
 
@@ -75,7 +83,7 @@ class ProofJson(TypedDict):
     """The JSON report of one proof (without what `python -m proof` adds around it)."""
 
     label: str
-    config: ConfigJson
+    config: ProofConfigJson
     settings: dict[str, object]
     mutations: list[str]
     placeholder: PlaceholderJson
