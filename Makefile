@@ -36,8 +36,8 @@ demo: setup-app
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict lambda/uploader proof/live.py scripts && $(PY) -m mypy stacks app.py
-	$(PY) scripts/code_limits.py lambda
+	$(PY) -m mypy --strict lambda/uploader proof scripts && $(PY) -m mypy stacks app.py
+	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py
 
 test: setup lint
 	$(PY) -m pytest
@@ -55,7 +55,7 @@ destroy: setup-app
 	$(CDK) destroy --all --no-notices $(ARGS)
 
 snapshot-update: setup
-	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+	$(PY) -m pytest tests/infra/test_snapshots.py --snapshot-update
 
 bench: setup
 	$(PY) -m bench.run $(ARGS)

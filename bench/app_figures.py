@@ -46,6 +46,13 @@ def synth_figures(reps: int, workdir: Path) -> tuple[list[dict], float, Path]:
     return [ratio_figure("cdk synth: this app / a one-bucket app", times, 1.3)], app, app_out
 
 
+def _test_file(classname: str) -> str:
+    """ "tests.proof.test_cli[.Class]" -> "proof/test_cli": the test file under tests/."""
+    parts = classname.split(".")[1:]
+    last = next((i for i, part in enumerate(parts) if part.startswith("test_")), len(parts) - 1)
+    return "/".join(parts[: last + 1])
+
+
 def test_suite_figure(reps: int, synth_s: float, workdir: Path) -> dict:
     """`make test` as a newcomer runs it; pytest's JUnit report says where the time goes
     (a session fixture counts toward the first test that uses it)."""
@@ -56,7 +63,7 @@ def test_suite_figure(reps: int, synth_s: float, workdir: Path) -> dict:
     result = ratio_figure("make test / one cdk synth of the app", times, 3.0)
     by_file: dict[str, float] = {}
     for case in ElementTree.parse(junit).iter("testcase"):
-        name = case.get("classname", "").split(".")[1]  # tests.test_x[.Class]
+        name = _test_file(case.get("classname", ""))
         by_file[name] = by_file.get(name, 0.0) + float(case.get("time", 0))
     top = sorted(by_file.items(), key=lambda item: -item[1])[:5]
     result["slowest_files_s"] = {name: round(seconds, 1) for name, seconds in top}

@@ -16,7 +16,7 @@ from pathlib import Path
 from proof import mutate
 from proof.assembly import AssemblyError, find_deployment, load_assembly
 from proof.mutate import MutationError
-from proof.prove import Case, Proof, prove
+from proof.prove import Case, Proof, prove_cases
 from proof.report import (
     REPORT_JSON,
     REPORT_MD,
@@ -26,7 +26,7 @@ from proof.report import (
     render_markdown,
     render_text,
 )
-from proof.resolve import ResolveError
+from proof.resolve import ResolveError, Templates
 from proof.scope import explain, template_sids
 from proof.simulate import SimulatorError
 from proof.universal.policy import Unsupported
@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_mutations(templates: dict[str, dict], mutations: list[str]) -> None:
+def check_mutations(templates: Templates, mutations: list[str]) -> None:
     """Each mutation alone must find something to change; else say where it would."""
     deployment = find_deployment(templates)
     for name in mutations:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         templates = load_assembly(assembly)
         check_mutations(templates, args.mutations)
-        (proof,) = prove([Case(templates, mutations=tuple(args.mutations))])
+        (proof,) = prove_cases([Case(templates, mutations=tuple(args.mutations))])
         universal = Section(proof.deployment)  # the properties, for every request (z3)
     except (AssemblyError, ResolveError, MutationError, SimulatorError, Unsupported) as error:
         print(f"error: {error}", file=sys.stderr)

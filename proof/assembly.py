@@ -12,11 +12,13 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-from proof.resolve import DEFAULT_ENV, Env, ResolveError, Resolver, Templates
+from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
 from scenarios import Config, KeyRefs
 from stacks.names import SETTINGS_METADATA
+
+T = TypeVar("T")
 
 # AWS managed policies the proof may leave out because they grant nothing on S3 or KMS.
 # Any other managed policy makes the proof refuse: its document is not in the assembly.
@@ -43,7 +45,7 @@ def _read_json(path: Path, what: str) -> Any:
         ) from None
 
 
-def load_assembly(path: str | Path) -> dict[str, dict]:
+def load_assembly(path: str | Path) -> dict[str, dict[str, Any]]:
     """{stack name: template} of every CloudFormation stack in a cloud assembly (cdk.out)."""
     root = Path(path)
     manifest_file = root / "manifest.json"
@@ -124,130 +126,197 @@ class Deployment:
         return KeyRefs.build(env.partition, env.region, env.account, self.key_arn, self.alias_name)
 
 
-def _resources(templates: Templates, kind: str) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+class _Resource(NamedTuple):
+    """A resource of one of the templates, and where it is."""
+
+    stack: str
+    logical_id: str
+    body: Mapping[str, Any]
+
+    @property
+    def where(self) -> str:
+        return f"{self.stack}/{self.logical_id}"
+
+    @property
+    def properties(self) -> Mapping[str, Any]:
+        props: Mapping[str, Any] = self.body.get("Properties", {})
+        return props
+
+
+def _resources(templates: Templates, kind: str) -> Iterator[_Resource]:
     for stack, template in templates.items():
         for logical_id, resource in template.get("Resources", {}).items():
             if resource.get("Type") == kind:
-                yield stack, logical_id, resource
+                yield _Resource(stack, logical_id, resource)
 
 
-def _one(found: list, what: str) -> Any:
+def _one(found: list[T], what: str) -> T:
     if len(found) != 1:
         raise AssemblyError(f"expected exactly one {what}, found {len(found)}")
     return found[0]
 
 
-def find_deployment(templates: Templates, env: Env = DEFAULT_ENV) -> Deployment:
-    resolver = Resolver(templates, env)
-    settings = settings_of(templates)
+@dataclass(frozen=True)
+class _Uploader:
+    """The uploader function, its resolved environment variables and its role."""
 
-    # The uploader: the one function told which bucket to probe.
-    stack, function_id, function = _one(
+    function: _Resource
+    variables: Mapping[str, Any]
+    role_arn: str
+
+    @property
+    def probe_prefix(self) -> str:
+        prefix = str(self.variables.get("PROBE_PREFIX") or "").strip("/")
+        if not prefix:
+            raise AssemblyError(
+                f"the uploader {self.function.where} has no PROBE_PREFIX: where may it write?"
+            )
+        return prefix
+
+
+def _variables(function: _Resource) -> Mapping[str, Any]:
+    variables: Mapping[str, Any] = function.properties.get("Environment", {}).get("Variables", {})
+    return variables
+
+
+def _find_uploader(
+    templates: Templates, resolver: Resolver, settings: Mapping[str, Any]
+) -> _Uploader:
+    """The one function told which bucket to probe, checked against the settings."""
+    function = _one(
         [
             f
             for f in _resources(templates, "AWS::Lambda::Function")
-            if "BUCKET_NAME" in f[2]["Properties"].get("Environment", {}).get("Variables", {})
+            if "BUCKET_NAME" in _variables(f)
         ],
         "uploader function (a Lambda with a BUCKET_NAME variable)",
     )
-    where = f"{stack}/{function_id}"
-    variables = resolver.resolve(function["Properties"]["Environment"]["Variables"], stack, where)
+    variables = resolver.resolve(_variables(function), function.stack, function.where)
     for name, setting in (("ENCRYPTION", "encryption"), ("HEADER_POLICY", "header_policy")):
         if variables.get(name) != settings[setting]:
             raise AssemblyError(
                 f"the uploader's {name}={variables.get(name)!r} contradicts the assembly's "
                 f"{setting}={settings[setting]!r}"
             )
-    bucket_name = variables["BUCKET_NAME"]
-    probe_prefix = (variables.get("PROBE_PREFIX") or "").strip("/")
-    if not probe_prefix:
-        raise AssemblyError(f"the uploader {where} has no PROBE_PREFIX: where may it write?")
+    role = function.properties["Role"]
+    role_arn = resolver.resolve(role, function.stack, f"{function.where}/Role")
+    return _Uploader(function, variables, role_arn)
 
-    # The data bucket and its policy.
-    bucket_stack, bucket_id, bucket = _one(
+
+def _encryption_rule(templates: Templates, resolver: Resolver, bucket_name: str) -> Any:
+    """The data bucket's default encryption rule (S3's own default if it names none)."""
+    bucket = _one(
         [
             b
             for b in _resources(templates, "AWS::S3::Bucket")
-            if resolver.ref(b[0], b[1]) == bucket_name
+            if resolver.ref(b.stack, b.logical_id) == bucket_name
         ],
         f"bucket named {bucket_name}",
     )
-    rules = resolver.resolve(
-        bucket["Properties"].get("BucketEncryption", {}),
-        bucket_stack,
-        f"{bucket_stack}/{bucket_id}/BucketEncryption",
-    ).get("ServerSideEncryptionConfiguration") or [S3_DEFAULT_ENCRYPTION]
+    encryption = resolver.resolve(
+        bucket.properties.get("BucketEncryption", {}),
+        bucket.stack,
+        f"{bucket.where}/BucketEncryption",
+    )
+    rules = encryption.get("ServerSideEncryptionConfiguration") or [S3_DEFAULT_ENCRYPTION]
+    return rules[0]
+
+
+def _bucket_policy(templates: Templates, resolver: Resolver, bucket_name: str) -> Policy | None:
     policies = [
-        Policy(f"{s}/{lid}", resolver.resolve(r["Properties"]["PolicyDocument"], s, f"{s}/{lid}"))
-        for s, lid, r in _resources(templates, "AWS::S3::BucketPolicy")
-        if resolver.resolve(r["Properties"]["Bucket"], s, f"{s}/{lid}/Bucket") == bucket_name
+        Policy(p.where, resolver.resolve(p.properties["PolicyDocument"], p.stack, p.where))
+        for p in _resources(templates, "AWS::S3::BucketPolicy")
+        if resolver.resolve(p.properties["Bucket"], p.stack, f"{p.where}/Bucket") == bucket_name
     ]
     if len(policies) > 1:
         raise AssemblyError(f"bucket {bucket_name} has {len(policies)} bucket policies")
+    return policies[0] if policies else None
 
-    # The key: the one the uploader is told to name (absent in SSE-S3 mode).
+
+def _key_policy(templates: Templates, resolver: Resolver, key_arn: str | None) -> Policy | None:
+    """The policy of the key the uploader is told to name (none in SSE-S3 mode)."""
+    if not key_arn:
+        return None
+    key = _one(
+        [
+            k
+            for k in _resources(templates, "AWS::KMS::Key")
+            if resolver.get_att(k.stack, k.logical_id, "Arn") == key_arn
+        ],
+        f"KMS key {key_arn}",
+    )
+    return Policy(key.where, resolver.resolve(key.properties["KeyPolicy"], key.stack))
+
+
+def find_deployment(templates: Templates, env: Env = PLACEHOLDER_ENV) -> Deployment:
+    """Everything the proof evaluates, found from the uploader and resolved for `env`."""
+    resolver = Resolver(templates, env)
+    settings = settings_of(templates)
+    uploader = _find_uploader(templates, resolver, settings)
+    variables = uploader.variables
+    bucket_name = variables["BUCKET_NAME"]
+    probe_prefix = uploader.probe_prefix
+    encryption_rule = _encryption_rule(templates, resolver, bucket_name)
+    bucket_policy = _bucket_policy(templates, resolver, bucket_name)
     key_arn = variables.get("KEY_ARN") or None
-    key_policy = None
-    if key_arn:
-        s, lid, key = _one(
-            [
-                k
-                for k in _resources(templates, "AWS::KMS::Key")
-                if resolver.get_att(k[0], k[1], "Arn") == key_arn
-            ],
-            f"KMS key {key_arn}",
-        )
-        key_policy = Policy(f"{s}/{lid}", resolver.resolve(key["Properties"]["KeyPolicy"], s))
-
-    role_arn = resolver.resolve(function["Properties"]["Role"], stack, f"{where}/Role")
-    identity, notes = _identity_policies(templates, resolver, role_arn)
+    key_policy = _key_policy(templates, resolver, key_arn)
+    identity, notes = _identity_policies(templates, resolver, uploader.role_arn)
     return Deployment(
         settings=settings,
         env=env,
         bucket_name=bucket_name,
-        bucket_policy=policies[0] if policies else None,
-        encryption_rule=rules[0],
+        bucket_policy=bucket_policy,
+        encryption_rule=encryption_rule,
         key_arn=key_arn,
         alias_name=variables.get("KEY_ALIAS") or None,
         key_policy=key_policy,
-        role_arn=role_arn,
+        role_arn=uploader.role_arn,
         identity_policies=identity,
         probe_prefix=probe_prefix,
         notes=notes,
     )
 
 
+def _policies_of_role(
+    templates: Templates, resolver: Resolver, role: _Resource
+) -> tuple[list[Policy], dict[str, Policy]]:
+    """The role's inline policies and the policy resources attached to it, and every
+    customer managed policy of the templates by ARN."""
+    role_name = resolver.ref(role.stack, role.logical_id)
+    found = [
+        Policy(
+            f"{role.where}/{p['PolicyName']}",
+            resolver.resolve(p["PolicyDocument"], role.stack, f"{role.where}/Policies"),
+        )
+        for p in role.properties.get("Policies", [])
+    ]
+    managed_arns = {}
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for r in _resources(templates, kind):
+            document = resolver.resolve(r.properties["PolicyDocument"], r.stack, r.where)
+            if kind == "AWS::IAM::ManagedPolicy":  # Ref of a managed policy is its ARN
+                managed_arns[resolver.ref(r.stack, r.logical_id)] = Policy(r.where, document)
+            roles = resolver.resolve(r.properties.get("Roles", []), r.stack, f"{r.where}/Roles")
+            if role_name in roles:
+                found.append(Policy(r.where, document))
+    return found, managed_arns
+
+
 def _identity_policies(
     templates: Templates, resolver: Resolver, role_arn: str
 ) -> tuple[tuple[Policy, ...], tuple[str, ...]]:
     """Inline policies, AWS::IAM::Policy / ManagedPolicy resources and managed policy ARNs."""
-    stack, role_id, role = _one(
+    role = _one(
         [
             r
             for r in _resources(templates, "AWS::IAM::Role")
-            if resolver.get_att(r[0], r[1], "Arn") == role_arn
+            if resolver.get_att(r.stack, r.logical_id, "Arn") == role_arn
         ],
         f"role {role_arn}",
     )
-    role_name = resolver.ref(stack, role_id)
-    found = [
-        Policy(
-            f"{stack}/{role_id}/{p['PolicyName']}",
-            resolver.resolve(p["PolicyDocument"], stack, f"{stack}/{role_id}/Policies"),
-        )
-        for p in role["Properties"].get("Policies", [])
-    ]
-    managed_arns = {}
-    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        for s, lid, resource in _resources(templates, kind):
-            props = resource["Properties"]
-            document = resolver.resolve(props["PolicyDocument"], s, f"{s}/{lid}")
-            if kind == "AWS::IAM::ManagedPolicy":  # Ref of a managed policy is its ARN
-                managed_arns[resolver.ref(s, lid)] = Policy(f"{s}/{lid}", document)
-            if role_name in resolver.resolve(props.get("Roles", []), s, f"{s}/{lid}/Roles"):
-                found.append(Policy(f"{s}/{lid}", document))
+    found, managed_arns = _policies_of_role(templates, resolver, role)
     notes = []
-    for arn in resolver.resolve(role["Properties"].get("ManagedPolicyArns", []), stack):
+    for arn in resolver.resolve(role.properties.get("ManagedPolicyArns", []), role.stack):
         if arn in managed_arns:
             if managed_arns[arn] not in found:
                 found.append(managed_arns[arn])

@@ -22,7 +22,14 @@ from typing import Any
 
 from proof.assembly import Deployment, Policy
 
-NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike")
+StatementJson = dict[str, Any]  # one statement of a policy document, as JSON
+
+NULL_GUARDED_OPERATORS = (
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "ArnNotEquals",
+    "ArnNotLike",
+)
 
 
 class MutationError(ValueError):
@@ -33,7 +40,7 @@ class MutationError(ValueError):
 # or a bucket setting already decides every request they match: (variant, Sid) -> cover.
 # The variant is an fnmatch pattern on Config.label ("<encryption>/<header policy>").
 # Each is kept as a second line of defence; tests prove every listed one redundant and
-# every other Deny of every variant caught (tests/test_proof_necessity.py).
+# every other Deny of every variant caught (tests/proof/test_proof_necessity.py).
 DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
     ("*/*", "DenySseC"): (
         "BlockedEncryptionTypes (SSE-C), a bucket setting that refuses every request with "
@@ -64,24 +71,28 @@ DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
 }
 
 
-def _statements(policy: Policy | None) -> list[dict[str, Any]]:
+def _statements(policy: Policy | None) -> list[StatementJson]:
     if policy is None:
         return []
     statements = policy.document.get("Statement", [])
     return statements if isinstance(statements, list) else [statements]
 
 
-def _edit(policy: Policy | None, edit: Callable[[list[dict]], list[dict]]) -> Policy | None:
+def _edit(policy: Policy, edit: Callable[[list[StatementJson]], list[StatementJson]]) -> Policy:
     """A copy of the policy whose statements went through `edit`."""
-    if policy is None:
-        return None
     document = copy.deepcopy(policy.document)
     document["Statement"] = edit(_statements(Policy(policy.name, document)))
     return Policy(policy.name, document)
 
 
+def _edit_optional(
+    policy: Policy | None, edit: Callable[[list[StatementJson]], list[StatementJson]]
+) -> Policy | None:
+    return None if policy is None else _edit(policy, edit)
+
+
 def drop_sid(deployment: Deployment, sid: str) -> Deployment:
-    def keep(statements: list[dict]) -> list[dict]:
+    def keep(statements: list[StatementJson]) -> list[StatementJson]:
         return [s for s in statements if s.get("Sid") != sid]
 
     policies = [deployment.bucket_policy, deployment.key_policy, *deployment.identity_policies]
@@ -89,8 +100,8 @@ def drop_sid(deployment: Deployment, sid: str) -> Deployment:
         raise MutationError(f"drop:{sid}: no statement has Sid {sid}")
     return dataclasses.replace(
         deployment,
-        bucket_policy=_edit(deployment.bucket_policy, keep),
-        key_policy=_edit(deployment.key_policy, keep),
+        bucket_policy=_edit_optional(deployment.bucket_policy, keep),
+        key_policy=_edit_optional(deployment.key_policy, keep),
         identity_policies=tuple(_edit(p, keep) for p in deployment.identity_policies),
     )
 
@@ -121,16 +132,18 @@ def single_drops(deployment: Deployment) -> tuple[str, ...]:
     return tuple(f"drop:{sid}" for sid in deny_sids(deployment))
 
 
-def _guarded_keys(statement: dict) -> set[str]:
+def _guarded_keys(statement: StatementJson) -> set[str]:
     """Keys a negated operator tests and a `Null key false` guard protects."""
     condition = statement.get("Condition", {})
-    negated = {k for op, block in condition.items() if op.startswith(NEGATED) for k in block}
+    negated = {
+        k for op, block in condition.items() if op.startswith(NULL_GUARDED_OPERATORS) for k in block
+    }
     nulls = condition.get("Null", {})
     return {k for k in negated if str(nulls.get(k)).lower() == "false"}
 
 
 def drop_null_guard(deployment: Deployment, *, required: bool = True) -> Deployment:
-    def unguard(statements: list[dict]) -> list[dict]:
+    def unguard(statements: list[StatementJson]) -> list[StatementJson]:
         for statement in statements:
             keys = _guarded_keys(statement)
             if keys:
@@ -143,11 +156,13 @@ def drop_null_guard(deployment: Deployment, *, required: bool = True) -> Deploym
 
     if required and not any(_guarded_keys(s) for s in _statements(deployment.bucket_policy)):
         raise MutationError("drop-null-guard: the bucket policy has no Null guard (strict?)")
-    return dataclasses.replace(deployment, bucket_policy=_edit(deployment.bucket_policy, unguard))
+    return dataclasses.replace(
+        deployment, bucket_policy=_edit_optional(deployment.bucket_policy, unguard)
+    )
 
 
 def if_exists(deployment: Deployment) -> Deployment:
-    def rename(statements: list[dict]) -> list[dict]:
+    def rename(statements: list[StatementJson]) -> list[StatementJson]:
         for statement in statements:
             condition = statement.get("Condition", {})
             if "StringNotEquals" in condition:
@@ -158,7 +173,9 @@ def if_exists(deployment: Deployment) -> Deployment:
         "StringNotEquals" in s.get("Condition", {}) for s in _statements(deployment.bucket_policy)
     ):
         raise MutationError("ifexists: the bucket policy has no StringNotEquals condition")
-    return dataclasses.replace(deployment, bucket_policy=_edit(deployment.bucket_policy, rename))
+    return dataclasses.replace(
+        deployment, bucket_policy=_edit_optional(deployment.bucket_policy, rename)
+    )
 
 
 def blog_if_exists(deployment: Deployment) -> Deployment:
@@ -166,7 +183,7 @@ def blog_if_exists(deployment: Deployment) -> Deployment:
 
 
 def drop_via_service(deployment: Deployment) -> Deployment:
-    def is_via_service_deny(statement: dict) -> bool:
+    def is_via_service_deny(statement: StatementJson) -> bool:
         condition = statement.get("Condition", {})
         tested = {k.lower() for block in condition.values() for k in block}
         return statement.get("Effect") == "Deny" and "kms:viaservice" in tested
@@ -175,7 +192,7 @@ def drop_via_service(deployment: Deployment) -> Deployment:
         raise MutationError("drop-via-service: no key policy Deny on kms:ViaService")
     return dataclasses.replace(
         deployment,
-        key_policy=_edit(
+        key_policy=_edit_optional(
             deployment.key_policy, lambda ss: [s for s in ss if not is_via_service_deny(s)]
         ),
     )

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ACCOUNT = "123456789012"
-REGION = "eu-west-1"
-PARTITION = "aws"
+PLACEHOLDER_ACCOUNT = "123456789012"
+PLACEHOLDER_REGION = "eu-west-1"
+PLACEHOLDER_PARTITION = "aws"
 URL_SUFFIX = "amazonaws.com"
 
 Templates = Mapping[str, Mapping[str, Any]]  # {stack name: template}
@@ -32,12 +32,12 @@ class ResolveError(ValueError):
 
 @dataclass(frozen=True)
 class Env:
-    account: str = ACCOUNT
-    region: str = REGION
-    partition: str = PARTITION
+    account: str = PLACEHOLDER_ACCOUNT
+    region: str = PLACEHOLDER_REGION
+    partition: str = PLACEHOLDER_PARTITION
 
 
-DEFAULT_ENV = Env()
+PLACEHOLDER_ENV = Env()
 
 # A namespace for the deterministic key ids; any fixed UUID would do.
 _KEY_ID_NAMESPACE = uuid.UUID("7b0c5a52-4f1e-4a57-9d1c-6a0e8f3b2d11")
@@ -48,7 +48,7 @@ _NO_VALUE = object()  # Ref AWS::NoValue: the property is removed
 class Resolver:
     """Resolves values of one set of stacks (a cloud assembly) in one environment."""
 
-    def __init__(self, templates: Templates, env: Env = DEFAULT_ENV) -> None:
+    def __init__(self, templates: Templates, env: Env = PLACEHOLDER_ENV) -> None:
         self.templates = templates
         self.env = env
         self._exports: dict[str, tuple[str, Any]] | None = None
@@ -64,7 +64,11 @@ class Resolver:
 
     def ref(self, stack: str, logical_id: str, where: str = "") -> str:
         """The value `{"Ref": logical_id}` has in `stack`."""
-        return self._ref(stack, logical_id, where or f"{stack}/{logical_id}")
+        where = where or f"{stack}/{logical_id}"
+        value = self._ref(stack, logical_id, where)
+        if not isinstance(value, str):
+            raise ResolveError(f"Ref {logical_id} is not a string at {where}: {value!r}")
+        return value
 
     def get_att(self, stack: str, logical_id: str, attribute: str, where: str = "") -> str:
         return self._get_att(stack, logical_id, attribute, where or f"{stack}/{logical_id}")
@@ -73,14 +77,15 @@ class Resolver:
         resources = self.templates[stack].get("Resources", {})
         if logical_id not in resources:
             raise ResolveError(f"{where or stack}: no resource {logical_id!r} in stack {stack}")
-        return resources[logical_id]
+        resource: Mapping[str, Any] = resources[logical_id]
+        return resource
 
     # -- the walk ---------------------------------------------------------------------
 
     def _resolve(self, value: Any, stack: str, where: str) -> Any:
         if isinstance(value, list):
-            items = [self._resolve(v, stack, f"{where}[{i}]") for i, v in enumerate(value)]
-            return [v for v in items if v is not _NO_VALUE]
+            resolved = [self._resolve(v, stack, f"{where}[{i}]") for i, v in enumerate(value)]
+            return [v for v in resolved if v is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -140,8 +145,9 @@ class Resolver:
     _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
     def _fn_sub(self, arg: Any, stack: str, where: str) -> str:
+        variables: dict[str, Any] = {}
         if isinstance(arg, str):
-            text, variables = arg, {}
+            text = arg
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
             text = arg[0]
             variables = {k: self._resolve(v, stack, f"{where}/{k}") for k, v in arg[1].items()}
@@ -233,7 +239,9 @@ class Resolver:
         resource = self.resource(stack, name, where)
         return self._physical_id(stack, name, resource, where)
 
-    def _physical_id(self, stack: str, logical_id: str, resource: Mapping, where: str) -> str:
+    def _physical_id(
+        self, stack: str, logical_id: str, resource: Mapping[str, Any], where: str
+    ) -> str:
         """What Ref returns for a resource: its name, or its id for a KMS key."""
         kind = resource["Type"]
         props = resource.get("Properties", {})

@@ -14,10 +14,10 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(__file__).with_name("simulate.mjs")
+SIMULATE_SCRIPT = Path(__file__).with_name("simulate.mjs")
 SIMULATOR_PACKAGE = ROOT / "node_modules" / "@cloud-copilot" / "iam-simulate" / "package.json"
 
 # Context keys runSimulation (0.1.173) drops although IAM evaluates them: it matches
@@ -26,15 +26,49 @@ SIMULATOR_PACKAGE = ROOT / "node_modules" / "@cloud-copilot" / "iam-simulate" / 
 # Any other dropped key is an error: the proof would silently not test it.
 DROPPED_BY_RUN_SIMULATION = frozenset({"kms:EncryptionContext:aws:s3:arn"})
 
-DECISIONS = ("Allowed", "ExplicitlyDenied", "ImplicitlyDenied")
-
 
 class SimulatorError(RuntimeError):
     """The simulator is missing, failed, or reached a decision the proof cannot trust."""
 
 
+class DecidingStatement(TypedDict):
+    """A statement the simulator reports as deciding (simulate.mjs builds it)."""
+
+    policy: str  # "identity" or "resource"
+    sid: str | None
+    index: int | None
+    explicit: bool | None  # of a denial: explicit Deny or nothing allowed
+
+
+class RequestJson(TypedDict):
+    """One request as simulate.mjs reads it."""
+
+    id: str
+    action: str
+    principal: str
+    resource: str
+    account: str
+    context: dict[str, str]
+    identity: list[str]
+    resourcePolicy: str | None
+
+
+class ResultJson(TypedDict):
+    """simulate.mjs's answer to one request: a decision, or an error."""
+
+    id: str
+    result: NotRequired[str]
+    unsafe: NotRequired[str]
+    denials: NotRequired[list[DecidingStatement]]
+    grants: NotRequired[list[DecidingStatement]]
+    ignored: NotRequired[list[str]]
+    error: NotRequired[str]
+
+
 @dataclass(frozen=True)
-class Request:
+class SimRequest:
+    """One request to the IAM policy simulator, with concrete ARNs and policy ids."""
+
     id: str
     action: str
     principal: str
@@ -49,11 +83,11 @@ class Request:
 class Decision:
     """What the simulator said about one request."""
 
-    request: Request
+    request: SimRequest
     result: str  # runSimulation's overallResult
     unsafe: str  # runUnsafeSimulation's result, with every context key
-    denials: tuple[Mapping[str, Any], ...] = ()
-    grants: tuple[Mapping[str, Any], ...] = ()
+    denials: tuple[DecidingStatement, ...] = ()
+    grants: tuple[DecidingStatement, ...] = ()
     ignored: tuple[str, ...] = ()
     error: str | None = None
 
@@ -92,26 +126,23 @@ def node_executable() -> str:
     return node
 
 
-def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> dict[str, Decision]:
-    """Every request through the simulator in one Node process."""
-    payload = {
-        "policies": policies,
-        "requests": [
-            {
-                "id": r.id,
-                "action": r.action,
-                "principal": r.principal,
-                "resource": r.resource,
-                "account": r.account,
-                "context": dict(r.context),
-                "identity": list(r.identity),
-                "resourcePolicy": r.resource_policy,
-            }
-            for r in requests
-        ],
+def _request_json(r: SimRequest) -> RequestJson:
+    return {
+        "id": r.id,
+        "action": r.action,
+        "principal": r.principal,
+        "resource": r.resource,
+        "account": r.account,
+        "context": dict(r.context),
+        "identity": list(r.identity),
+        "resourcePolicy": r.resource_policy,
     }
+
+
+def _run_node(policies: Mapping[str, Any], requests: Sequence[SimRequest]) -> list[ResultJson]:
+    payload = {"policies": policies, "requests": [_request_json(r) for r in requests]}
     completed = subprocess.run(
-        [node_executable(), str(SCRIPT)],
+        [node_executable(), str(SIMULATE_SCRIPT)],
         input=json.dumps(payload),
         capture_output=True,
         text=True,
@@ -127,21 +158,29 @@ def simulate(policies: Mapping[str, Any], requests: Sequence[Request]) -> dict[s
         ) from None
     if "fatal" in output:
         raise SimulatorError(f"the simulator failed: {output['fatal']}")
+    results: list[ResultJson] = output["results"]
+    return results
+
+
+def _decision(request: SimRequest, result: ResultJson) -> Decision:
+    if result.get("error"):
+        return Decision(request, "error", "error", error=result["error"])
+    return Decision(
+        request,
+        result=result["result"],
+        unsafe=result["unsafe"],
+        denials=tuple(result["denials"]),
+        grants=tuple(result["grants"]),
+        ignored=tuple(result["ignored"]),
+    )
+
+
+def simulate(policies: Mapping[str, Any], requests: Sequence[SimRequest]) -> dict[str, Decision]:
+    """Every request through the simulator in one Node process."""
     by_id = {r.id: r for r in requests}
     decisions = {}
-    for result in output["results"]:
-        request = by_id[result["id"]]
-        if result.get("error"):
-            decisions[request.id] = Decision(request, "error", "error", error=result["error"])
-            continue
-        decisions[request.id] = Decision(
-            request,
-            result=result["result"],
-            unsafe=result["unsafe"],
-            denials=tuple(result["denials"]),
-            grants=tuple(result["grants"]),
-            ignored=tuple(result["ignored"]),
-        )
+    for result in _run_node(policies, requests):
+        decisions[result["id"]] = _decision(by_id[result["id"]], result)
     missing = set(by_id) - set(decisions)
     if missing:
         raise SimulatorError(f"the simulator returned no decision for {sorted(missing)}")

@@ -124,7 +124,7 @@ def _fail(env: str, name: str, value: Any, allowed: str) -> SettingsError:
 def _choice(env: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise _fail(env, name, value, "values are " + ", ".join(choices))
-    return value
+    return str(value)  # one of `choices`, all strings
 
 
 def _rotation(env: str, value: Any) -> int:

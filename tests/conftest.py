@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from scenarios import all_configs
+
 ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+# Every encryption x header policy variant, and the ones that use a KMS key.
+CONFIGS = all_configs()
+KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
 
 # No test may reach AWS: dummy credentials, and no connection beyond loopback.
 _OFFLINE_ENV = {
@@ -58,7 +63,7 @@ def offline_aws():
     mp.undo()
 
 
-def synth(settings, outdir: Path) -> dict[str, dict]:
+def synth_settings(settings, outdir: Path) -> dict[str, dict]:
     """Synthesize the app for one Settings; templates by stack name."""
     from stacks.app_builder import synth_templates
 
@@ -88,7 +93,7 @@ def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
             {"encryption": config.encryption, "header_policy": config.header_policy}
             | (VARIANT_EXTRAS if config.encryption == "dsse-kms" else {}),
         )
-        assemblies[config] = (outdir, synth(settings, outdir))
+        assemblies[config] = (outdir, synth_settings(settings, outdir))
     return assemblies
 
 
@@ -96,14 +101,3 @@ def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
 def variant_templates(variant_assemblies) -> dict:
     """{scenarios.Config: {stack name: template}} for every encryption x header policy."""
     return {config: templates for config, (_, templates) in variant_assemblies.items()}
-
-
-@pytest.fixture(scope="session")
-def dev_templates(tmp_path_factory, offline_aws) -> dict:
-    """The templates of the dev environment exactly as cdk.json configures it."""
-    from aws_cdk import App
-
-    from stacks.settings import from_context
-
-    app = App(context=CDK_JSON["context"])
-    return synth(from_context(app.node.try_get_context), tmp_path_factory.mktemp("dev"))

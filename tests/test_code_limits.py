@@ -28,6 +28,13 @@ def test_the_lambda_code_is_within_the_limits(capsys):
     assert "\nlongest function: lambda/uploader/" in out
 
 
+def test_the_proof_code_is_within_the_limits(capsys):
+    assert code_limits.main(["proof"], root=ROOT) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("longest file: proof/")
+    assert "OVER" not in out and "known" not in out
+
+
 def test_a_function_over_the_limit_fails(tmp_path, capsys):
     (tmp_path / "ok.py").write_text(function("fits", code_limits.MAX_FUNCTION_LINES))
     assert run_limits(tmp_path, capsys, ".")[0] == 0

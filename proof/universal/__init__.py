@@ -4,5 +4,5 @@ The scenario table (proof/prove.py) runs chosen requests through the IAM simulat
 this package encodes the synthesized policies and a symbolic request as SMT formulas
 and asks z3 for any request that breaks a promise (the approach of AWS's Zelkova). Its
 encoding is trusted as far as it agrees with iam-simulate on random requests
-(tests/test_universal_differential.py, bench/universal.py).
+(tests/proof/test_universal_differential.py, bench/universal.py).
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import z3
 
@@ -18,11 +18,34 @@ from proof.assembly import Deployment
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, stores
 from proof.universal.s3 import accepted
-from proof.universal.witness import counterexample
+from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID
 
 TIMEOUT_MS = 60_000
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
+
+
+class PropertyJson(TypedDict):
+    """One property of the universal proof in the JSON report."""
+
+    id: str
+    number: int
+    title: str
+    variant: str
+    statement: str
+    result: str  # "proved" or "refuted"
+    counterexample: CounterexampleJson | None
+    statements: list[str]
+    notes: list[str]
+    assumptions: NotRequired[list[str]]  # the report adds them to each property
+
+
+class NecessityJson(TypedDict):
+    statement: str
+    policy: str
+    needed_by: list[str]
+    covered_by: list[str]
+    verdict: str
 
 
 @dataclass
@@ -31,11 +54,11 @@ class Result:
     variant: str
     words: str
     proved: bool
-    counterexample: dict[str, Any] | None = None
+    counterexample: CounterexampleJson | None = None
     statements: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> PropertyJson:
         return {
             "id": self.prop.id,
             "number": self.prop.number,
@@ -63,7 +86,7 @@ class Necessity:
             return f"redundant: what it refuses is refused by {', '.join(self.covered_by)}"
         return "redundant: no property needs it (what it refuses is not granted otherwise)"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> NecessityJson:
         return {
             "statement": self.statement,
             "policy": self.policy,

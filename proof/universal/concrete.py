@@ -81,7 +81,7 @@ def truth(formula: z3.BoolRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> bo
     raise NotDecided(f"the encoding left {result} undecided")
 
 
-def decide(
+def decide_concrete(
     enc: Encoded,
     request: Concrete,
     uploader: bool = False,

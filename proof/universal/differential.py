@@ -18,23 +18,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from proof.assembly import Deployment
-from proof.prove import ADMINISTRATOR_ACCESS
+from proof.requests import ADMINISTRATOR_ACCESS, ENCRYPTION_CONTEXT, OTHER_ACCOUNT_ID
 from proof.simulate import DROPPED_BY_RUN_SIMULATION, ROOT, SimulatorError, node_executable
-from proof.universal.concrete import Concrete, decide, for_action, substitution, truth
+from proof.universal.concrete import Concrete, decide_concrete, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.properties import GUARDED_ACTIONS, deploy_role_arn
+from proof.universal.properties import POLICY_GUARD_ACTIONS, placeholder_deploy_role_arn
 from scenarios import STORE_ACTIONS
 
-SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
-OTHER_ACCOUNT = "210987654321"
-CONTEXT_KEY = "kms:EncryptionContext:aws:s3:arn"
+DIFFERENTIAL_SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
 FAVOURITES = (
     *STORE_ACTIONS,
     "s3:GetObject",
     "s3:DeleteObject",
     "s3:ListBucket",
     "s3:BypassGovernanceRetention",
-    *GUARDED_ACTIONS,
+    *POLICY_GUARD_ACTIONS,
     "kms:Decrypt",
     "kms:Encrypt",
     "kms:GenerateDataKey",
@@ -64,10 +62,10 @@ class Generator:
             (d.role_arn, "uploader"),
             (f"arn:aws:iam::{account}:role/AccountAdmin", "worst-case"),
             (f"arn:aws:iam::{account}:root", "worst-case"),
-            (deploy_role_arn(enc), "worst-case"),
+            (placeholder_deploy_role_arn(enc), "worst-case"),
             *[(a, "worst-case") for a in d.settings.get("key_admins", [])],
-            (f"arn:aws:iam::{OTHER_ACCOUNT}:role/Other", "worst-case"),
-            (f"arn:aws:iam::{OTHER_ACCOUNT}:root", "worst-case"),
+            (f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/Other", "worst-case"),
+            (f"arn:aws:iam::{OTHER_ACCOUNT_ID}:root", "worst-case"),
             ("s3.amazonaws.com", "none"),
         ]
         key = d.key_arn or f"arn:aws:kms:{d.env.region}:{account}:key/absent"
@@ -111,7 +109,11 @@ class Generator:
                 f"S3.{region.upper()}.AMAZONAWS.COM",
                 f"ec2.{region}.amazonaws.com",
             ],
-            CONTEXT_KEY: [enc.u.bucket_arn, f"{enc.u.bucket_arn}/data/y", "arn:aws:s3:::other"],
+            ENCRYPTION_CONTEXT: [
+                enc.u.bucket_arn,
+                f"{enc.u.bucket_arn}/data/y",
+                "arn:aws:s3:::other",
+            ],
             "s3:prefix": ["probe/", "probe/x", "other/", ""],
             ALG: ["AES256", "aws:kms", "aws:kms:dsse", "AWS:KMS", "", "aws:kms "],
             KEY_ID: self.key_ids,
@@ -166,10 +168,10 @@ def _payload(tag: str, enc: Encoded, drawn: Sequence[Drawn], payload: dict[str, 
         )
 
 
-def simulate(payload: dict[str, Any]) -> dict[str, str]:
+def simulate_payload(payload: dict[str, Any]) -> dict[str, str]:
     """{request id: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied"} from iam-simulate."""
     completed = subprocess.run(
-        [node_executable(), str(SCRIPT)],
+        [node_executable(), str(DIFFERENTIAL_SCRIPT)],
         input=json.dumps(payload),
         capture_output=True,
         text=True,
@@ -225,11 +227,11 @@ def compare(
                 raise AssertionError(f"request outside the model: {item.request}")
         _payload(tag, enc, drawn, payload)
         runs.append((tag, enc, drawn, pairs))
-    simulated = simulate(payload)
+    simulated = simulate_payload(payload)
     out = []
     for tag, enc, drawn, pairs in runs:
         for item, values in zip(drawn, pairs, strict=True):
-            mine = decide(enc, item.request, item.identity == "uploader", values)
+            mine = decide_concrete(enc, item.request, item.identity == "uploader", values)
             theirs = simulated[f"{tag}/{item.id}"]
             if mine != (theirs == "Allowed"):
                 out.append(Disagreement(tag, item, mine, theirs))

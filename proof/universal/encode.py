@@ -1,7 +1,7 @@
 """A symbolic request and IAM's evaluation of parsed policies, as z3 formulas.
 
 One `Universe` per deployment: the finite action table (every S3 and KMS action on a
-bucket, an object or a key), the bucket and key ARNs, and one `Request` whose variables
+bucket, an object or a key), the bucket and key ARNs, and one `SymbolicRequest` whose variables
 stand for every request at once. IAM's rules encoded here: wildcards in Action and
 Resource (case-insensitive actions), condition operators with IAM's missing-key rules
 (negated operators and ...IfExists match a missing key, positive ones do not, Null tests
@@ -70,7 +70,7 @@ def arn_glob(pattern: str) -> z3.ReRef | None:
 
 
 @dataclass
-class Request:
+class SymbolicRequest:
     """The variables of one symbolic request."""
 
     act: z3.ArithRef
@@ -84,8 +84,8 @@ class Request:
     value: dict[str, z3.ExprRef] = field(default_factory=dict)
 
     @staticmethod
-    def make(keys: Iterable[str], tag: str = "") -> Request:
-        r = Request(
+    def make(keys: Iterable[str], tag: str = "") -> SymbolicRequest:
+        r = SymbolicRequest(
             act=z3.Int(f"action{tag}"),
             obj=z3.String(f"object{tag}"),
             p_arn=z3.String(f"principal{tag}"),
@@ -147,7 +147,7 @@ class Universe:
     def kinds(self) -> tuple[str, ...]:
         return ("bucket", "object", "key") if self.key_arn else ("bucket", "object")
 
-    def resource_matches(self, req: Request, pattern: str) -> z3.BoolRef:
+    def resource_matches(self, req: SymbolicRequest, pattern: str) -> z3.BoolRef:
         terms = []
         for kind in self.kinds:
             if kind == "object":

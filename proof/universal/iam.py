@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import z3
 
-from proof.universal.encode import Request, Universe, arn_glob, glob
+from proof.universal.encode import SymbolicRequest, Universe, arn_glob, glob
 from proof.universal.policy import Condition, Statement, Unsupported
 
 Enable = Mapping[tuple[str, int], z3.BoolRef]  # (policy, index) of a Deny -> "it is in force"
@@ -51,7 +51,7 @@ def _value_match(base: str, value: z3.ExprRef, text: str, where: str) -> z3.Bool
     return _NUMERIC[base](value, _number(text, where))
 
 
-def condition_matches(c: Condition, req: Request, where: str) -> z3.BoolRef:
+def condition_matches(c: Condition, req: SymbolicRequest, where: str) -> z3.BoolRef:
     present = req.present[c.key]
     if c.base == "Null":
         tests = [z3.Not(present) if _bool(v, where) else present for v in c.values]
@@ -74,7 +74,7 @@ class Matched:
     account: z3.BoolRef  # ... and the principal, through its account
 
 
-def match(st: Statement, u: Universe, req: Request) -> Matched:
+def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
     where = f"{st.policy} {st.label}"
     action = u.in_set(req.act, u.matching(st.actions))
     if st.not_action:
@@ -96,7 +96,7 @@ def match(st: Statement, u: Universe, req: Request) -> Matched:
 
 
 @dataclass(frozen=True)
-class Decision:
+class SymbolicDecision:
     allowed: z3.BoolRef
     denies: tuple[tuple[Statement, z3.BoolRef], ...]  # each Deny that matches (in force or not)
     allows: tuple[tuple[Statement, z3.BoolRef], ...]  # each Allow that applies
@@ -104,12 +104,12 @@ class Decision:
 
 def decide(
     u: Universe,
-    req: Request,
+    req: SymbolicRequest,
     resource: Sequence[Matched],
     identity: Sequence[Matched] | None,
     service: str,
     enable: Enable,
-) -> Decision:
+) -> SymbolicDecision:
     """identity None: the worst case, an identity policy allowing everything."""
     denies = [
         # A Deny naming an account applies to that account's principals, too.
@@ -137,4 +137,4 @@ def decide(
     )
     denied = z3.Or(*in_force)
     allows = [(m.statement, z3.Or(m.direct, m.account)) for m in allows_r] + id_allows
-    return Decision(z3.And(z3.Not(denied), grant), tuple(denies), tuple(allows))
+    return SymbolicDecision(z3.And(z3.Not(denied), grant), tuple(denies), tuple(allows))

@@ -13,8 +13,8 @@ from functools import cached_property
 import z3
 
 from proof.assembly import Deployment
-from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, Request, Universe
-from proof.universal.iam import Decision, Matched, decide, match
+from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, SymbolicRequest, Universe
+from proof.universal.iam import Matched, SymbolicDecision, decide, match
 from proof.universal.policy import Statement, keys_of, parse_policy
 
 ALG, KEY_ID, CUSTOMER = MODEL_KEYS[6], MODEL_KEYS[7], MODEL_KEYS[8]
@@ -53,7 +53,7 @@ class Encoded:
 
     deployment: Deployment
     u: Universe
-    req: Request
+    req: SymbolicRequest
     bucket: list[Statement]
     key: list[Statement]
     identity: list[Statement]  # the uploader's
@@ -69,7 +69,7 @@ class Encoded:
         identity = [s for p in d.identity_policies for s in parse_policy(p.document, p.name, False)]
         keys = set(MODEL_KEYS) | keys_of(bucket) | keys_of(key) | keys_of(identity)
         u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn)
-        enc = Encoded(d, u, Request.make(keys), bucket, key, identity)
+        enc = Encoded(d, u, SymbolicRequest.make(keys), bucket, key, identity)
         for s in [*bucket, *key]:
             if s.deny:
                 enc.enable[(s.policy, s.index)] = z3.Bool(f"in force: {s.policy} {s.label}")
@@ -149,20 +149,20 @@ class Encoded:
         return [match(s, self.u, self.req) for s in statements]
 
     @cached_property
-    def s3(self) -> Decision:
+    def s3(self) -> SymbolicDecision:
         """The bucket's decision for any principal (worst-case identity)."""
         return decide(self.u, self.req, self._bucket, None, "s3", self.enable)
 
     @cached_property
-    def s3_uploader(self) -> Decision:
+    def s3_uploader(self) -> SymbolicDecision:
         return decide(self.u, self.req, self._bucket, self._identity, "s3", self.enable)
 
     @cached_property
-    def kms(self) -> Decision:
+    def kms(self) -> SymbolicDecision:
         return decide(self.u, self.req, self._key, None, "kms", self.enable)
 
     @cached_property
-    def kms_uploader(self) -> Decision:
+    def kms_uploader(self) -> SymbolicDecision:
         return decide(self.u, self.req, self._key, self._identity, "kms", self.enable)
 
     @cached_property

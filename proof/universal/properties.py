@@ -17,7 +17,7 @@ from proof.universal.s3 import accepted, project_key_names, stored_algorithm, st
 from scenarios import STORE_ACTIONS  # the write paths that store or re-key object data
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
-GUARDED_ACTIONS = (
+POLICY_GUARD_ACTIONS = (
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
     "s3:PutEncryptionConfiguration",
@@ -28,7 +28,7 @@ MIN_TLS = "1.2"
 BOOTSTRAP_QUALIFIER = "hnb659fds"  # the CDK's default; the guard exempts its execution role
 
 
-def deploy_role_arn(enc: Encoded) -> str:
+def placeholder_deploy_role_arn(enc: Encoded) -> str:
     env = enc.deployment.env
     return (
         f"arn:{env.partition}:iam::{env.account}:role/"
@@ -113,8 +113,8 @@ def not_vacuous(enc: Encoded) -> z3.BoolRef:
 
 def guard(enc: Encoded) -> z3.BoolRef:
     r = enc.req
-    deployer = z3.And(z3.Not(r.p_svc), r.p_arn == z3.StringVal(deploy_role_arn(enc)))
-    return z3.And(_acts(enc, GUARDED_ACTIONS), allowed(enc), z3.Not(deployer))
+    deployer = z3.And(z3.Not(r.p_svc), r.p_arn == z3.StringVal(placeholder_deploy_role_arn(enc)))
+    return z3.And(_acts(enc, POLICY_GUARD_ACTIONS), allowed(enc), z3.Not(deployer))
 
 
 def grants(enc: Encoded) -> z3.BoolRef:

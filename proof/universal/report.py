@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TypedDict
 
 from proof.assembly import Deployment
-from proof.universal.check import Result, Universal, check
+from proof.universal.check import NecessityJson, PropertyJson, Result, Universal, check
+from proof.universal.witness import CounterexampleJson
 
 INDENT = "      "
 
 
-def request_lines(example: dict[str, Any]) -> list[str]:
+def request_lines(example: CounterexampleJson) -> list[str]:
     """A counterexample as a person reads a request: who, what, how, with which headers."""
     account = f" (account {example['account']})" if example["account"] else ""
     lines = [
@@ -48,7 +49,7 @@ def _result_lines(r: Result) -> list[str]:
     return lines
 
 
-def render_text(universal: Universal) -> str:
+def render_universal_text(universal: Universal) -> str:
     proved = sum(r.proved for r in universal.results)
     lines = [
         f"Properties ({universal.variant}; z3, for every request)",
@@ -72,12 +73,23 @@ def render_text(universal: Universal) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(universal: Universal) -> dict[str, Any]:
-    """The report's keys: properties, necessity, assumptions."""
+class UniversalJson(TypedDict):
+    """The universal proof's keys in the JSON report."""
+
+    properties: list[PropertyJson]
+    necessity: list[NecessityJson]
+
+
+def _property_json(r: Result, universal: Universal) -> PropertyJson:
+    found = r.to_json()
+    found["assumptions"] = list(universal.assumptions)
+    return found
+
+
+def to_json(universal: Universal) -> UniversalJson:
+    """The report's keys: properties (each with the assumptions), necessity."""
     return {
-        "properties": [
-            {**r.to_json(), "assumptions": list(universal.assumptions)} for r in universal.results
-        ],
+        "properties": [_property_json(r, universal) for r in universal.results],
         "necessity": [n.to_json() for n in universal.necessity],
     }
 
@@ -89,9 +101,9 @@ class Section:
         self.universal = check(deployment)
 
     def text(self) -> str:
-        return render_text(self.universal)
+        return render_universal_text(self.universal)
 
-    def json(self) -> dict[str, Any]:
+    def json(self) -> UniversalJson:
         return to_json(self.universal)
 
     @property

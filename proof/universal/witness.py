@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import z3
 
@@ -37,7 +37,18 @@ def text(value: z3.ExprRef) -> str:
     return str(value)
 
 
-def _request(enc: Encoded, model: z3.ModelRef) -> dict[str, Any]:
+class CounterexampleJson(TypedDict):
+    """A request that breaks a property, as the report shows it."""
+
+    action: str
+    resource: str
+    principal: str
+    account: str | None  # None for an AWS service principal
+    transport: str  # "HTTP", "TLS <version>", ...
+    context: dict[str, str | None]  # header condition keys; None: absent
+
+
+def _request(enc: Encoded, model: z3.ModelRef) -> CounterexampleJson:
     r, u = enc.req, enc.u
 
     def ev(e: z3.ExprRef) -> z3.ExprRef:
@@ -72,7 +83,7 @@ def _request(enc: Encoded, model: z3.ModelRef) -> dict[str, Any]:
 
 def counterexample(
     enc: Encoded, model: z3.ModelRef, prop: Property
-) -> tuple[dict[str, Any], list[str], list[str]]:
+) -> tuple[CounterexampleJson, list[str], list[str]]:
     """(the request, the statements that let it through or stopped it, notes)."""
     example = _request(enc, model)
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-import proof.prove
 from proof import mutate
-from proof.assembly import find_deployment
-from proof.prove import Case, prove
-from scenarios import all_configs
-
-CONFIGS = all_configs()
+from proof.prove import Case, prove_cases
+from tests.conftest import CONFIGS
+from tests.proof.support import CountedProofs, prove_counting
 
 # Pinned by hand from the rules (docs/design.md): which Deny of which variant is
 # defence in depth. A change here is a change of the design, not a test fix.
@@ -35,52 +32,33 @@ PINNED = {(label, sid) for label in (c.label for c in CONFIGS) for sid in ("Deny
 
 
 @pytest.fixture(scope="session")
-def deployments(variant_templates) -> dict:
-    return {config: find_deployment(t) for config, t in variant_templates.items()}
+def single_drop_proofs(variant_templates, deployments) -> CountedProofs:
+    """{(variant label, Sid): Proof} for every Deny of every variant, proved together."""
+    return prove_counting(
+        {
+            (config.label, drop.removeprefix("drop:")): Case(
+                variant_templates[config], config, (drop,)
+            )
+            for config, deployment in deployments.items()
+            for drop in mutate.single_drops(deployment)
+        }
+    )
 
 
-REAL_SIMULATE = proof.prove.simulate
+def test_all_mutants_of_all_variants_are_proved_in_one_node_process(single_drop_proofs):
+    assert len(single_drop_proofs.node_runs) == 1
 
 
-class Counter:
-    """Stands in for proof.prove.simulate: counts Node processes and their requests."""
-
-    def __init__(self) -> None:
-        self.runs: list[int] = []
-
-    def __call__(self, policies, requests):
-        self.runs.append(len(requests))
-        return REAL_SIMULATE(policies, requests)
-
-
-@pytest.fixture(scope="session")
-def single_drops(variant_templates, deployments) -> dict:
-    """{(variant label, Sid): Proof} for every Deny of every variant, in one prove() call."""
-    cases = {
-        (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
-        for config, deployment in deployments.items()
-        for drop in mutate.single_drops(deployment)
-    }
-    counter, patch = Counter(), pytest.MonkeyPatch()
-    patch.setattr(proof.prove, "simulate", counter)
-    try:
-        proofs = prove(list(cases.values()))
-    finally:
-        patch.undo()
-    assert len(counter.runs) == 1, "all mutants of all variants in ONE Node process"
-    return dict(zip(cases, proofs, strict=True))
-
-
-def test_identical_requests_of_different_cases_are_simulated_once(variant_templates, monkeypatch):
+def test_identical_requests_of_different_cases_are_simulated_once(variant_templates):
     config = CONFIGS[0]
-    counter = Counter()
-    monkeypatch.setattr(proof.prove, "simulate", counter)
     plain = Case(variant_templates[config], config)
     broken = Case(variant_templates[config], config, ("drop:DenyWrongKmsKey",))
-    (alone,) = prove([plain])
-    first, again, mutant = prove([plain, plain, broken])
-    assert counter.runs[1] < 2 * counter.runs[0]  # the repeated case costs nothing
-    assert counter.runs[1] > counter.runs[0]  # the mutant's bucket requests are its own
+    single = prove_counting({"alone": plain})
+    three = prove_counting({"first": plain, "again": plain, "mutant": broken})
+    (one_run,), (three_run,) = single.node_runs, three.node_runs
+    alone, first, again, mutant = single["alone"], *three.values()
+    assert three_run < 2 * one_run  # the repeated case costs nothing
+    assert three_run > one_run  # the mutant's bucket requests are its own
     assert alone.rows == first.rows == again.rows
     assert alone.passed and not mutant.passed  # shared decisions never leak across policies
 
@@ -105,10 +83,10 @@ def test_the_defence_in_depth_list_is_pinned(deployments):
         assert any(s == sid and mutate.fnmatch.fnmatchcase(v, variant) for v, s in listed), sid
 
 
-def test_every_deny_of_every_variant_is_tried(deployments, single_drops):
-    assert set(single_drops) == all_denies(deployments)
+def test_every_deny_of_every_variant_is_tried(deployments, single_drop_proofs):
+    assert set(single_drop_proofs) == all_denies(deployments)
     # The bucket and the key policy of a KMS variant, the bucket alone in sse-s3 mode.
-    sids = {sid for _, sid in single_drops}
+    sids = {sid for _, sid in single_drop_proofs}
     assert {"DenyUpdateObjectEncryption", "DenyKmsWithoutKeyId", "DenyDataUseOutsideS3"} <= sids
 
 
@@ -119,9 +97,9 @@ def _ids(pairs) -> list[str]:
 # The Sids come from the synthesized policies (known only after synthesis), so the
 # parametrization is by variant and each test walks that variant's Denies.
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
-def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drops, config):
+def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drop_proofs, config):
     for sid in mutate.deny_sids(deployments[config]):
-        proved = single_drops[(config.label, sid)]
+        proved = single_drop_proofs[(config.label, sid)]
         if (config.label, sid) in PINNED:
             assert proved.passed, (
                 f"{config.label}: {sid} is listed as defence in depth, yet dropping it "
@@ -136,7 +114,7 @@ def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drops, conf
             assert not any("(other-account)" in name for name in proved.failed), sid
 
 
-def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drops):
+def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drop_proofs):
     """Encryption denies must show on the account admin's rows, whom only the bucket stops."""
     encryption = {
         "DenyWrongEncryptionAlgorithm",
@@ -144,7 +122,7 @@ def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drops):
         "DenyKmsWithoutKeyId",
         "DenyUpdateObjectEncryption",
     }
-    for (label, sid), proved in single_drops.items():
+    for (label, sid), proved in single_drop_proofs.items():
         if sid in encryption and (label, sid) not in PINNED:
             assert any(name.endswith("(account-admin)") for name in proved.failed), (label, sid)
 
@@ -153,7 +131,7 @@ def test_a_statement_that_stops_mattering_is_reported(variant_templates, deploym
     """The check can fail: with DenyWrongEncryptionAlgorithm gone, DenyMissingEncryptionHeader
     is no longer covered in strict mode, so dropping both fails where dropping one did not."""
     config = next(c for c in CONFIGS if c.label == "sse-s3/strict")
-    (one, both) = prove(
+    (one, both) = prove_cases(
         [
             Case(variant_templates[config], config, ("drop:DenyMissingEncryptionHeader",)),
             Case(

@@ -11,7 +11,7 @@ import pytest
 
 import stacks.nag
 from stacks.settings import parse
-from tests.conftest import synth
+from tests.conftest import synth_settings
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
@@ -51,7 +51,7 @@ def test_nag_has_no_unacknowledged_findings_and_every_acknowledgment_is_needed(
         stacks.nag, "_acknowledge", lambda construct, rule, reason: recorded.append((rule, reason))
     )
     with pytest.raises(RuntimeError, match="ValidationFailed"):
-        synth(parse("dev", {}), tmp_path)
+        synth_settings(parse("dev", {}), tmp_path)
     report = json.loads((tmp_path / "validation-report.json").read_text())
     (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
     found = sorted(v["ruleName"] for v in nag["violations"])

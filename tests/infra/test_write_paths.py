@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from proof.assembly import find_deployment
-from scenarios import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS, all_configs
-from tests.conftest import ROOT
+from scenarios import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS
+from tests.conftest import CONFIGS, ROOT
 
 IAM_DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions" / "s3.json"
-KEYS = frozenset(ENCRYPTION_CONDITION_KEYS)
+ENCRYPTION_KEYS = frozenset(ENCRYPTION_CONDITION_KEYS)
 
 # Listed by AWS with the encryption keys, deliberately not in the encryption denies.
 EXEMPT = {
@@ -37,7 +37,7 @@ def encryption_actions(iam_data: Mapping[str, Any]) -> dict[str, frozenset[str]]
     """{"s3:Action": the encryption condition keys it carries} for every action with any."""
     found = {}
     for entry in iam_data.values():
-        keys = {k.lower() for k in entry.get("conditionKeys", [])} & KEYS
+        keys = {k.lower() for k in entry.get("conditionKeys", [])} & ENCRYPTION_KEYS
         if keys:
             found[f"s3:{entry['name']}"] = frozenset(keys)
     return found
@@ -78,7 +78,9 @@ def uncovered(policy: Mapping[str, Any], iam_data: Mapping[str, Any]) -> list[st
             continue
         if any(not s.get("Condition") and _lists(s, action) for s in denies):
             continue
-        applicable = [s for s in denies if (_tested_keys(s) & KEYS) and _tested_keys(s) <= keys]
+        applicable = [
+            s for s in denies if (_tested_keys(s) & ENCRYPTION_KEYS) and _tested_keys(s) <= keys
+        ]
         if not applicable or not all(_lists(s, action) for s in applicable):
             missing.append(action)
     return missing
@@ -96,9 +98,6 @@ def bucket_policies(variant_templates) -> dict:
         config: find_deployment(templates).bucket_policy.document
         for config, templates in variant_templates.items()
     }
-
-
-CONFIGS = all_configs()
 
 
 def test_the_scenario_table_decides_every_write_path_aws_lists(iam_data):
@@ -130,7 +129,7 @@ def _listed_pairs(policies: Mapping[Any, Mapping[str, Any]]) -> Iterable[tuple[A
     for config, policy in policies.items():
         for statement in policy["Statement"]:
             if statement["Effect"] == "Deny" and (
-                _tested_keys(statement) & KEYS or not statement.get("Condition")
+                _tested_keys(statement) & ENCRYPTION_KEYS or not statement.get("Condition")
             ):
                 for action in _as_list(statement["Action"]):
                     yield config, statement["Sid"], action
@@ -148,7 +147,7 @@ def test_the_check_names_an_action_missing_from_any_encryption_deny(bucket_polic
 
 def test_the_check_names_a_new_action_of_a_newer_iam_data(bucket_policies, iam_data):
     newer = copy.deepcopy(iam_data)
-    newer["putobjectfoo"] = {"name": "PutObjectFoo", "conditionKeys": list(KEYS)}
+    newer["putobjectfoo"] = {"name": "PutObjectFoo", "conditionKeys": list(ENCRYPTION_KEYS)}
     for config, policy in bucket_policies.items():
         assert uncovered(policy, newer) == ["s3:PutObjectFoo"], config.label
 
@@ -156,6 +155,6 @@ def test_the_check_names_a_new_action_of_a_newer_iam_data(bucket_policies, iam_d
 def test_bypass_governance_retention_is_exempt_on_purpose(bucket_policies, iam_data):
     assert "s3:BypassGovernanceRetention" in encryption_actions(iam_data)
     for policy in bucket_policies.values():
-        encryption_denies = [s for s in policy["Statement"] if _tested_keys(s) & KEYS]
+        encryption_denies = [s for s in policy["Statement"] if _tested_keys(s) & ENCRYPTION_KEYS]
         assert encryption_denies
         assert not any(_lists(s, "s3:BypassGovernanceRetention") for s in encryption_denies)

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import App, DefaultStackSynthesizer, Stack
 
 import stacks.controls
-from proof.prove import Case, prove
+from proof.prove import Case, prove_cases
 from stacks import names
 from stacks.app_builder import build
 from stacks.encryption_key import ADMIN_ACTIONS
@@ -22,10 +22,15 @@ from stacks.policy_guard import (
     deploy_role_arn,
 )
 from stacks.settings import SettingsError, parse
-from tests.conftest import CDK_JSON, synth
-from tests.test_stacks import DATA_BUCKET_ID, LOG_BUCKET_ID, statements_of
+from tests.conftest import CDK_JSON, synth_settings
+from tests.infra.support import (
+    BUCKET_STACK,
+    DATA_BUCKET_ID,
+    KEY_STACK,
+    LOG_BUCKET_ID,
+    statements_of,
+)
 
-KEY, BUCKET, UPLOADER = (names.stack_name("dev", stack) for stack in names.STACKS)
 EXEC_ROLE = (
     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
     "cdk-{qualifier}-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"
@@ -65,7 +70,7 @@ def test_every_control_exemption_is_needed_and_nothing_else_is_found(monkeypatch
     monkeypatch.setattr(stacks.controls, "acknowledge", recorded.append)
     settings = parse("dev", CDK_JSON["context"]["encrypted-s3"]["dev"] | values)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
-        synth(settings, tmp_path)
+        synth_settings(settings, tmp_path)
     guard = guard_report(tmp_path)
     exempted = {(e.rule, e.construct.node.path) for e in recorded}
     violations = found(guard["violations"])
@@ -82,9 +87,10 @@ def test_every_control_exemption_is_needed_and_nothing_else_is_found(monkeypatch
         assert exemption.control.startswith("CT.") and len(exemption.reason) > 60, exemption
         assert exemption.control in json.dumps(guard), exemption.control
     if values:  # the sse-s3 data bucket is exempted from CT.S3.PR.10 only in that mode
-        assert ("s3_bucket_default_encryption_kms_check", f"{BUCKET}/EncryptedBucket/Data") in (
-            exempted
-        )
+        assert (
+            "s3_bucket_default_encryption_kms_check",
+            f"{BUCKET_STACK}/EncryptedBucket/Data",
+        ) in (exempted)
 
 
 def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
@@ -103,7 +109,10 @@ def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
     assert "CT.S3.PR.11" in str(raised.value)
     assert "s3_bucket_versioning_enabled_check" in str(raised.value)
     assert found(guard_report(tmp_path)["violations"]) == {
-        ("s3_bucket_versioning_enabled_check", f"{BUCKET}/EncryptedBucket/AccessLogs/Resource")
+        (
+            "s3_bucket_versioning_enabled_check",
+            f"{BUCKET_STACK}/EncryptedBucket/AccessLogs/Resource",
+        )
     }
 
 
@@ -116,7 +125,7 @@ def test_controls_run_in_the_cli_only_when_asked():
 
 
 def test_log_bucket_is_versioned_and_keeps_replaced_logs(dev_templates):
-    log_bucket = dev_templates[BUCKET]["Resources"][LOG_BUCKET_ID]["Properties"]
+    log_bucket = dev_templates[BUCKET_STACK]["Resources"][LOG_BUCKET_ID]["Properties"]
     assert log_bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     rules = {r["Id"]: r for r in log_bucket["LifecycleConfiguration"]["Rules"]}
     assert rules["ExpireNoncurrentLogVersions"]["NoncurrentVersionExpiration"] == {
@@ -126,7 +135,9 @@ def test_log_bucket_is_versioned_and_keeps_replaced_logs(dev_templates):
 
 def test_key_grants_only_for_aws_resources(dev_templates):
     """CT.KMS.PR.3's statement, with the operator and keys its rule requires."""
-    statement = statements_of(dev_templates[KEY], "AWS::KMS::Key")["DenyGrantsNotForAwsResources"]
+    statement = statements_of(dev_templates[KEY_STACK], "AWS::KMS::Key")[
+        "DenyGrantsNotForAwsResources"
+    ]
     assert statement == {
         "Sid": "DenyGrantsNotForAwsResources",
         "Effect": "Deny",
@@ -151,17 +162,23 @@ def test_key_admins_never_rewrite_the_key_policy():
 
 
 def test_guard_is_off_in_dev(dev_templates):
-    assert KEY_GUARD_SID not in statements_of(dev_templates[KEY], "AWS::KMS::Key")
-    bucket = statements_of(dev_templates[BUCKET], "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
+    assert KEY_GUARD_SID not in statements_of(dev_templates[KEY_STACK], "AWS::KMS::Key")
+    bucket = statements_of(dev_templates[BUCKET_STACK], "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
     assert BUCKET_GUARD_SID not in bucket
+
+
+def prod_settings():
+    return parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"])
+
+
+def test_prod_turns_the_guard_on():
+    assert prod_settings().guard_policies
 
 
 @pytest.fixture(scope="module")
 def prod_templates(tmp_path_factory) -> dict:
     """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
-    settings = parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"])
-    assert settings.guard_policies
-    return synth(settings, tmp_path_factory.mktemp("prod"))
+    return synth_settings(prod_settings(), tmp_path_factory.mktemp("prod"))
 
 
 def test_guard_denies_policy_changes_to_all_but_the_deploy_role(prod_templates):
@@ -255,7 +272,7 @@ def guard_proofs(prod_templates, dev_templates) -> dict:
     """prod (guard on), dev (guard off), and prod with each new Deny dropped: ONE Node run."""
     cases = {"prod": Case(prod_templates), "dev": Case(dev_templates)}
     cases |= {sid: Case(prod_templates, mutations=(f"drop:{sid}",)) for sid in GUARD_DENIES}
-    return dict(zip(cases, prove(list(cases.values())), strict=True))
+    return dict(zip(cases, prove_cases(list(cases.values())), strict=True))
 
 
 @pytest.mark.parametrize("env", ["prod", "dev"])

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from proof.resolve import ACCOUNT, REGION, Env, ResolveError, Resolver
+from proof.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, Env, ResolveError, Resolver
 
 STACK = "Demo"
 
@@ -48,8 +48,8 @@ def key_id(resolver: Resolver, logical_id: str) -> str:
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("AWS::AccountId", ACCOUNT),
-        ("AWS::Region", REGION),
+        ("AWS::AccountId", PLACEHOLDER_ACCOUNT),
+        ("AWS::Region", PLACEHOLDER_REGION),
         ("AWS::Partition", "aws"),
         ("AWS::URLSuffix", "amazonaws.com"),
         ("AWS::StackName", STACK),
@@ -86,13 +86,13 @@ def test_get_att_arns(resolver):
         "arn:aws:s3:::databucketa1b2"
     )
     assert resolver.resolve({"Fn::GetAtt": ["KeyC3D4", "Arn"]}, STACK) == (
-        f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
+        f"arn:aws:kms:{PLACEHOLDER_REGION}:{PLACEHOLDER_ACCOUNT}:key/{key}"
     )
     assert resolver.resolve({"Fn::GetAtt": "RoleE5F6.Arn"}, STACK) == (
-        f"arn:aws:iam::{ACCOUNT}:role/{role}"
+        f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/{role}"
     )
     assert resolver.resolve({"Fn::GetAtt": ["Fn", "Arn"]}, STACK).startswith(
-        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
+        f"arn:aws:lambda:{PLACEHOLDER_REGION}:{PLACEHOLDER_ACCOUNT}:function:"
     )
     assert resolver.resolve({"Fn::GetAtt": ["KeyC3D4", "KeyId"]}, STACK) == key
 
@@ -117,7 +117,7 @@ def test_sub_string_form(resolver):
 
 def test_sub_with_variables(resolver):
     value = {"Fn::Sub": ["s3.${Where}.${AWS::URLSuffix}", {"Where": {"Ref": "AWS::Region"}}]}
-    assert resolver.resolve(value, STACK) == f"s3.{REGION}.amazonaws.com"
+    assert resolver.resolve(value, STACK) == f"s3.{PLACEHOLDER_REGION}.amazonaws.com"
 
 
 def test_select_and_split(resolver):
@@ -129,7 +129,7 @@ def test_select_and_split(resolver):
 def test_import_value_resolves_in_the_exporting_stack(resolver):
     value = {"Fn::ImportValue": "Demo:KeyArn"}
     assert resolver.resolve(value, "Consumer") == (
-        f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id(resolver, 'KeyC3D4')}"
+        f"arn:aws:kms:{PLACEHOLDER_REGION}:{PLACEHOLDER_ACCOUNT}:key/{key_id(resolver, 'KeyC3D4')}"
     )
 
 

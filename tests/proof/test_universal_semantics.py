@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 
 from proof.assembly import Deployment, Policy
-from proof.resolve import DEFAULT_ENV
-from proof.universal.concrete import Concrete, decide
+from proof.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_ENV
+from proof.universal.concrete import Concrete, decide_concrete
 from proof.universal.model import Encoded
 from proof.universal.policy import Unsupported
 
-ACCOUNT = DEFAULT_ENV.account
-BUCKET = "arn:aws:s3:::tiny"
-KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
-ME = f"arn:aws:iam::{ACCOUNT}:role/Me"
+BUCKET_ARN = "arn:aws:s3:::tiny"
+KEY_ARN = f"arn:aws:kms:eu-west-1:{PLACEHOLDER_ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+ME = f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/Me"
 STRANGER = "arn:aws:iam::210987654321:role/Stranger"
 ALG = "s3:x-amz-server-side-encryption"
 
@@ -32,11 +31,11 @@ def deployment(
 
     return Deployment(
         settings={"encryption": "sse-kms", "header_policy": "strict"},
-        env=DEFAULT_ENV,
+        env=PLACEHOLDER_ENV,
         bucket_name="tiny",
         bucket_policy=policy("bucket", bucket),
         encryption_rule={"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}},
-        key_arn=KEY,
+        key_arn=KEY_ARN,
         alias_name=None,
         key_policy=policy("key", key),
         role_arn=ME,
@@ -51,12 +50,12 @@ def deny(condition: dict[str, Any], action: str = "s3:PutObject") -> dict[str, A
         "Effect": "Deny",
         "Principal": "*",
         "Action": action,
-        "Resource": f"{BUCKET}/*",
+        "Resource": f"{BUCKET_ARN}/*",
         "Condition": condition,
     }
 
 
-def allowed(
+def is_allowed(
     d: Deployment,
     context: dict[str, str] | None = None,
     action: str = "s3:PutObject",
@@ -64,7 +63,9 @@ def allowed(
     obj: str = "probe/x",
     uploader: bool = False,
 ) -> bool:
-    return decide(Encoded.build(d), Concrete(action, principal, context or {}, obj), uploader)
+    return decide_concrete(
+        Encoded.build(d), Concrete(action, principal, context or {}, obj), uploader
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,7 @@ def test_string_operators_and_missing_keys(operator, value, sent, denied):
     d = deployment(bucket=[deny({operator: {ALG: value}})])
     context = {} if sent is None else {ALG: sent}
     # Same account, worst-case identity: allowed unless the Deny applies.
-    assert allowed(d, context) is not denied
+    assert is_allowed(d, context) is not denied
 
 
 @pytest.mark.parametrize(
@@ -117,13 +118,13 @@ def test_string_operators_and_missing_keys(operator, value, sent, denied):
     ],
 )
 def test_null_bool_numeric_and_conjunction(condition, context, denied):
-    assert allowed(deployment(bucket=[deny(condition)]), context) is not denied
+    assert is_allowed(deployment(bucket=[deny(condition)]), context) is not denied
 
 
 @pytest.mark.parametrize(
     ("operator", "pattern", "principal", "denied"),
     [
-        ("ArnLike", f"arn:aws:iam::{ACCOUNT}:role/*", ME, True),
+        ("ArnLike", f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/*", ME, True),
         ("ArnLike", "arn:aws:iam::*:role/Me", ME, True),
         ("ArnLike", "arn:aws:iam::*:role/Me", STRANGER, False),
         ("ArnEquals", ME, ME, True),
@@ -138,31 +139,33 @@ def test_arn_operators_on_the_principal(operator, pattern, principal, denied):
     grant = {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}
     d = deployment(bucket=[everyone, grant])
     context = {"aws:PrincipalArn": principal}
-    assert allowed(d, context, principal=principal) is not denied
+    assert is_allowed(d, context, principal=principal) is not denied
 
 
 def test_arn_operators_treat_a_missing_key_like_the_string_ones():
     d = deployment(bucket=[deny({"ArnNotEquals": {"aws:PrincipalArn": ME}})])
-    assert not allowed(d, {})  # negated: the missing key matches, the Deny applies
+    assert not is_allowed(d, {})  # negated: the missing key matches, the Deny applies
     d = deployment(bucket=[deny({"ArnEquals": {"aws:PrincipalArn": ME}})])
-    assert allowed(d, {})
+    assert is_allowed(d, {})
 
 
 def test_action_and_resource_wildcards():
-    d = deployment(bucket=[{**deny({}), "Action": "S3:PUTOBJ*", "Resource": f"{BUCKET}/probe/?"}])
+    d = deployment(
+        bucket=[{**deny({}), "Action": "S3:PUTOBJ*", "Resource": f"{BUCKET_ARN}/probe/?"}]
+    )
     del d.bucket_policy.document["Statement"][0]["Condition"]
-    assert not allowed(d, obj="probe/x")  # case-insensitive action, ? is one character
-    assert allowed(d, obj="probe/xy")
-    assert allowed(d, obj="other/x")
-    assert allowed(d, action="s3:GetObject", obj="probe/x")
+    assert not is_allowed(d, obj="probe/x")  # case-insensitive action, ? is one character
+    assert is_allowed(d, obj="probe/xy")
+    assert is_allowed(d, obj="other/x")
+    assert is_allowed(d, action="s3:GetObject", obj="probe/x")
 
 
 def test_not_action_and_not_resource():
     statement = {"Sid": "D", "Effect": "Deny", "Principal": "*", "NotAction": "s3:Get*"}
-    d = deployment(bucket=[{**statement, "NotResource": f"{BUCKET}/public/*"}])
-    assert not allowed(d, obj="probe/x")
-    assert allowed(d, obj="public/x")
-    assert allowed(d, action="s3:GetObject", obj="probe/x")
+    d = deployment(bucket=[{**statement, "NotResource": f"{BUCKET_ARN}/public/*"}])
+    assert not is_allowed(d, obj="probe/x")
+    assert is_allowed(d, obj="public/x")
+    assert is_allowed(d, action="s3:GetObject", obj="probe/x")
 
 
 def test_explicit_deny_beats_allow_in_every_policy():
@@ -171,37 +174,37 @@ def test_explicit_deny_beats_allow_in_every_policy():
     d = deployment(
         bucket=[grant], identity=[{"Effect": "Allow", "Action": "*", "Resource": "*"}, refuse]
     )
-    assert not allowed(d, uploader=True)
-    assert allowed(d, action="s3:GetObject", uploader=True)
+    assert not is_allowed(d, uploader=True)
+    assert is_allowed(d, action="s3:GetObject", uploader=True)
 
 
 def test_same_account_needs_one_grant_another_account_needs_both():
-    assert allowed(deployment(bucket=[]))  # worst-case identity alone, same account
-    assert not allowed(deployment(bucket=[]), principal=STRANGER)
+    assert is_allowed(deployment(bucket=[]))  # worst-case identity alone, same account
+    assert not is_allowed(deployment(bucket=[]), principal=STRANGER)
     to_stranger = {
         "Effect": "Allow",
         "Principal": {"AWS": "210987654321"},
         "Action": "s3:*",
         "Resource": "*",
     }
-    assert allowed(deployment(bucket=[to_stranger]), principal=STRANGER)
+    assert is_allowed(deployment(bucket=[to_stranger]), principal=STRANGER)
     # The uploader's own (empty) identity grants nothing; a bucket grant by name suffices.
     by_name = {**to_stranger, "Principal": {"AWS": ME}}
-    assert not allowed(deployment(bucket=[]), uploader=True)
-    assert allowed(deployment(bucket=[by_name]), uploader=True)
+    assert not is_allowed(deployment(bucket=[]), uploader=True)
+    assert is_allowed(deployment(bucket=[by_name]), uploader=True)
 
 
 def test_the_key_policy_is_the_root_of_trust():
     kms = {"action": "kms:Decrypt"}
-    assert not allowed(deployment(key=[]), **kms)  # worst-case identity is not enough
+    assert not is_allowed(deployment(key=[]), **kms)  # worst-case identity is not enough
     root = {
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Principal": {"AWS": f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:root"},
         "Action": "kms:*",
         "Resource": "*",
     }
-    assert allowed(deployment(key=[root]), **kms)  # delegated to the account's IAM
-    assert not allowed(deployment(key=[root]), principal=STRANGER, **kms)
+    assert is_allowed(deployment(key=[root]), **kms)  # delegated to the account's IAM
+    assert not is_allowed(deployment(key=[root]), principal=STRANGER, **kms)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +235,7 @@ def test_anything_unsupported_stops_with_one_line_naming_it(statement, names):
 
 def test_grant_guard_with_bool_if_exists_on_create_grant():
     """CT.KMS.PR.3: deny kms:CreateGrant unless the grant is for an AWS resource."""
-    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:root"}}
     root |= {"Action": "kms:*", "Resource": "*"}
     guard = {"Sid": "G", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant"}
     guard |= {
@@ -241,14 +244,16 @@ def test_grant_guard_with_bool_if_exists_on_create_grant():
     }
     d = deployment(key=[root, guard])
     grant = {"action": "kms:CreateGrant"}
-    assert allowed(d, {"kms:GrantIsForAWSResource": "true"}, **grant)
-    assert not allowed(d, {"kms:GrantIsForAWSResource": "false"}, **grant)
-    assert not allowed(d, {}, **grant)  # IfExists: a missing key matches, the Deny applies
+    assert is_allowed(d, {"kms:GrantIsForAWSResource": "true"}, **grant)
+    assert not is_allowed(d, {"kms:GrantIsForAWSResource": "false"}, **grant)
+    assert not is_allowed(d, {}, **grant)  # IfExists: a missing key matches, the Deny applies
 
 
 def test_principal_account_condition():
-    d = deployment(bucket=[deny({"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}})])
+    d = deployment(
+        bucket=[deny({"StringNotEquals": {"aws:PrincipalAccount": PLACEHOLDER_ACCOUNT}})]
+    )
     everyone = {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}
     d = deployment(bucket=[*d.bucket_policy.document["Statement"], everyone])
-    assert allowed(d, {"aws:PrincipalAccount": ACCOUNT})
-    assert not allowed(d, {"aws:PrincipalAccount": "210987654321"}, principal=STRANGER)
+    assert is_allowed(d, {"aws:PrincipalAccount": PLACEHOLDER_ACCOUNT})
+    assert not is_allowed(d, {"aws:PrincipalAccount": "210987654321"}, principal=STRANGER)

@@ -9,10 +9,10 @@ import copy
 
 import pytest
 
-import proof.prove
 from proof import mutate
 from proof.assembly import find_deployment
-from proof.prove import Case, prove, prove_variants
+from proof.prove import Case, prove_variants
+from proof.requests import OTHER_ACCOUNT_ID
 from scenarios import (
     ACCOUNT_ADMIN,
     ALLOWED,
@@ -21,34 +21,26 @@ from scenarios import (
     UPLOADER,
     Config,
     Stored,
-    all_configs,
     scenarios_for,
 )
+from tests.conftest import CONFIGS, KMS_CONFIGS
+from tests.proof.support import SSE_KMS_STRICT, CountedProofs, counting_node, prove_counting
 
-CONFIGS = all_configs()
-KMS = [c for c in CONFIGS if c.uses_kms]
 DEFAULT_AWARE = [c for c in CONFIGS if c.header_policy == "default-aware"]
-SSE_KMS_STRICT = Config("sse-kms", "strict")
 SSE_KMS_DEFAULT_AWARE = Config("sse-kms", "default-aware")
 
 
 @pytest.fixture(scope="session")
-def node_runs():
-    """Counts Node processes started by the proof (the design allows one per proof run)."""
-    calls = []
-    real = proof.prove.simulate
-    patch = pytest.MonkeyPatch()
-    patch.setattr(proof.prove, "simulate", lambda *a: calls.append(1) or real(*a))
-    yield calls
-    patch.undo()
+def proofs(variant_templates) -> CountedProofs:
+    """{Config: Proof} of every variant, and the Node processes that proved them."""
+    with counting_node() as runs:
+        proved = prove_variants(variant_templates)
+    return CountedProofs({p.config: p for p in proved}, runs)
 
 
-@pytest.fixture(scope="session")
-def proofs(variant_templates, node_runs) -> dict:
-    before = len(node_runs)
-    result = prove_variants(variant_templates)
-    assert len(node_runs) - before == 1, "all variants must be proved in one Node process"
-    return {p.config: p for p in result}
+def test_all_variants_are_proved_in_one_node_process(proofs):
+    # The design allows one Node process per proof run (its start-up dominates).
+    assert len(proofs.node_runs) == 1
 
 
 def test_every_variant_is_proved_once_per_principal(proofs):
@@ -63,13 +55,13 @@ def test_every_variant_is_proved_once_per_principal(proofs):
         ]
 
 
-ROWS = [(c, s.name, p) for c in CONFIGS for s in scenarios_for(c) for p in s.principals]
+PROOF_ROWS = [(c, s.name, p) for c in CONFIGS for s in scenarios_for(c) for p in s.principals]
 
 
 @pytest.mark.parametrize(
     ("config", "scenario", "principal"),
-    ROWS,
-    ids=[f"{c.label}:{name}:{p}" for c, name, p in ROWS],
+    PROOF_ROWS,
+    ids=[f"{c.label}:{name}:{p}" for c, name, p in PROOF_ROWS],
 )
 def test_simulated_outcome_matches_the_table(proofs, config, scenario, principal):
     outcome = proofs[config].outcome(scenario, principal)
@@ -89,14 +81,14 @@ def test_the_principals_are_whom_they_claim(proofs):
     assert by_principal[UPLOADER] == proved.deployment.role_arn
     assert by_principal[ACCOUNT_ADMIN] == f"arn:aws:iam::{account}:role/AccountAdmin"
     assert by_principal[OTHER_ACCOUNT] == (
-        f"arn:aws:iam::{proof.prove.OTHER_ACCOUNT_ID}:role/OtherAccountAdmin"
+        f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/OtherAccountAdmin"
     )
-    assert account != proof.prove.OTHER_ACCOUNT_ID
+    assert account != OTHER_ACCOUNT_ID
     # The caller's account travels to KMS (kms:CallerAccount) with each principal.
     for principal, caller in ((ACCOUNT_ADMIN, account), (OTHER_ACCOUNT, None)):
         steps = proved.outcome("sse-kms-project-key", principal).steps
         kms = [s.sim.context["kms:CallerAccount"] for s in steps if s.request.service == "kms"]
-        assert kms == [caller or proof.prove.OTHER_ACCOUNT_ID]
+        assert kms == [caller or OTHER_ACCOUNT_ID]
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
@@ -137,7 +129,7 @@ def test_allowed_writes_are_stored_as_promised(proofs):
 
 def test_kms_requests_carry_the_s3_encryption_context(proofs):
     # Bucket Key (sse-kms): the bucket ARN; DSSE-KMS: the object ARN.
-    for config in KMS:
+    for config in KMS_CONFIGS:
         proved = proofs[config]
         steps = proved.outcome(
             "sse-kms-project-key" if config.bucket_key else "dsse-kms-project-key"
@@ -209,7 +201,7 @@ MUTANTS = [
     (DEFAULT_AWARE, ("drop-null-guard",), {"fails": both("no-header", "copy-no-header")}),
     (DEFAULT_AWARE, ("blog-ifexists",), {"fails": both("no-header", "copy-no-header")}),
     (CONFIGS, ("ifexists",), {"fails": set()}),  # the equivalent mutant
-    (KMS, ("drop-via-service",), {"fails": {"kms-direct (account-admin)"}}),
+    (KMS_CONFIGS, ("drop-via-service",), {"fails": {"kms-direct (account-admin)"}}),
     (CONFIGS, ("drop:DenyInsecureTransport",), {"fails": both("http-required")}),
     (CONFIGS, ("drop:DenyOutdatedTls",), {"fails": both("tls-1.1-required")}),
     (CONFIGS, ("drop:DenySseC",), {"fails": set()}),
@@ -232,8 +224,9 @@ MUTANT_CASES = {mutant_id(c, m): (c, m, e) for configs, m, e in MUTANTS for c in
 
 
 @pytest.fixture(scope="session")
-def mutants(variant_templates, node_runs) -> dict:
-    """Every mutant of MUTANTS, plus a bucket without Bucket Key, in ONE Node process."""
+def mutants(variant_templates) -> CountedProofs:
+    """Every mutant of MUTANTS, plus a bucket without Bucket Key and one with another
+    default key, proved together."""
     cases = {id_: Case(variant_templates[c], c, m) for id_, (c, m, _) in MUTANT_CASES.items()}
     aware = variant_templates[SSE_KMS_DEFAULT_AWARE]
     cases["no-bucket-key"] = Case(
@@ -242,10 +235,11 @@ def mutants(variant_templates, node_runs) -> dict:
     cases["other-default-key"] = Case(
         _edit_default_encryption(aware, _other_default_key), SSE_KMS_DEFAULT_AWARE
     )
-    before = len(node_runs)
-    result = prove(list(cases.values()))
-    assert len(node_runs) - before == 1
-    return dict(zip(cases, result, strict=True))
+    return prove_counting(cases)
+
+
+def test_all_mutants_are_proved_in_one_node_process(mutants):
+    assert len(mutants.node_runs) == 1
 
 
 @pytest.mark.parametrize(

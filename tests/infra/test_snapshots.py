@@ -8,9 +8,9 @@ import re
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from stacks import names
+from tests.infra.support import BUCKET_STACK, KEY_STACK, UPLOADER_STACK
 
-KEY, BUCKET, UPLOADER = STACKS = [names.stack_name("dev", stack) for stack in names.STACKS]
+STACK_NAMES = [KEY_STACK, BUCKET_STACK, UPLOADER_STACK]
 ASSET_KEY = re.compile(r"^[0-9a-f]{64}\.zip$")
 
 
@@ -38,16 +38,16 @@ def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", STACK_NAMES)
 def test_stack_snapshot(dev_templates, snapshot_json, stack):
     assert masked(dev_templates[stack]) == snapshot_json
 
 
 def test_mask_touches_only_asset_keys(dev_templates):
-    uploader = dev_templates[UPLOADER]
+    uploader = dev_templates[UPLOADER_STACK]
     (function,) = [
         r for r in uploader["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
     ]
     assert ASSET_KEY.match(function["Properties"]["Code"]["S3Key"])
     assert masked(uploader)["Resources"] != uploader["Resources"]
-    assert masked(dev_templates[KEY]) == dev_templates[KEY]
+    assert masked(dev_templates[KEY_STACK]) == dev_templates[KEY_STACK]

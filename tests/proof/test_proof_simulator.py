@@ -9,29 +9,29 @@ from __future__ import annotations
 import pytest
 
 import proof.simulate as simulate_module
-from proof.resolve import ACCOUNT, REGION
-from proof.simulate import Decision, Request, SimulatorError, simulate
+from proof.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION
+from proof.simulate import Decision, SimRequest, SimulatorError, simulate
 from scenarios import Config, KeyRefs, all_configs, scenarios_for
 from stacks.policy_guard import BUCKET_GUARD_ACTIONS
 
-BUCKET = "arn:aws:s3:::bucket"
-OBJECT = f"{BUCKET}/probe/offline/x"
-KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/Uploader"
+BUCKET_ARN = "arn:aws:s3:::bucket"
+OBJECT = f"{BUCKET_ARN}/probe/offline/x"
+KEY_ARN = f"arn:aws:kms:{PLACEHOLDER_REGION}:{PLACEHOLDER_ACCOUNT}:key/k"
+ROLE = f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/Uploader"
 
 TRANSPORT = [
     ("aws:SecureTransport", "false", "Bool"),
     ("s3:TlsVersion", "1.1", "NumericLessThan"),
 ]
-ENCRYPTION = [
+ENCRYPTION_KEY_CASES = [
     ("s3:x-amz-server-side-encryption", "aws:kms", "StringEquals"),
-    ("s3:x-amz-server-side-encryption-aws-kms-key-id", KEY, "StringEquals"),
+    ("s3:x-amz-server-side-encryption-aws-kms-key-id", KEY_ARN, "StringEquals"),
     ("s3:x-amz-server-side-encryption-customer-algorithm", "AES256", "StringEquals"),
 ]
 VIA_S3 = [
-    ("kms:ViaService", f"s3.{REGION}.amazonaws.com", "StringEquals"),
-    ("kms:CallerAccount", ACCOUNT, "StringEquals"),
-    ("kms:EncryptionContext:aws:s3:arn", BUCKET, "StringEquals"),
+    ("kms:ViaService", f"s3.{PLACEHOLDER_REGION}.amazonaws.com", "StringEquals"),
+    ("kms:CallerAccount", PLACEHOLDER_ACCOUNT, "StringEquals"),
+    ("kms:EncryptionContext:aws:s3:arn", BUCKET_ARN, "StringEquals"),
 ]
 # In every signed request; the guard's conditions and CT.KMS.PR.3's read them.
 CALLER = [
@@ -44,7 +44,7 @@ KMS_ACTIONS += ("kms:ReEncryptFrom", "kms:ReEncryptTo")
 
 # (action, resource, key, value sent, condition operator that matches it; its value is the
 # sent one, except for NumericLessThan: the threshold of DenyOutdatedTls)
-KEYS = [
+CONDITION_KEY_CASES = [
     *(
         (action, OBJECT, *key)
         for action in ("s3:PutObject", "s3:GetObject", "s3:ReplicateObject")
@@ -54,20 +54,20 @@ KEYS = [
     *(
         (action, OBJECT, *key)
         for action in ("s3:PutObject", "s3:ReplicateObject")
-        for key in ENCRYPTION
+        for key in ENCRYPTION_KEY_CASES
     ),
     # UpdateObjectEncryption takes no customer key (iam-data lists no such condition key).
-    *(("s3:UpdateObjectEncryption", OBJECT, *key) for key in ENCRYPTION[:2]),
-    *((action, KEY, *key) for action in KMS_ACTIONS for key in VIA_S3),
-    ("kms:Decrypt", KEY, "kms:EncryptionContext:aws:s3:arn", OBJECT, "StringLike"),
-    # The policy guard's rows and KMS grants (tests/test_hardening.py).
-    *((action, BUCKET, *key) for action in BUCKET_GUARD_ACTIONS for key in TRANSPORT + CALLER),
-    *(("kms:PutKeyPolicy", KEY, *key) for key in VIA_S3[1:2] + CALLER),
-    *(("kms:CreateGrant", KEY, *key) for key in VIA_S3[:2] + CALLER + GRANT),
+    *(("s3:UpdateObjectEncryption", OBJECT, *key) for key in ENCRYPTION_KEY_CASES[:2]),
+    *((action, KEY_ARN, *key) for action in KMS_ACTIONS for key in VIA_S3),
+    ("kms:Decrypt", KEY_ARN, "kms:EncryptionContext:aws:s3:arn", OBJECT, "StringLike"),
+    # The policy guard's rows and KMS grants (tests/infra/test_hardening.py).
+    *((action, BUCKET_ARN, *key) for action in BUCKET_GUARD_ACTIONS for key in TRANSPORT + CALLER),
+    *(("kms:PutKeyPolicy", KEY_ARN, *key) for key in VIA_S3[1:2] + CALLER),
+    *(("kms:CreateGrant", KEY_ARN, *key) for key in VIA_S3[:2] + CALLER + GRANT),
 ]
 # A value the operators above do not match.
 OTHER_VALUE = {"Bool": "true", "NumericLessThan": "1.3", "StringEquals": "x", "StringLike": "x"}
-OTHER_VALUE |= {"ArnEquals": f"arn:aws:iam::{ACCOUNT}:role/Other"}
+OTHER_VALUE |= {"ArnEquals": f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:role/Other"}
 
 ALLOW_ALL = {
     "Version": "2012-10-17",
@@ -77,7 +77,7 @@ ALLOW_ALL = {
 
 def _resource_policy(action: str, key: str, value: str, operator: str) -> dict:
     value = "1.2" if operator == "NumericLessThan" else value
-    principal = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    principal = {"AWS": f"arn:aws:iam::{PLACEHOLDER_ACCOUNT}:root"}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -104,16 +104,16 @@ def _resource_policy(action: str, key: str, value: str, operator: str) -> dict:
 def decisions() -> dict[str, Decision]:
     """Every key, once with the matching value and once without, in one Node process."""
     policies, requests = {"allow-all": ALLOW_ALL}, []
-    for index, (action, resource, key, value, operator) in enumerate(KEYS):
+    for index, (action, resource, key, value, operator) in enumerate(CONDITION_KEY_CASES):
         policies[f"rp{index}"] = _resource_policy(action, key, value, operator)
         for sent, suffix in ((value, "match"), (OTHER_VALUE[operator], "other")):
             requests.append(
-                Request(
+                SimRequest(
                     f"{index}-{suffix}",
                     action,
                     ROLE,
                     resource,
-                    ACCOUNT,
+                    PLACEHOLDER_ACCOUNT,
                     {key: sent},
                     ("allow-all",),
                     f"rp{index}",
@@ -122,7 +122,9 @@ def decisions() -> dict[str, Decision]:
     return simulate(policies, requests)
 
 
-@pytest.mark.parametrize("index", range(len(KEYS)), ids=[f"{k[0]}:{k[2]}" for k in KEYS])
+@pytest.mark.parametrize(
+    "index", range(len(CONDITION_KEY_CASES)), ids=[f"{k[0]}:{k[2]}" for k in CONDITION_KEY_CASES]
+)
 def test_simulator_evaluates_every_context_key_the_proof_passes(decisions, index):
     assert decisions[f"{index}-match"].effective == "ExplicitlyDenied"
     assert decisions[f"{index}-other"].effective == "Allowed"  # the Deny is conditional
@@ -135,7 +137,7 @@ def test_the_deciding_sid_is_reported(decisions):
 
 
 def test_the_keys_above_cover_every_key_the_scenarios_use():
-    keys = KeyRefs.build("aws", REGION, ACCOUNT, KEY, "alias/a")
+    keys = KeyRefs.build("aws", PLACEHOLDER_REGION, PLACEHOLDER_ACCOUNT, KEY_ARN, "alias/a")
     used = {
         (r.action, key)
         for config in all_configs() + [Config("sse-kms", "strict", guard_policies=True)]
@@ -149,19 +151,19 @@ def test_the_keys_above_cover_every_key_the_scenarios_use():
         for a, k in used
         if k == "kms:ViaService" and a != "kms:CreateGrant"
     }
-    assert used <= {(action, key) for action, _, key, _, _ in KEYS}
+    assert used <= {(action, key) for action, _, key, _, _ in CONDITION_KEY_CASES}
 
 
 def test_a_key_the_simulator_does_not_know_stops_the_proof():
     decisions = simulate(
         {"allow-all": ALLOW_ALL},
         [
-            Request(
+            SimRequest(
                 "r",
                 "s3:PutObject",
                 ROLE,
                 OBJECT,
-                ACCOUNT,
+                PLACEHOLDER_ACCOUNT,
                 {"s3:x-amz-no-such-key": "1"},
                 ("allow-all",),
             )

@@ -179,7 +179,7 @@ def test_expectations_per_principal(config):
             elif principal == sc.ACCOUNT_ADMIN:
                 assert expected == scenario.expect(config), scenario.name
     # Only kms-direct is run once, as the account admin; the policy guard's rows name
-    # their own principals (tests/test_hardening.py).
+    # their own principals (tests/infra/test_hardening.py).
     single = {s.name for s in sc.SCENARIOS if s.principals != sc.PRINCIPALS}
     assert single == {"kms-direct"} | {s.name for s in sc.GUARD_SCENARIOS}
     assert by_name("kms-direct").principals == (sc.ACCOUNT_ADMIN,)

@@ -5,19 +5,21 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from scenarios import ALGORITHM, all_configs
+from scenarios import ALGORITHM
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
-from tests.conftest import KEY_ADMIN, ROOT, VARIANT_EXTRAS
+from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, ROOT, VARIANT_EXTRAS
+from tests.infra.support import (
+    BUCKET_STACK,
+    DATA_BUCKET_ID,
+    KEY_LOGICAL_ID,
+    KEY_STACK,
+    LOG_BUCKET_ID,
+    UPLOADER_STACK,
+    resource,
+    statements_of,
+)
 
-KEY, BUCKET, UPLOADER = (names.stack_name("dev", stack) for stack in names.STACKS)
-# Stateful logical ids: a change would replace the key or a bucket (and lose its data).
-DATA_BUCKET_ID = "EncryptedBucketData6D2C902C"
-LOG_BUCKET_ID = "EncryptedBucketAccessLogs4313EBDA"
-KEY_ID = "ProjectKey99EBDA78"
-
-CONFIGS = all_configs()
-KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
 DATA_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
 
 
@@ -27,29 +29,6 @@ def ids(config):
 
 def template(variant_templates, config, stack) -> Template:
     return Template.from_json(variant_templates[config][stack])
-
-
-def resource(raw: dict, logical_id: str) -> dict:
-    return raw["Resources"][logical_id]
-
-
-def statements_of(raw: dict, resource_type: str, logical_id: str | None = None) -> dict[str, dict]:
-    """Statements by Sid of the policy document of one resource."""
-    for lid, res in raw["Resources"].items():
-        if res["Type"] != resource_type:
-            continue
-        props = res["Properties"]
-        if resource_type == "AWS::S3::BucketPolicy" and props["Bucket"] != {"Ref": logical_id}:
-            continue
-        document = props.get("PolicyDocument") or props.get("KeyPolicy")
-        if document is None:  # a role: its inline policies
-            document = {
-                "Statement": [
-                    s for p in props["Policies"] for s in p["PolicyDocument"]["Statement"]
-                ]
-            }
-        return {s.get("Sid", f"<no sid in {lid}>"): s for s in document["Statement"]}
-    raise AssertionError(f"no {resource_type} for {logical_id}")
 
 
 def import_of(value) -> str:
@@ -63,7 +42,7 @@ def import_of(value) -> str:
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_rotates_and_waits_before_deletion(variant_templates, config):
-    t = template(variant_templates, config, KEY)
+    t = template(variant_templates, config, KEY_STACK)
     t.resource_count_is("AWS::KMS::Key", 1)
     t.has_resource(
         "AWS::KMS::Key",
@@ -83,21 +62,24 @@ def test_key_rotates_and_waits_before_deletion(variant_templates, config):
     )
     t.has_resource_properties(
         "AWS::KMS::Alias",
-        {"AliasName": "alias/encrypted-s3-dev", "TargetKeyId": {"Fn::GetAtt": [KEY_ID, "Arn"]}},
+        {
+            "AliasName": "alias/encrypted-s3-dev",
+            "TargetKeyId": {"Fn::GetAtt": [KEY_LOGICAL_ID, "Arn"]},
+        },
     )
-    t.has_output(names.KEY_ARN_OUTPUT, {"Value": {"Fn::GetAtt": [KEY_ID, "Arn"]}})
+    t.has_output(names.KEY_ARN_OUTPUT, {"Value": {"Fn::GetAtt": [KEY_LOGICAL_ID, "Arn"]}})
     t.has_output(names.KEY_ALIAS_OUTPUT, Match.any_value())
 
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_templates, config):
-    raw = variant_templates[config][KEY]
+    raw = variant_templates[config][KEY_STACK]
     statements = statements_of(raw, "AWS::KMS::Key")
     assert set(statements) - {"KeyAdministration"} == {
         "EnableAccountRootAccess",
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
-        "DenyGrantsNotForAwsResources",  # tests/test_hardening.py
+        "DenyGrantsNotForAwsResources",  # tests/infra/test_hardening.py
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -118,7 +100,7 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
 
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_admins_administer_without_data_use(variant_templates, config):
-    statements = statements_of(variant_templates[config][KEY], "AWS::KMS::Key")
+    statements = statements_of(variant_templates[config][KEY_STACK], "AWS::KMS::Key")
     if config.encryption != "dsse-kms":  # only the dsse-kms variants name key admins
         assert "KeyAdministration" not in statements
         return
@@ -137,7 +119,7 @@ def test_key_admins_administer_without_data_use(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_data_bucket_default_encryption(variant_templates, config):
-    raw = variant_templates[config][BUCKET]
+    raw = variant_templates[config][BUCKET_STACK]
     encryption = resource(raw, DATA_BUCKET_ID)["Properties"]["BucketEncryption"]
     (rule,) = encryption["ServerSideEncryptionConfiguration"]
     default = rule["ServerSideEncryptionByDefault"]
@@ -153,7 +135,7 @@ def test_data_bucket_default_encryption(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, config):
-    t = template(variant_templates, config, BUCKET)
+    t = template(variant_templates, config, BUCKET_STACK)
     all_blocked = {
         "BlockPublicAcls": True,
         "BlockPublicPolicy": True,
@@ -192,7 +174,7 @@ def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, 
         },
     )
     # The log bucket: SSE-S3 (the only encryption S3 log delivery supports), private.
-    log = resource(variant_templates[config][BUCKET], LOG_BUCKET_ID)
+    log = resource(variant_templates[config][BUCKET_STACK], LOG_BUCKET_ID)
     assert log["Properties"]["BucketEncryption"] == {
         "ServerSideEncryptionConfiguration": [
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
@@ -206,7 +188,7 @@ def test_buckets_are_private_versioned_logged_and_cleaned_up(variant_templates, 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_transport_rules_on_both_buckets(variant_templates, config):
-    raw = variant_templates[config][BUCKET]
+    raw = variant_templates[config][BUCKET_STACK]
     for bucket_id in (DATA_BUCKET_ID, LOG_BUCKET_ID):
         statements = statements_of(raw, "AWS::S3::BucketPolicy", bucket_id)
         insecure, tls = statements["DenyInsecureTransport"], statements["DenyOutdatedTls"]
@@ -225,7 +207,7 @@ KEY_ID_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_data_bucket_encryption_statements(variant_templates, config):
-    raw = variant_templates[config][BUCKET]
+    raw = variant_templates[config][BUCKET_STACK]
     statements = statements_of(raw, "AWS::S3::BucketPolicy", DATA_BUCKET_ID)
     strict = config.header_policy == "strict"
     expected = {
@@ -292,7 +274,7 @@ def test_data_bucket_encryption_statements(variant_templates, config):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_uploader_function(variant_templates, config):
-    t = template(variant_templates, config, UPLOADER)
+    t = template(variant_templates, config, UPLOADER_STACK)
     t.resource_count_is("AWS::Lambda::Function", 1)
     env = {
         "BUCKET_NAME": Match.object_like({"Fn::ImportValue": Match.any_value()}),
@@ -324,7 +306,7 @@ def test_the_lambda_bundle_is_the_uploader_code_with_its_scenario_package(varian
     """The asset holds every module of lambda/uploader (the scenarios package included,
     which the stacks import too) and no caches or install metadata."""
     outdir, templates = variant_assemblies[CONFIGS[0]]
-    resources = templates[UPLOADER]["Resources"].values()
+    resources = templates[UPLOADER_STACK]["Resources"].values()
     (function,) = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
     asset = outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     source = ROOT / "lambda" / "uploader"
@@ -340,7 +322,7 @@ def test_the_lambda_bundle_is_the_uploader_code_with_its_scenario_package(varian
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)
 def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, config):
-    raw = variant_templates[config][UPLOADER]
+    raw = variant_templates[config][UPLOADER_STACK]
     (role,) = [r for r in raw["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     assert "ManagedPolicyArns" not in role["Properties"]  # no AWS managed policy
     assert not [r for r in raw["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
@@ -374,14 +356,14 @@ def test_uploader_role_is_confined_to_its_prefix_and_s3(variant_templates, confi
 
 def test_sse_s3_has_no_key_stack(variant_templates):
     for config in CONFIGS:
-        assert (KEY in variant_templates[config]) is config.uses_kms
+        assert (KEY_STACK in variant_templates[config]) is config.uses_kms
 
 
 def test_dev_destroys_what_it_created(dev_templates):
     """cdk.json's dev environment sets retain_data false: DESTROY plus auto-delete."""
-    key = resource(dev_templates[KEY], KEY_ID)
+    key = resource(dev_templates[KEY_STACK], KEY_LOGICAL_ID)
     assert key["DeletionPolicy"] == "Delete"
-    bucket = dev_templates[BUCKET]
+    bucket = dev_templates[BUCKET_STACK]
     assert resource(bucket, DATA_BUCKET_ID)["DeletionPolicy"] == "Delete"
     auto_delete = [
         r for r in bucket["Resources"].values() if r["Type"] == "Custom::S3AutoDeleteObjects"
@@ -391,7 +373,7 @@ def test_dev_destroys_what_it_created(dev_templates):
 
 def test_settings_travel_with_the_bucket_template(variant_templates):
     for config, templates in variant_templates.items():
-        meta = templates[BUCKET]["Metadata"][names.SETTINGS_METADATA]
+        meta = templates[BUCKET_STACK]["Metadata"][names.SETTINGS_METADATA]
         assert (meta["encryption"], meta["header_policy"]) == (
             config.encryption,
             config.header_policy,

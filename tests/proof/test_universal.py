@@ -12,18 +12,13 @@ import pytest
 
 from proof import mutate
 from proof.__main__ import main
-from proof.assembly import Policy, find_deployment
+from proof.assembly import Policy
 from proof.universal.check import Universal, check
-from proof.universal.report import render_text, to_json
+from proof.universal.report import render_universal_text, to_json
 from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config, all_configs
+from tests.proof.support import SSE_KMS_STRICT
 
-SSE_KMS_STRICT = Config("sse-kms", "strict")
 ALWAYS = ("stored-encryption", "no-sse-c", "transport", "not-vacuous")
-
-
-@pytest.fixture(scope="session")
-def deployments(variant_templates) -> dict:
-    return {config: find_deployment(t) for config, t in variant_templates.items()}
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +121,7 @@ def test_default_aware_needs_the_kms_without_key_id_deny(universal):
     assert found["DenyWrongEncryptionAlgorithm"].needed_by == ["stored-encryption"]
 
 
-def _guarded(d, *, key_guard: bool):
+def _with_guard(d, *, key_guard: bool):
     """The real sse-kms policies plus the policy guard of the hardening settings."""
     env = d.env
     role = f"arn:aws:iam::{env.account}:role/cdk-hnb659fds-cfn-exec-role-{env.account}-{env.region}"
@@ -168,7 +163,7 @@ def _guarded(d, *, key_guard: bool):
 
 
 def test_guard_is_proved_when_both_policies_keep_changes_to_the_deploy_role(deployments):
-    u = check(_guarded(deployments[SSE_KMS_STRICT], key_guard=True))
+    u = check(_with_guard(deployments[SSE_KMS_STRICT], key_guard=True))
     assert [r.prop.id for r in u.results][-2:] == ["guard", "grants"]
     assert u.refuted == []
     found = {n.statement: n.needed_by for n in u.necessity}
@@ -177,7 +172,7 @@ def test_guard_is_proved_when_both_policies_keep_changes_to_the_deploy_role(depl
 
 
 def test_guard_without_the_key_policy_part_is_refuted(deployments):
-    u = check(_guarded(deployments[SSE_KMS_STRICT], key_guard=False))
+    u = check(_with_guard(deployments[SSE_KMS_STRICT], key_guard=False))
     (result,) = [r for r in u.results if r.prop.id == "guard"]
     assert not result.proved
     assert result.counterexample["action"] == "kms:PutKeyPolicy"
@@ -195,7 +190,7 @@ def test_report_json_and_text_carry_every_property(universal):
     first = document["properties"][0]
     assert first["variant"] == "sse-kms/strict" and first["result"] == "proved"
     assert first["counterexample"] is None and first["assumptions"]
-    text = render_text(u)
+    text = render_universal_text(u)
     assert text.startswith("Properties (sse-kms/strict;")
     assert text.rstrip().endswith("6 proved, 0 refuted")
 
