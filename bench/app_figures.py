@@ -17,7 +17,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from bench.common import (
-    CDK,
     LAMBDA_DIR,
     MINIMAL_APP,
     ROOT,
@@ -26,6 +25,7 @@ from bench.common import (
     ratio_figure,
     timed,
 )
+from proof.paths import CDK
 
 
 def synth_figures(reps: int, workdir: Path) -> tuple[list[dict], float, Path]:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
+from proof.paths import ROOT
+
 LAMBDA_DIR = ROOT / "lambda" / "uploader"
 
 MINIMAL_APP = """\

@@ -23,11 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import common as bench  # the shared helpers
+from proof.paths import CDK
 
 SWITCH_ON = ["-c", "encrypted-s3:controls=true"]
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+def timed_with_cpu(command: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the command and its children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -52,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         (minimal / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
 
         def synth(cwd: Path, out: str, *extra: str) -> Callable[[], tuple[float, float]]:
-            command = [str(bench.CDK), "synth", "--quiet", "--no-notices", "-o", str(work / out)]
-            return lambda: timed([*command, *extra], cwd)
+            command = [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(work / out)]
+            return lambda: timed_with_cpu([*command, *extra], cwd)
 
         runs = {
             "controls": synth(bench.ROOT, "on.out", *SWITCH_ON),

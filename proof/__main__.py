@@ -42,7 +42,7 @@ def title(proof: Proof) -> str:
     )
 
 
-def parser() -> argparse.ArgumentParser:
+def proof_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m proof", description=__doc__.split("\n")[2])
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly directory")
     parser.add_argument("--json", action="store_true", help="print the JSON report, not the table")
@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_mutations(templates: Templates, mutations: list[str]) -> None:
+def check_assembly_mutations(templates: Templates, mutations: list[str]) -> None:
     """Each mutation alone must find something to change; else say where it would."""
     deployment = find_deployment(templates)
     for name in mutations:
@@ -72,7 +72,7 @@ def check_mutations(templates: Templates, mutations: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = proof_parser().parse_args(argv)
     assembly = Path(args.assembly)
     try:
         if not assembly.is_dir() and (":" in args.assembly or args.assembly in mutate.NAMES):
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--break (--break A --break B)"
             )
         templates = load_assembly(assembly)
-        check_mutations(templates, args.mutations)
+        check_assembly_mutations(templates, args.mutations)
         (proof,) = prove_cases([Case(templates, mutations=tuple(args.mutations))])
         universal = Section(proof.deployment)  # the properties, for every request (z3)
     except (AssemblyError, ResolveError, MutationError, SimulatorError, Unsupported) as error:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from proof import __main__ as proof_cli
 from proof import mutate
+from proof.paths import CDK, ROOT
 from proof.scope import configs_for, explain
 from scenarios import Config
 from stacks.settings import (
@@ -33,8 +34,6 @@ from stacks.settings import (
     from_context,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 DEFAULT_OUT = "cdk.out"
 # Synthesis for review and proof never talks to AWS: no credentials, no metadata service.
 OFFLINE_UNSET = (
@@ -68,7 +67,7 @@ def offline_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def parser() -> argparse.ArgumentParser:
+def demo_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m proof.demo", description=__doc__.split("\n")[2]
     )
@@ -118,7 +117,7 @@ def check_settings(overrides: Mapping[str, str]) -> Settings:
     return settings
 
 
-def check_mutations(settings: Settings, mutations: Sequence[str]) -> None:
+def check_settings_mutations(settings: Settings, mutations: Sequence[str]) -> None:
     """A mutation known to have nothing to act on here fails before a synthesis is spent."""
     config = Config(settings.encryption, settings.header_policy)
     for name in mutations:
@@ -157,7 +156,7 @@ def synth(overrides: Mapping[str, str], out: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     overrides = context_values(args.context)
     settings = check_settings(overrides)
-    check_mutations(settings, args.mutations)
+    check_settings_mutations(settings, args.mutations)
     label = f"env {settings.env}, {settings.encryption}/{settings.header_policy}"
     out = Path(args.output)
     if not args.json:
@@ -173,9 +172,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = demo_parser().parse_args(argv)
     if args.synth_only and (args.mutations or args.json):
-        parser().error("--break and --json need the proof: drop --synth-only")
+        demo_parser().error("--break and --json need the proof: drop --synth-only")
     offline = offline_environ()  # the proof's own Node process runs offline too
     os.environ.clear()
     os.environ.update(offline)

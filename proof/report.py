@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from proof.paths import ROOT
 from scenarios import failed, not_run, row_name
 
 Row = Mapping[str, object]
@@ -23,7 +24,6 @@ Row = Mapping[str, object]
 # What `python -m proof <assembly>` writes into the assembly; `make prove` reads the JSON.
 REPORT_MD = "proof-report.md"
 REPORT_JSON = "proof-report.json"
-ROOT = Path(__file__).resolve().parent.parent
 # The Node packages whose versions decide what a report says (no Node process needed).
 NODE_PACKAGES = {"cdk_cli": "aws-cdk", "iam_simulate": "@cloud-copilot/iam-simulate"}
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-ROOT = Path(__file__).resolve().parent.parent
+from proof.paths import ROOT
+
 SIMULATE_SCRIPT = Path(__file__).with_name("simulate.mjs")
 SIMULATOR_PACKAGE = ROOT / "node_modules" / "@cloud-copilot" / "iam-simulate" / "package.json"
 

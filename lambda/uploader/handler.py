@@ -79,7 +79,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _one_of(values: Iterable[object]) -> str:
+def _quoted_choices(values: Iterable[object]) -> str:
     return ", ".join(f'"{v}"' for v in values)
 
 
@@ -114,21 +114,22 @@ def parse_event(event: object) -> UploaderRequest:
     if not isinstance(event, dict):
         raise EventError(
             "InvalidEvent",
-            f'the event must be a JSON object with an "action" of {_one_of(ACTIONS)}, '
+            f'the event must be a JSON object with an "action" of {_quoted_choices(ACTIONS)}, '
             f"not {type(event).__name__}",
         )
     if "action" not in event:
-        raise EventError("MissingField", f'"action" is required: one of {_one_of(ACTIONS)}')
+        raise EventError("MissingField", f'"action" is required: one of {_quoted_choices(ACTIONS)}')
     action = event["action"]
     if not isinstance(action, str) or action not in ACTIONS:
         raise EventError(
-            "UnknownAction", f'"action" {_show(action)} is not one of {_one_of(ACTIONS)}'
+            "UnknownAction", f'"action" {_show(action)} is not one of {_quoted_choices(ACTIONS)}'
         )
     unknown = sorted(str(name)[:40] for name in event if name not in FIELDS[action])
     if unknown:
         raise EventError(
             "UnknownField",
-            f"{action} does not take {_one_of(unknown)}; its fields: {_one_of(FIELDS[action])}",
+            f"{action} does not take {_quoted_choices(unknown)}; "
+            f"its fields: {_quoted_choices(FIELDS[action])}",
         )
     if action == "prove":
         concurrency = _typed(event, "concurrency", int, "an integer")
@@ -142,12 +143,14 @@ def parse_event(event: object) -> UploaderRequest:
         return UploaderRequest("prove", concurrency=concurrency)
     choices = tuple(scenarios.UPLOAD_CHOICES)
     if "encryption" not in event:
-        raise EventError("MissingField", f'upload needs "encryption": one of {_one_of(choices)}')
+        raise EventError(
+            "MissingField", f'upload needs "encryption": one of {_quoted_choices(choices)}'
+        )
     encryption = event["encryption"]
     if not isinstance(encryption, str) or encryption not in choices:
         raise EventError(
             "UnknownEncryption",
-            f'"encryption" {_show(encryption)} is not one of {_one_of(choices)}',
+            f'"encryption" {_show(encryption)} is not one of {_quoted_choices(choices)}',
         )
     key = _typed(event, "key", str, "a string")
     content = _typed(event, "content", str, "a string")

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from proof.assembly import Deployment
+from proof.paths import ROOT
 from proof.requests import ADMINISTRATOR_ACCESS, ENCRYPTION_CONTEXT, OTHER_ACCOUNT_ID
-from proof.simulate import DROPPED_BY_RUN_SIMULATION, ROOT, SimulatorError, node_executable
+from proof.simulate import DROPPED_BY_RUN_SIMULATION, SimulatorError, node_executable
 from proof.universal.concrete import Concrete, decide_concrete, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import POLICY_GUARD_ACTIONS, placeholder_deploy_role_arn

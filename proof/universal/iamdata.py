@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from proof.paths import ROOT
+
 DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
 SERVICES = ("s3", "kms")
 # The resource types of the bucket, its objects and the key; actions on anything else

@@ -21,7 +21,7 @@ from proof.universal.model import (
 SSE_C = "SSE-C"
 
 
-def _one_of(value: z3.ExprRef, texts: tuple[str, ...]) -> z3.BoolRef:
+def _equals_one_of(value: z3.ExprRef, texts: tuple[str, ...]) -> z3.BoolRef:
     return z3.Or(*[value == z3.StringVal(t) for t in texts])
 
 
@@ -32,8 +32,8 @@ def accepted(enc: Encoded) -> z3.BoolRef:
     alg_value = r.value[ALG]
     refuses_sse_c = enc.enable.get(BLOCKED_SSE_C, z3.BoolVal(False))
     return z3.And(
-        z3.Implies(alg, _one_of(alg_value, S3_ALGORITHMS)),
-        z3.Implies(key_id, z3.And(alg, _one_of(alg_value, KMS_ALGORITHMS))),
+        z3.Implies(alg, _equals_one_of(alg_value, S3_ALGORITHMS)),
+        z3.Implies(key_id, z3.And(alg, _equals_one_of(alg_value, KMS_ALGORITHMS))),
         z3.Not(z3.And(customer, z3.Or(alg, key_id))),
         z3.Implies(refuses_sse_c, z3.Not(customer)),
     )
