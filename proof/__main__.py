@@ -46,14 +46,7 @@ def proof_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m proof", description=__doc__.split("\n")[2])
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly directory")
     parser.add_argument("--json", action="store_true", help="print the JSON report, not the table")
-    parser.add_argument(
-        "--break",
-        dest="mutations",
-        action="append",
-        default=[],
-        metavar="MUTATION",
-        help=f"break the synthesized policies first (repeat for more): {', '.join(mutate.NAMES)}",
-    )
+    mutate.add_break_option(parser)
     return parser
 
 

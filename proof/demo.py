@@ -80,14 +80,7 @@ def demo_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a setting for synthesis, e.g. -c env=prod -c encryption=dsse-kms",
     )
-    parser.add_argument(
-        "--break",
-        dest="mutations",
-        action="append",
-        default=[],
-        metavar="MUTATION",
-        help=f"break the policies before proving (repeat for more): {', '.join(mutate.NAMES)}",
-    )
+    mutate.add_break_option(parser)
     parser.add_argument("--json", action="store_true", help="print the proof's JSON report")
     parser.add_argument("--synth-only", action="store_true", help="synthesize, do not prove")
     parser.add_argument("-o", "--output", default=DEFAULT_OUT, help="assembly directory")

@@ -14,6 +14,7 @@ change, so a typo can never pass for a policy that survives the mutation.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import dataclasses
 import fnmatch
@@ -217,3 +218,15 @@ def apply(deployment: Deployment, names: Iterable[str]) -> Deployment:
         else:
             raise MutationError(f"unknown mutation {name!r}; known: {', '.join(NAMES)}")
     return deployment
+
+
+def add_break_option(parser: argparse.ArgumentParser) -> None:
+    """`--break MUTATION`, one mutation per flag, for every CLI that proves."""
+    parser.add_argument(
+        "--break",
+        dest="mutations",
+        action="append",
+        default=[],
+        metavar="MUTATION",
+        help=f"break the policies before proving (repeat for more): {', '.join(NAMES)}",
+    )

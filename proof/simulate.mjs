@@ -11,10 +11,9 @@
 // the same input with every context key kept: the Python side uses it when keys were
 // dropped and otherwise requires both to agree. No policy logic lives here.
 import { getDenialReasons, getGrantReasons, runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
+import { readInput, simulationOf } from './simulation.mjs'
 
-let input = ''
-for await (const chunk of process.stdin) input += chunk
-const { policies, requests } = JSON.parse(input)
+const { policies, requests } = await readInput()
 
 const statement = (s) => ({
   policy: s.policyType,
@@ -24,18 +23,7 @@ const statement = (s) => ({
 })
 
 async function simulate(request) {
-  const simulation = {
-    request: {
-      action: request.action,
-      principal: request.principal,
-      resource: { resource: request.resource, accountId: request.account },
-      contextVariables: request.context,
-    },
-    identityPolicies: request.identity.map((id) => ({ name: id, policy: policies[id] })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    ...(request.resourcePolicy ? { resourcePolicy: policies[request.resourcePolicy] } : {}),
-  }
+  const simulation = simulationOf(request, policies)
   const run = await runSimulation(simulation, {})
   if (run.resultType !== 'single') {
     return { id: request.id, error: run.resultType === 'error' ? JSON.stringify(run.errors) : `unexpected ${run.resultType} result` }

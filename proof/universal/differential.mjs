@@ -7,24 +7,12 @@
 // `unsafe` (runUnsafeSimulation, every context key kept) is added only when
 // runSimulation dropped context keys (kms:EncryptionContext:aws:s3:arn in 0.1.173).
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
+import { readInput, simulationOf } from '../simulation.mjs'
 
-let input = ''
-for await (const chunk of process.stdin) input += chunk
-const { policies, requests } = JSON.parse(input)
+const { policies, requests } = await readInput()
 
 for (const request of requests) {
-  const simulation = {
-    request: {
-      action: request.action,
-      principal: request.principal,
-      resource: { resource: request.resource, accountId: request.account },
-      contextVariables: request.context,
-    },
-    identityPolicies: request.identity.map((id) => ({ name: id, policy: policies[id] })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    ...(request.resourcePolicy ? { resourcePolicy: policies[request.resourcePolicy] } : {}),
-  }
+  const simulation = simulationOf(request, policies)
   const run = await runSimulation(simulation, {})
   const line = { id: request.id }
   if (run.resultType !== 'single') {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from proof.assembly import Deployment
 from proof.paths import ROOT
 from proof.requests import ADMINISTRATOR_ACCESS, ENCRYPTION_CONTEXT, OTHER_ACCOUNT_ID
-from proof.simulate import DROPPED_BY_RUN_SIMULATION, SimulatorError, node_executable
+from proof.simulate import DROPPED_BY_RUN_SIMULATION, SimulatorError, run_node_script
 from proof.universal.concrete import Concrete, decide_concrete, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import POLICY_GUARD_ACTIONS, placeholder_deploy_role_arn
@@ -171,14 +170,7 @@ def _payload(tag: str, enc: Encoded, drawn: Sequence[Drawn], payload: dict[str, 
 
 def simulate_payload(payload: dict[str, Any]) -> dict[str, str]:
     """{request id: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied"} from iam-simulate."""
-    completed = subprocess.run(
-        [node_executable(), str(DIFFERENTIAL_SCRIPT)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    completed = run_node_script(DIFFERENTIAL_SCRIPT, payload)
     if completed.returncode != 0:
         raise SimulatorError(f"the simulator failed: {completed.stderr.strip()[-500:]}")
     out = {}
