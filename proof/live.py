@@ -1,4 +1,4 @@
-"""`make prove`: run the scenario table against the deployed bucket, with the uploader's role.
+"""`make live-proof`: run the scenario table against the deployed bucket, with the uploader's role.
 
     python -m proof.live [--env dev] [--json] [--region REGION] [--concurrency N]
 
@@ -8,7 +8,7 @@ offline proof if cdk.out/proof-report.json exists). `--json` prints the Lambda's
 
 Exit codes: 0 every scenario as expected, 1 any mismatch, 2 nothing proved (no
 credentials, no region, stack not deployed, the function failed): one line on stderr.
-`-c env=NAME` is accepted too, so `make deploy ARGS="-c env=NAME"` and `make prove` with
+`-c env=NAME` is accepted too, so `make deploy ARGS="-c env=NAME"` and `make live-proof` with
 the same ARGS agree.
 """
 
@@ -249,7 +249,7 @@ def main(
         print(f"invoking {function} (prove) ...", file=err)
         result = invoke_prove_action(lambda_client, function, payload)
     except NotProved as exc:
-        print(f"make prove: {exc}", file=err)
+        print(f"make live-proof: {exc}", file=err)
         return NOT_PROVED
     if args.json:
         json.dump(result, out, indent=2)

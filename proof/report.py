@@ -1,4 +1,4 @@
-"""The one renderer for the scenario table: offline (`make demo`) and live (`make prove`).
+"""The one renderer for the scenario table: offline (`make demo`) and live (`make live-proof`).
 
 A row is the plain dict of scenarios.row, so the Lambda's JSON and the offline proof
 produce the same thing. No import of the rest of proof/: proof/live.py uses it too.
@@ -21,7 +21,7 @@ from scenarios import failed, not_run, row_name
 
 Row = Mapping[str, object]
 
-# What `python -m proof <assembly>` writes into the assembly; `make prove` reads the JSON.
+# What `python -m proof <assembly>` writes into the assembly; `make live-proof` reads the JSON.
 REPORT_MD = "proof-report.md"
 REPORT_JSON = "proof-report.json"
 # The Node packages whose versions decide what a report says (no Node process needed).

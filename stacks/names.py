@@ -1,4 +1,4 @@
-"""The deployed app's public names: what `make prove`, the offline proof and the
+"""The deployed app's public names: what `make live-proof`, the offline proof and the
 benchmark look up in stacks, templates and outputs. Standard library only, so those
 tools import it without loading the CDK."""
 

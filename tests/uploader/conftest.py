@@ -1,4 +1,4 @@
-"""Fixtures of the uploader and `make prove` tests: moto, the deployment, small parts."""
+"""Fixtures of the uploader and `make live-proof` tests: moto, the deployment, small parts."""
 
 from __future__ import annotations
 

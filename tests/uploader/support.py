@@ -1,4 +1,4 @@
-"""Helpers of the uploader and `make prove` tests (their fixtures: conftest.py).
+"""Helpers of the uploader and `make live-proof` tests (their fixtures: conftest.py).
 
 A moto "deployment" of the bucket the stacks build (versioned, default encryption, key and
 alias) without the bucket policy: moto would treat every conditional Deny as

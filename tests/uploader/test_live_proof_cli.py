@@ -1,4 +1,5 @@
-"""`make prove` (python -m proof.live) against moto: finding the function, reporting, exit codes.
+"""`make live-proof` (python -m proof.live) against moto: finding the function, reporting,
+exit codes.
 
 moto cannot run the Lambda (that needs Docker), so a stand-in Lambda client invokes the
 real handler in-process against the moto bucket; everything else is boto3 against moto.
@@ -92,7 +93,7 @@ def deploy_stack(env="dev", outputs=None):
     )
 
 
-def run_make_prove(argv, session):
+def run_live_proof_cli(argv, session):
     out, err = io.StringIO(), io.StringIO()
     code = live.main(argv, session=session, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
@@ -111,20 +112,22 @@ def run_make_prove(argv, session):
 )
 def test_no_stack_is_one_clear_line_and_exit_2(aws, argv, stack):
     fake = FakeLambda()
-    code, out, err = run_make_prove(argv, Session(fake))
+    code, out, err = run_live_proof_cli(argv, Session(fake))
     assert code == live.NOT_PROVED != 0
     assert out == ""
     assert (
-        err == f"make prove: stack {stack} is not deployed in {REGION}: run `make deploy` first\n"
+        err
+        == f"make live-proof: stack {stack} is not deployed in {REGION}: run `make deploy` first\n"
     )
     assert fake.calls == []
 
 
 def test_stack_without_the_output_is_reported(aws):
     deploy_stack(outputs={"Other": "x"})
-    code, out, err = run_make_prove([], Session(FakeLambda()))
+    code, out, err = run_live_proof_cli([], Session(FakeLambda()))
     assert code == 2 and out == ""
-    assert err.startswith("make prove: stack EncryptedS3-dev-Uploader (CREATE_COMPLETE) has no ")
+    stack = "EncryptedS3-dev-Uploader"
+    assert err.startswith(f"make live-proof: stack {stack} (CREATE_COMPLETE) has no ")
     assert err.count("\n") == 1
 
 
@@ -140,7 +143,7 @@ def test_no_credentials_is_one_clear_line(monkeypatch):
     code = live.main([], out=out, err=err)
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue() == (
-        "make prove: no AWS credentials: set AWS_PROFILE or log in; nothing was invoked\n"
+        "make live-proof: no AWS credentials: set AWS_PROFILE or log in; nothing was invoked\n"
     )
 
 
@@ -149,7 +152,8 @@ def test_unknown_profile_is_one_clear_line(monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "nope")
     out, err = io.StringIO(), io.StringIO()
     assert live.main([], out=out, err=err) == 2
-    assert err.getvalue().startswith("make prove: The config profile (nope) could not be found")
+    message = "make live-proof: The config profile (nope) could not be found"
+    assert err.getvalue().startswith(message)
     assert err.getvalue().count("\n") == 1
 
 
@@ -185,7 +189,7 @@ def test_cli_with_nothing_deployed_exits_non_zero_with_one_line():
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (
-        f"make prove: stack EncryptedS3-dev-Uploader is not deployed in {REGION}: "
+        f"make live-proof: stack EncryptedS3-dev-Uploader is not deployed in {REGION}: "
         "run `make deploy` first\n"
     )
 
@@ -197,7 +201,7 @@ def test_cli_with_nothing_deployed_exits_non_zero_with_one_line():
 def test_mismatches_print_the_table_and_exit_1(dep):
     deploy_stack()
     fake = FakeLambda()
-    code, out, err = run_make_prove([], Session(fake))
+    code, out, err = run_live_proof_cli([], Session(fake))
     assert fake.calls == [(FUNCTION, "RequestResponse", {"action": "prove"})]
     rows = fake.last["rows"]
     assert fake.last["passed"] is False  # moto evaluates no bucket policy
@@ -214,7 +218,7 @@ def test_mismatches_print_the_table_and_exit_1(dep):
 def test_all_as_expected_exits_0(dep):
     deploy_stack()
     Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
-    code, out, _ = run_make_prove(["--concurrency", "4"], Session(fake := FakeLambda()))
+    code, out, _ = run_live_proof_cli(["--concurrency", "4"], Session(fake := FakeLambda()))
     assert fake.calls[0][2] == {"action": "prove", "concurrency": 4}
     assert fake.last["passed"] is True
     assert code == 0
@@ -230,7 +234,7 @@ def test_json_output_is_the_response(dep, refuse, exit_code):
     if refuse:
         Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
     fake = FakeLambda()
-    code, out, _ = run_make_prove(["--json"], Session(fake))
+    code, out, _ = run_live_proof_cli(["--json"], Session(fake))
     assert json.loads(out) == fake.last
     assert fake.last["passed"] is refuse
     assert code == exit_code
@@ -245,11 +249,11 @@ def test_side_by_side_with_the_offline_report(dep, tmp_path):
         for s in sc.scenarios_for(CONFIG)
     ]
     offline.write_text(json.dumps({"label": CONFIG.label, "rows": rows}))
-    _, out, _ = run_make_prove(["--offline-report", str(offline)], Session(FakeLambda()))
+    _, out, _ = run_live_proof_cli(["--offline-report", str(offline)], Session(FakeLambda()))
     assert "offline proof vs live probe" in out
     assert f"offline: {summary(rows)}" in out
     offline.write_text(json.dumps({"label": "sse-s3/strict", "rows": rows}))
-    _, out, _ = run_make_prove(["--offline-report", str(offline)], Session(FakeLambda()))
+    _, out, _ = run_live_proof_cli(["--offline-report", str(offline)], Session(FakeLambda()))
     assert "offline proof vs live probe" not in out
     assert "is for sse-s3/strict, the deployed bucket is sse-kms/strict" in out
 
@@ -259,22 +263,22 @@ def test_side_by_side_with_the_offline_report(dep, tmp_path):
     [
         (
             FakeLambda(answer={"errorMessage": "Task timed out"}, function_error="Unhandled"),
-            f"make prove: {FUNCTION} failed (Unhandled): Task timed out\n",
+            f"make live-proof: {FUNCTION} failed (Unhandled): Task timed out\n",
         ),
         (
             FakeLambda(answer={"ok": False, "error": {"code": "Misconfigured", "message": "x"}}),
-            f"make prove: {FUNCTION} refused: Misconfigured: x\n",
+            f"make live-proof: {FUNCTION} refused: Misconfigured: x\n",
         ),
-        (FakeLambda(answer=[1]), f"make prove: {FUNCTION} returned list, not a JSON object\n"),
+        (FakeLambda(answer=[1]), f"make live-proof: {FUNCTION} returned list, not a JSON object\n"),
         (
             FakeLambda(missing=True),
-            f"make prove: function {FUNCTION} does not exist: deploy again\n",
+            f"make live-proof: function {FUNCTION} does not exist: deploy again\n",
         ),
     ],
 )
 def test_a_failed_invocation_is_one_line_and_exit_2(aws, fake, message):
     deploy_stack()
-    code, out, err = run_make_prove([], Session(fake))
+    code, out, err = run_live_proof_cli([], Session(fake))
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] + "\n" == message
 
@@ -282,6 +286,6 @@ def test_a_failed_invocation_is_one_line_and_exit_2(aws, fake, message):
 def test_a_misconfigured_function_is_reported(dep, monkeypatch):
     deploy_stack()
     monkeypatch.setenv("ENCRYPTION", "aes")
-    code, _, err = run_make_prove([], Session(FakeLambda()))
+    code, _, err = run_live_proof_cli([], Session(FakeLambda()))
     assert code == 2
     assert "refused: Misconfigured: ENCRYPTION/HEADER_POLICY" in err
