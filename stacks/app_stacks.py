@@ -55,10 +55,7 @@ class BucketStack(Stack):
         )
         # The settings the policies were built from travel with the template, so the
         # offline proof knows what to expect of it.
-        self.template_options.metadata = {
-            names.SETTINGS_METADATA: settings.as_metadata()
-            | {"guard_policies": settings.guard_policies}
-        }
+        self.template_options.metadata = {names.SETTINGS_METADATA: settings.as_metadata()}
         CfnOutput(self, names.BUCKET_NAME_OUTPUT, value=self.encrypted_bucket.bucket.bucket_name)
         CfnOutput(
             self,

@@ -26,6 +26,7 @@ from scenarios.vocabulary import (
 )
 from stacks.policy_guard import bucket_guard_statements
 from stacks.removal import removal_policy
+from stacks.statements import deny_everyone
 
 BUCKET_ENCRYPTION = {
     SSE_KMS: s3.BucketEncryption.KMS,
@@ -47,40 +48,13 @@ def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     """
     resources = [bucket.bucket_arn, bucket.arn_for_objects("*")]
     return [
-        iam.PolicyStatement(
-            sid="DenyInsecureTransport",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=["s3:*"],
-            resources=resources,
-            conditions={"Bool": {"aws:SecureTransport": "false"}},
+        deny_everyone(
+            "DenyInsecureTransport", ["s3:*"], resources, {"Bool": {"aws:SecureTransport": "false"}}
         ),
-        iam.PolicyStatement(
-            sid="DenyOutdatedTls",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=["s3:*"],
-            resources=resources,
-            conditions={"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        deny_everyone(
+            "DenyOutdatedTls", ["s3:*"], resources, {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
         ),
     ]
-
-
-def _deny_on_objects(
-    bucket: s3.IBucket,
-    sid: str,
-    conditions: dict[str, dict[str, str]] | None,
-    actions: Sequence[str],
-) -> iam.PolicyStatement:
-    """A Deny for any principal on every object of the bucket."""
-    return iam.PolicyStatement(
-        sid=sid,
-        effect=iam.Effect.DENY,
-        principals=[iam.AnyPrincipal()],
-        actions=list(actions),
-        resources=[bucket.arn_for_objects("*")],
-        conditions=conditions,
-    )
 
 
 def encryption_statements(
@@ -106,7 +80,7 @@ def encryption_statements(
     def deny(
         sid: str, conditions: dict[str, dict[str, str]] | None, actions: Sequence[str]
     ) -> iam.PolicyStatement:
-        return _deny_on_objects(bucket, sid, conditions, actions)
+        return deny_everyone(sid, actions, [bucket.arn_for_objects("*")], conditions)
 
     strict = header_policy == STRICT_HEADERS
     statements = [

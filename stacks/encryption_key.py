@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from stacks.policy_guard import key_guard_statement
+from stacks.statements import deny_everyone
 
 # Data actions: what turns ciphertext into plaintext or mints data keys.
 DATA_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
@@ -41,14 +42,7 @@ def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
     key for data except through S3, and only from this account."""
 
     def deny_data_use_unless(sid: str, key: str, value: str) -> iam.PolicyStatement:
-        return iam.PolicyStatement(
-            sid=sid,
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=DATA_USE_ACTIONS,
-            resources=["*"],
-            conditions={"StringNotEquals": {key: value}},
-        )
+        return deny_everyone(sid, DATA_USE_ACTIONS, ["*"], {"StringNotEquals": {key: value}})
 
     return [
         deny_data_use_unless("DenyDataUseOutsideS3", "kms:ViaService", s3_service_name(scope)),
@@ -62,13 +56,11 @@ def deny_grants_not_for_aws_resources() -> iam.PolicyStatement:
     """Control Tower CT.KMS.PR.3, with the operator and keys its rule requires: grants only
     for AWS resources (a service acting for a caller) or by AWS services. S3's SSE-KMS
     needs no grants at all."""
-    return iam.PolicyStatement(
-        sid="DenyGrantsNotForAwsResources",
-        effect=iam.Effect.DENY,
-        principals=[iam.AnyPrincipal()],
-        actions=["kms:CreateGrant"],
-        resources=["*"],
-        conditions={
+    return deny_everyone(
+        "DenyGrantsNotForAwsResources",
+        ["kms:CreateGrant"],
+        ["*"],
+        {
             "BoolIfExists": {
                 "kms:GrantIsForAWSResource": "false",
                 "aws:PrincipalIsAWSService": "false",

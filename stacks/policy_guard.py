@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
 from stacks.settings import SettingsError
+from stacks.statements import deny_everyone
 
 # What would weaken the bucket's encryption guarantees: its policy (the encryption
 # denies live there), its default encryption (which also blocks SSE-C), and
@@ -71,13 +72,8 @@ def outside_deploy(scope: IConstruct) -> dict[str, dict[str, str]]:
 
 def bucket_guard_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     return [
-        iam.PolicyStatement(
-            sid=BUCKET_GUARD_SID,
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=BUCKET_GUARD_ACTIONS,
-            resources=[bucket.bucket_arn],
-            conditions=outside_deploy(bucket),
+        deny_everyone(
+            BUCKET_GUARD_SID, BUCKET_GUARD_ACTIONS, [bucket.bucket_arn], outside_deploy(bucket)
         )
     ]
 
@@ -85,11 +81,4 @@ def bucket_guard_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
 def key_guard_statement(scope: IConstruct) -> iam.PolicyStatement:
     """Never a BypassPolicyLockoutSafetyCheck: the deploy role keeps kms:PutKeyPolicy, so
     KMS's lockout check accepts the policy CloudFormation puts."""
-    return iam.PolicyStatement(
-        sid=KEY_GUARD_SID,
-        effect=iam.Effect.DENY,
-        principals=[iam.AnyPrincipal()],
-        actions=KEY_GUARD_ACTIONS,
-        resources=["*"],
-        conditions=outside_deploy(scope),
-    )
+    return deny_everyone(KEY_GUARD_SID, KEY_GUARD_ACTIONS, ["*"], outside_deploy(scope))

@@ -66,6 +66,7 @@ class Settings:
             "key_rotation_days": self.key_rotation_days,
             "key_admins": list(self.key_admins),
             "retain_data": self.retain_data,
+            "guard_policies": self.guard_policies,
         }
 
 
