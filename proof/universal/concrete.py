@@ -107,7 +107,7 @@ def for_action(enc: Encoded, action: str, which: str) -> z3.BoolRef:
         kms = action.lower().startswith("kms:")
         formulas = {
             "any": lambda: (enc.kms if kms else enc.s3).allowed,
-            "uploader": lambda: (enc.kms_uploader if kms else enc.s3_uploader).allowed,
+            "uploader": lambda: enc.decision("kms" if kms else "s3", uploader=True).allowed,
             "world": lambda: enc.world,
         }
         index = z3.IntVal(enc.u.index(action))

@@ -58,6 +58,7 @@ class Encoded:
     key: list[Statement]
     identity: list[Statement]  # the uploader's
     enable: dict[tuple[str, int], z3.BoolRef] = field(default_factory=dict)
+    _decisions: dict[tuple[str, bool], SymbolicDecision] = field(default_factory=dict)
 
     @staticmethod
     def build(deployment: Deployment) -> Encoded:
@@ -148,31 +149,21 @@ class Encoded:
     def matched(self, statements: Sequence[Statement]) -> list[Matched]:
         return [match(s, self.u, self.req) for s in statements]
 
-    @cached_property
+    def decision(self, service: str, *, uploader: bool = False) -> SymbolicDecision:
+        """The bucket's ("s3") or the key's ("kms") decision: for any principal with the
+        worst-case identity, or for the uploader with its own identity policies."""
+        if (service, uploader) not in self._decisions:
+            resource = self.matched(self.bucket if service == "s3" else self.key)
+            identity = self.matched(self.identity) if uploader else None
+            self._decisions[(service, uploader)] = decide(
+                self.u, self.req, resource, identity, service, self.enable
+            )
+        return self._decisions[(service, uploader)]
+
+    @property
     def s3(self) -> SymbolicDecision:
-        """The bucket's decision for any principal (worst-case identity)."""
-        return decide(self.u, self.req, self._bucket, None, "s3", self.enable)
+        return self.decision("s3")
 
-    @cached_property
-    def s3_uploader(self) -> SymbolicDecision:
-        return decide(self.u, self.req, self._bucket, self._identity, "s3", self.enable)
-
-    @cached_property
+    @property
     def kms(self) -> SymbolicDecision:
-        return decide(self.u, self.req, self._key, None, "kms", self.enable)
-
-    @cached_property
-    def kms_uploader(self) -> SymbolicDecision:
-        return decide(self.u, self.req, self._key, self._identity, "kms", self.enable)
-
-    @cached_property
-    def _bucket(self) -> list[Matched]:
-        return self.matched(self.bucket)
-
-    @cached_property
-    def _key(self) -> list[Matched]:
-        return self.matched(self.key)
-
-    @cached_property
-    def _identity(self) -> list[Matched]:
-        return self.matched(self.identity)
+        return self.decision("kms")
