@@ -101,3 +101,22 @@ def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
 def variant_templates(variant_assemblies) -> dict:
     """{scenarios.Config: {stack name: template}} for every encryption x header policy."""
     return {config: templates for config, (_, templates) in variant_assemblies.items()}
+
+
+def environment_settings(env: str):
+    """The settings of one environment exactly as cdk.json configures it."""
+    from stacks.settings import parse
+
+    return parse(env, CDK_JSON["context"]["encrypted-s3"][env])
+
+
+@pytest.fixture(scope="session")
+def dev_templates(tmp_path_factory, offline_aws) -> dict:
+    """The templates of the dev environment exactly as cdk.json configures it."""
+    return synth_settings(environment_settings("dev"), tmp_path_factory.mktemp("dev"))
+
+
+@pytest.fixture(scope="session")
+def prod_templates(tmp_path_factory, offline_aws) -> dict:
+    """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
+    return synth_settings(environment_settings("prod"), tmp_path_factory.mktemp("prod"))

@@ -22,7 +22,7 @@ from stacks.policy_guard import (
     deploy_role_arn,
 )
 from stacks.settings import SettingsError, parse
-from tests.conftest import CDK_JSON, synth_settings
+from tests.conftest import CDK_JSON, environment_settings, synth_settings
 from tests.infra.support import (
     BUCKET_STACK,
     DATA_BUCKET_ID,
@@ -167,18 +167,8 @@ def test_guard_is_off_in_dev(dev_templates):
     assert BUCKET_GUARD_SID not in bucket
 
 
-def prod_settings():
-    return parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"])
-
-
 def test_prod_turns_the_guard_on():
-    assert prod_settings().guard_policies
-
-
-@pytest.fixture(scope="module")
-def prod_templates(tmp_path_factory) -> dict:
-    """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
-    return synth_settings(prod_settings(), tmp_path_factory.mktemp("prod"))
+    assert environment_settings("prod").guard_policies
 
 
 def test_guard_denies_policy_changes_to_all_but_the_deploy_role(prod_templates):
@@ -212,7 +202,7 @@ def test_guard_follows_a_custom_bootstrap_qualifier(tmp_path):
     """The role is the one `cdk deploy` uses: the manifest names the same ARN."""
     context = CDK_JSON["context"] | {"@aws-cdk/core:bootstrapQualifier": "custom42"}
     app = App(context=context, outdir=str(tmp_path))
-    build(app, parse("prod", CDK_JSON["context"]["encrypted-s3"]["prod"]))
+    build(app, environment_settings("prod"))
     assembly = app.synth()
     for stack_name, sid, resource_type in (
         (names.stack_name("prod", "Key"), KEY_GUARD_SID, "AWS::KMS::Key"),

@@ -4,7 +4,6 @@ necessity of each Deny as the rules (docs/design.md) say."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 
@@ -12,10 +11,11 @@ import pytest
 
 from proof import mutate
 from proof.__main__ import main
-from proof.assembly import Policy
+from proof.assembly import find_deployment
 from proof.universal.check import Universal, check
 from proof.universal.report import render_universal_text, to_json
 from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config, all_configs
+from stacks.policy_guard import BUCKET_GUARD_SID, KEY_GUARD_SID
 from tests.proof.support import SSE_KMS_STRICT
 
 ALWAYS = ("stored-encryption", "no-sse-c", "transport", "not-vacuous")
@@ -121,58 +121,23 @@ def test_default_aware_needs_the_kms_without_key_id_deny(universal):
     assert found["DenyWrongEncryptionAlgorithm"].needed_by == ["stored-encryption"]
 
 
-def _with_guard(d, *, key_guard: bool):
-    """The real sse-kms policies plus the policy guard of the hardening settings."""
-    env = d.env
-    role = f"arn:aws:iam::{env.account}:role/cdk-hnb659fds-cfn-exec-role-{env.account}-{env.region}"
-    unless_deployer = {"ArnNotEquals": {"aws:PrincipalArn": role}}
-    bucket = json.loads(json.dumps(d.bucket_policy.document))
-    bucket["Statement"].append(
-        {
-            "Sid": "DenyPolicyChanges",
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": [
-                "s3:PutBucketPolicy",
-                "s3:DeleteBucketPolicy",
-                "s3:PutEncryptionConfiguration",
-                "s3:PutReplicationConfiguration",
-            ],
-            "Resource": d.bucket_arn,
-            "Condition": unless_deployer,
-        }
-    )
-    key = json.loads(json.dumps(d.key_policy.document))
-    if key_guard:
-        key["Statement"].append(
-            {
-                "Sid": "DenyKeyPolicyChanges",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "kms:PutKeyPolicy",
-                "Resource": "*",
-                "Condition": unless_deployer,
-            }
-        )
-    return dataclasses.replace(
-        d,
-        settings={**d.settings, "guard_policies": True},
-        bucket_policy=Policy(d.bucket_policy.name, bucket),
-        key_policy=Policy(d.key_policy.name, key),
-    )
+@pytest.fixture(scope="module")
+def prod_deployment(prod_templates):
+    """prod as cdk.json configures it: sse-kms/strict with the policy guard on."""
+    return find_deployment(prod_templates)
 
 
-def test_guard_is_proved_when_both_policies_keep_changes_to_the_deploy_role(deployments):
-    u = check(_with_guard(deployments[SSE_KMS_STRICT], key_guard=True))
+def test_guard_is_proved_when_both_policies_keep_changes_to_the_deploy_role(prod_deployment):
+    u = check(prod_deployment)
     assert [r.prop.id for r in u.results][-2:] == ["guard", "grants"]
     assert u.refuted == []
     found = {n.statement: n.needed_by for n in u.necessity}
-    assert found["DenyPolicyChanges"] == ["guard"]
-    assert found["DenyKeyPolicyChanges"] == ["guard"]
+    assert found[BUCKET_GUARD_SID] == ["guard"]
+    assert found[KEY_GUARD_SID] == ["guard"]
 
 
-def test_guard_without_the_key_policy_part_is_refuted(deployments):
-    u = check(_with_guard(deployments[SSE_KMS_STRICT], key_guard=False))
+def test_guard_without_the_key_policy_part_is_refuted(prod_deployment):
+    u = check(mutate.apply(prod_deployment, [f"drop:{KEY_GUARD_SID}"]))
     (result,) = [r for r in u.results if r.prop.id == "guard"]
     assert not result.proved
     assert result.counterexample["action"] == "kms:PutKeyPolicy"
