@@ -29,8 +29,9 @@ from proof.report import (
 from proof.resolve import ResolveError, Templates
 from proof.scope import explain, template_sids
 from proof.simulate import SimulatorError
+from proof.universal.check import SolverGaveUp, check
 from proof.universal.policy import Unsupported
-from proof.universal.report import Section
+from proof.universal.report import render_universal_text, to_json
 
 
 def title(proof: Proof) -> str:
@@ -50,18 +51,19 @@ def proof_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_assembly_mutations(templates: Templates, mutations: list[str]) -> None:
-    """Each mutation alone must find something to change; else say where it would."""
+def explained(error: MutationError, templates: Templates, mutations: list[str]) -> MutationError:
+    """The mutation that finds nothing to change, and the configurations where it would.
+
+    Only on the error path: each mutation is tried alone on a fresh deployment."""
     deployment = find_deployment(templates)
     for name in mutations:
         try:
             mutate.apply(deployment, [name])
-        except MutationError as error:
-            if str(error).startswith("unknown mutation"):
-                raise
-            raise MutationError(
-                explain(name, deployment.config, template_sids(templates))
-            ) from None
+        except MutationError as alone:
+            if str(alone).startswith("unknown mutation"):
+                return alone
+            return MutationError(explain(name, deployment.config, template_sids(templates)))
+    return error
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,16 +76,32 @@ def main(argv: list[str] | None = None) -> int:
                 "--break (--break A --break B)"
             )
         templates = load_assembly(assembly)
-        check_assembly_mutations(templates, args.mutations)
-        (proof,) = prove_cases([Case(templates, mutations=tuple(args.mutations))])
-        universal = Section(proof.deployment)  # the properties, for every request (z3)
-    except (AssemblyError, ResolveError, MutationError, SimulatorError, Unsupported) as error:
+        try:
+            (proof,) = prove_cases([Case(templates, mutations=tuple(args.mutations))])
+        except MutationError as error:
+            raise explained(error, templates, args.mutations) from None
+        universal = check(proof.deployment, proof.label)  # every property, every request (z3)
+    except (
+        AssemblyError,
+        ResolveError,
+        MutationError,
+        SimulatorError,
+        Unsupported,
+        SolverGaveUp,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     heading = title(proof)
     facts = provenance(assembly, proof.deployment.settings)
-    document = {"title": heading, **proof.to_json(), **universal.json(), "provenance": facts}
-    markdown = render_markdown(proof.rows, heading, proof.notes) + "\n" + provenance_markdown(facts)
+    properties = render_universal_text(universal)
+    document = {"title": heading, **proof.to_json(), **to_json(universal), "provenance": facts}
+    markdown = "\n".join(
+        [
+            render_markdown(proof.rows, heading, proof.notes),
+            f"## Properties\n\n```\n{properties}```\n",
+            provenance_markdown(facts),
+        ]
+    )
     try:
         (assembly / REPORT_MD).write_text(markdown)
         (assembly / REPORT_JSON).write_text(json.dumps(document, indent=2) + "\n")
@@ -94,12 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(document, indent=2))
     else:
         print(render_text(proof.rows, heading, proof.notes), end="")
-        print("\n" + universal.text(), end="")
+        print("\n" + properties, end="")
         print(provenance_line(facts))
         print(f"reports: {assembly / REPORT_MD}, {assembly / REPORT_JSON}")
-    if universal.failed:
+    if universal.refuted:
         print(
-            f"REFUTED ({proof.label}): {', '.join(universal.failed)}",
+            f"REFUTED ({proof.label}): {', '.join(universal.refuted)}",
             file=sys.stderr if args.json else sys.stdout,
         )
     if proof.failed:
@@ -108,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             f"FAILED ({proof.label}): {', '.join(proof.failed)}",
             file=sys.stderr if args.json else sys.stdout,
         )
-    return 1 if proof.failed or universal.failed else 0
+    return 1 if proof.failed or universal.refuted else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,12 @@ from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID
 
 TIMEOUT_MS = 60_000
+
+
+class SolverGaveUp(RuntimeError):
+    """z3 answered "unknown" (time-out or an undecided theory): nothing is proved."""
+
+
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
 
 
@@ -129,7 +135,7 @@ class Checker:
         solver = self.solvers[prop.id]
         result = solver.check(self.on[prop.id], *self.enc.all_in_force(dropped))
         if result == z3.unknown:
-            raise RuntimeError(f"the solver gave up on {prop.id}: {solver.reason_unknown()}")
+            raise SolverGaveUp(f"the solver gave up on {prop.id}: {solver.reason_unknown()}")
         return bool(result == z3.sat)
 
     def result(self, prop: Property, variant: str) -> Result:
@@ -185,7 +191,7 @@ class Checker:
         assumptions = [self._applies(target), *[self._applies(b, False) for b in by]]
         result = self.overlap.check(*assumptions)
         if result == z3.unknown:
-            raise RuntimeError(f"the solver gave up comparing {target} with {list(by)}")
+            raise SolverGaveUp(f"the solver gave up comparing {target} with {list(by)}")
         return bool(result == z3.unsat)
 
     def _covers(self, target: tuple[str, int], labels: dict[tuple[str, int], str]) -> list[str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import TypedDict
 
-from proof.assembly import Deployment
-from proof.universal.check import NecessityJson, PropertyJson, Result, Universal, check
+from proof.universal.check import NecessityJson, PropertyJson, Result, Universal
 from proof.universal.witness import CounterexampleJson
 
 INDENT = "      "
@@ -92,20 +91,3 @@ def to_json(universal: Universal) -> UniversalJson:
         "properties": [_property_json(r, universal) for r in universal.results],
         "necessity": [n.to_json() for n in universal.necessity],
     }
-
-
-class Section:
-    """What the CLI needs: the text section, the JSON keys, and whether anything failed."""
-
-    def __init__(self, deployment: Deployment) -> None:
-        self.universal = check(deployment)
-
-    def text(self) -> str:
-        return render_universal_text(self.universal)
-
-    def json(self) -> UniversalJson:
-        return to_json(self.universal)
-
-    @property
-    def failed(self) -> list[str]:
-        return self.universal.refuted

@@ -80,6 +80,8 @@ def test_a_good_assembly_passes_and_writes_both_reports(assembly):
     assert set(facts["versions"]) == {"aws_cdk_lib", "cdk_cli", "iam_simulate"}
     assert all(facts["versions"].values())
     assert "## Provenance" in markdown and all(h in markdown for h in hashes.values())
+    # The properties are in the markdown report too, as the text output prints them.
+    assert "## Properties" in markdown and "1. Stored encryption: proved" in markdown
     assert f"iam-simulate {facts['versions']['iam_simulate']}" in result.stdout
 
 
