@@ -18,12 +18,17 @@ from typing import Any
 
 from proof.assembly import Deployment
 from proof.paths import ROOT
-from proof.requests import ADMINISTRATOR_ACCESS, ENCRYPTION_CONTEXT, OTHER_ACCOUNT_ID
+from proof.requests import (
+    ADMINISTRATOR_ACCESS,
+    ENCRYPTION_CONTEXT,
+    OTHER_ACCOUNT_ID,
+    principal_arn,
+)
 from proof.simulate import DROPPED_BY_RUN_SIMULATION, SimulatorError, run_node_script
 from proof.universal.concrete import Concrete, decide_concrete, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.properties import POLICY_GUARD_ACTIONS, placeholder_deploy_role_arn
-from scenarios import STORE_ACTIONS
+from proof.universal.properties import POLICY_GUARD_ACTIONS
+from scenarios import DEPLOY_ROLE, STORE_ACTIONS
 
 DIFFERENTIAL_SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
 FAVOURITES = (
@@ -62,7 +67,7 @@ class Generator:
             (d.role_arn, "uploader"),
             (f"arn:aws:iam::{account}:role/AccountAdmin", "worst-case"),
             (f"arn:aws:iam::{account}:root", "worst-case"),
-            (placeholder_deploy_role_arn(enc), "worst-case"),
+            (principal_arn(DEPLOY_ROLE, enc.deployment)[0], "worst-case"),
             *[(a, "worst-case") for a in d.settings.get("key_admins", [])],
             (f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/Other", "worst-case"),
             (f"arn:aws:iam::{OTHER_ACCOUNT_ID}:root", "worst-case"),

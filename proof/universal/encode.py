@@ -22,6 +22,7 @@ from functools import cached_property
 import z3
 
 from proof.universal.iamdata import Action, actions, key_type
+from scenarios import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 
 RE = z3.ReSort(z3.StringSort())
 ONE_CHAR = z3.AllChar(RE)
@@ -35,9 +36,9 @@ MODEL_KEYS = (
     "aws:principalaccount",
     "kms:calleraccount",
     "kms:viaservice",
-    "s3:x-amz-server-side-encryption",
-    "s3:x-amz-server-side-encryption-aws-kms-key-id",
-    "s3:x-amz-server-side-encryption-customer-algorithm",
+    ALGORITHM_KEY,
+    KMS_KEY_ID_KEY,
+    CUSTOMER_ALGORITHM_KEY,
     "kms:grantisforawsresource",
 )
 

@@ -16,8 +16,9 @@ from proof.assembly import Deployment
 from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, SymbolicRequest, Universe
 from proof.universal.iam import Matched, SymbolicDecision, decide, match
 from proof.universal.policy import Statement, keys_of, parse_policy
+from scenarios import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 
-ALG, KEY_ID, CUSTOMER = MODEL_KEYS[6], MODEL_KEYS[7], MODEL_KEYS[8]
+ALG, KEY_ID, CUSTOMER = ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY
 S3_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 AWS_MANAGED_KEY = "aws/s3"

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 
 import z3
 
+from proof.requests import principal_arn
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
-from scenarios import STORE_ACTIONS  # the write paths that store or re-key object data
+from scenarios import (
+    DEPLOY_ROLE,
+    STORE_ACTIONS,  # the write paths that store or re-key object data
+)
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 POLICY_GUARD_ACTIONS = (
@@ -25,15 +29,6 @@ POLICY_GUARD_ACTIONS = (
     "kms:PutKeyPolicy",
 )
 MIN_TLS = "1.2"
-BOOTSTRAP_QUALIFIER = "hnb659fds"  # the CDK's default; the guard exempts its execution role
-
-
-def placeholder_deploy_role_arn(enc: Encoded) -> str:
-    env = enc.deployment.env
-    return (
-        f"arn:{env.partition}:iam::{env.account}:role/"
-        f"cdk-{BOOTSTRAP_QUALIFIER}-cfn-exec-role-{env.account}-{env.region}"
-    )
 
 
 def via_s3(enc: Encoded) -> str:
@@ -113,7 +108,9 @@ def not_vacuous(enc: Encoded) -> z3.BoolRef:
 
 def guard(enc: Encoded) -> z3.BoolRef:
     r = enc.req
-    deployer = z3.And(z3.Not(r.p_svc), r.p_arn == z3.StringVal(placeholder_deploy_role_arn(enc)))
+    deployer = z3.And(
+        z3.Not(r.p_svc), r.p_arn == z3.StringVal(principal_arn(DEPLOY_ROLE, enc.deployment)[0])
+    )
     return z3.And(_acts(enc, POLICY_GUARD_ACTIONS), allowed(enc), z3.Not(deployer))
 
 
