@@ -7,7 +7,7 @@ import sys
 from aws_cdk import App, Environment
 
 from stacks.app_builder import build
-from stacks.settings import SettingsError, check_account, check_context_names, from_context
+from stacks.settings import SettingsError, load
 
 
 def main() -> None:
@@ -16,9 +16,7 @@ def main() -> None:
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = os.environ.get("CDK_DEFAULT_REGION")
     try:
-        check_context_names(app.node.get_all_context())
-        settings = from_context(app.node.try_get_context)
-        check_account(settings, account)
+        settings = load(app.node.get_all_context(), account)
     except SettingsError as error:
         # One readable line instead of a jsii stack trace.
         sys.exit(f"error: {error}")

@@ -29,9 +29,7 @@ from scenarios import Config
 from stacks.settings import (
     Settings,
     SettingsError,
-    check_account,
-    check_context_names,
-    from_context,
+    load,
 )
 
 DEFAULT_OUT = "cdk.out"
@@ -102,9 +100,7 @@ def check_settings(overrides: Mapping[str, str]) -> Settings:
     """The app's own checks on cdk.json plus the -c values."""
     context = json.loads((ROOT / "cdk.json").read_text())["context"] | dict(overrides)
     try:
-        check_context_names(context)
-        settings = from_context(context.get)
-        check_account(settings, None)
+        settings = load(context)
     except SettingsError as error:
         raise DemoError(str(error)) from None
     return settings

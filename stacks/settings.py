@@ -235,3 +235,13 @@ def from_context(get: Any) -> Settings:
         if override is not None:
             values[name] = override
     return parse(env, values)
+
+
+def load(context: Mapping[str, Any], account: str | None = None) -> Settings:
+    """The one way the app and the demo read settings: every context name checked, the
+    environment's block with its -c overrides validated, the key administrators' account
+    checked (against the deploying account, when the CLI knows it)."""
+    check_context_names(context)
+    settings = from_context(context.get)
+    check_account(settings, account)
+    return settings
