@@ -12,8 +12,9 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from bench.common import (
@@ -142,23 +143,13 @@ def lambda_figures(app_out: Path, reps: int) -> list[dict]:
     ]
 
 
-def proof_figure(reps: int, workdir: Path) -> dict:
+def proof_figure(reps: int, assemblies: Mapping[Any, Path]) -> dict:
     """The offline proof alone, all scenarios of all six variants, templates given."""
+    from proof.assembly import load_assembly
     from proof.prove import prove_variants
     from proof.simulate import node_executable
-    from scenarios import all_configs
-    from stacks.app_builder import synth_templates
-    from stacks.settings import parse
 
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    variants = {
-        c: synth_templates(
-            parse("dev", {"encryption": c.encryption, "header_policy": c.header_policy}),
-            context,
-            str(workdir / c.label.replace("/", "-")),
-        )
-        for c in all_configs()
-    }
+    variants = {config: load_assembly(path) for config, path in assemblies.items()}
     node = node_executable()  # the Node the proof starts
 
     def proof() -> float:

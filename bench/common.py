@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from proof.paths import ROOT
 
@@ -66,3 +68,20 @@ def ratio_figure(
     met = None if limit is None else ratio <= limit and also
     target = target or (f"<= {limit}" if limit is not None else "(context)")
     return figure(name, ratio, "x", target, met, **{a: round(first, 3), b: round(second, 3)})
+
+
+def synth_variants(workdir: Path) -> dict[Any, Path]:
+    """{scenarios.Config: cloud assembly} for every encryption x header policy (the tests'
+    settings), synthesized in-process once per benchmark run."""
+    from scenarios import all_configs
+    from stacks.app_builder import synth_templates
+    from stacks.settings import parse
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    out = {}
+    for config in all_configs():
+        directory = workdir / f"variant-{config.label.replace('/', '-')}"
+        settings = {"encryption": config.encryption, "header_policy": config.header_policy}
+        synth_templates(parse("dev", settings), context, str(directory))
+        out[config] = directory
+    return out

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench.app_figures import lambda_figures, proof_figure, synth_figures, test_suite_figure
-from bench.common import ROOT
+from bench.common import ROOT, synth_variants
 from bench.first_demo import first_demo_figure
 from bench.live_figures import prove_concurrency_figures
 from bench.universal import universal_figures
@@ -32,11 +32,12 @@ from proof.demo import offline_environ
 
 def other_figures(reps: int, quick: bool, workdir: Path) -> list[dict]:
     synth, synth_s, app_out = synth_figures(reps, workdir)
+    variants = synth_variants(workdir)  # one synthesis per variant for both proofs
     return [
         *synth,
         *lambda_figures(app_out, reps),
-        proof_figure(5, workdir),
-        *universal_figures(synth_s, workdir, quick=quick),
+        proof_figure(5, variants),
+        *universal_figures(synth_s, list(variants.values()), quick=quick),
         *prove_concurrency_figures(2 * reps + 3),  # short runs: more rounds
         test_suite_figure(1 if quick else 2, synth_s, workdir),
     ]

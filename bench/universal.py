@@ -19,26 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import ROOT, figure, interleaved, ratio_figure, timed
+from bench.common import ROOT, figure, interleaved, ratio_figure, synth_variants, timed
 
 PER_VARIANT = 10_000
 TARGET_S = 2.0
-
-
-def synth_variants(workdir: Path) -> list[Path]:
-    """One cloud assembly per encryption x header policy (the tests' settings)."""
-    from scenarios import all_configs
-    from stacks.app_builder import synth_templates
-    from stacks.settings import parse
-
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    out = []
-    for config in all_configs():
-        directory = workdir / f"universal-{config.label.replace('/', '-')}"
-        settings = {"encryption": config.encryption, "header_policy": config.header_policy}
-        synth_templates(parse("dev", settings), context, str(directory))
-        out.append(directory)
-    return out
 
 
 def prove(directories: list[str]) -> None:
@@ -53,8 +37,8 @@ def prove(directories: list[str]) -> None:
         sys.exit(f"refuted: {refuted}")
 
 
-def universal_figures(synth_s: float, workdir: Path, quick: bool = False) -> list[dict]:
-    directories = [str(d) for d in synth_variants(workdir)]
+def universal_figures(synth_s: float, assemblies: list[Path], quick: bool = False) -> list[dict]:
+    directories = [str(d) for d in assemblies]
     child = [sys.executable, "-m", "bench.universal", "--prove", *directories]
     samples = interleaved(3 if quick else 5, proof=lambda: timed(child, ROOT))["proof"]
     proof_s = statistics.median(samples)
@@ -99,7 +83,7 @@ def _differential_alone(per_variant: int) -> None:
 
     os.environ.update(offline_environ())  # synthesis without AWS credentials
     with tempfile.TemporaryDirectory(prefix="bench-universal-") as tmp:
-        directories = [str(d) for d in synth_variants(Path(tmp))]
+        directories = [str(d) for d in synth_variants(Path(tmp)).values()]
         print(json.dumps(differential_figure(directories, per_variant), indent=2))
 
 
