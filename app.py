@@ -15,13 +15,12 @@ def main() -> None:
     # Environment-agnostic unless the CLI resolved an account and region (cdk deploy).
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = os.environ.get("CDK_DEFAULT_REGION")
+    env = Environment(account=account, region=region) if account and region else None
     try:
-        settings = load(app.node.get_all_context(), account)
+        build(app, load(app.node.get_all_context(), account), env=env)
     except SettingsError as error:
         # One readable line instead of a jsii stack trace.
         sys.exit(f"error: {error}")
-    env = Environment(account=account, region=region) if account and region else None
-    build(app, settings, env=env)
     app.synth()
 
 

@@ -25,13 +25,12 @@ from aws_cdk import (
     PolicyValidationPluginReport,
     PolicyViolatingResource,
     PolicyViolation,
-    Stack,
     Validations,
 )
 from constructs import IConstruct
 
-from stacks.encrypted_bucket import EncryptedBucket
-from stacks.settings import Settings
+from stacks.encrypted_bucket import EncryptedBucket, auto_delete_provider
+from stacks.settings import Settings, SettingsError
 from stacks.uploader import Uploader
 
 # CDK names acknowledgments "<plugin name>::<rule>"; cfn-guard reports its rule names.
@@ -40,7 +39,6 @@ PLUGIN = "cdk-validator-cfnguard"
 # which would put `cdk synth` over 1.5x a one-bucket app: the tests (make test) run the
 # controls on every synthesis, the CLI only with `-c encrypted-s3:controls=true`.
 CONTROLS_CONTEXT_KEY = "encrypted-s3:controls"
-AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,13 @@ class ControlTowerControls:
 
     def __init__(self) -> None:
         # Imported here: a synthesis without the controls need not load its jsii module.
-        from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+        try:
+            from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+        except ImportError:
+            raise SettingsError(
+                f"context {CONTROLS_CONTEXT_KEY}=true needs cdklabs-cdk-validator-cfnguard, "
+                "a development tool: run make setup (make demo installs only the app)"
+            ) from None
 
         self._guard = CfnGuardValidator(control_tower_rules_enabled=True)
 
@@ -115,11 +119,6 @@ def add_controls(app: App, exemptions: list[Exemption]) -> None:
     for exemption in exemptions:
         acknowledge(exemption)
     Validations.of(app).add_plugins(ControlTowerControls())
-
-
-def auto_delete_provider(scope: IConstruct) -> IConstruct | None:
-    """CDK's auto-delete-objects Lambda of the stack (only where retain_data is false)."""
-    return Stack.of(scope).node.try_find_child(AUTO_DELETE_PROVIDER)
 
 
 def app_exemptions(

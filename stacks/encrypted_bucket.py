@@ -9,7 +9,7 @@ from aws_cdk import CfnResource, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from scenarios.vocabulary import (
     ALGORITHM,
@@ -113,6 +113,14 @@ def encryption_statements(
     return statements
 
 
+AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
+
+
+def auto_delete_provider(scope: IConstruct) -> IConstruct | None:
+    """CDK's auto-delete-objects Lambda of the stack (only where retain_data is false)."""
+    return Stack.of(scope).node.try_find_child(AUTO_DELETE_PROVIDER)
+
+
 class EncryptedBucket(Construct):
     """The data bucket (default encryption, policy) and the bucket its access logs go to."""
 
@@ -189,9 +197,7 @@ class EncryptedBucket(Construct):
     def _drop_auto_delete_depends_on(self) -> None:
         # The auto-delete provider's DependsOn its role repeats what Fn::GetAtt
         # already orders (cfn-lint W3005).
-        provider = Stack.of(self).node.find_child(
-            "Custom::S3AutoDeleteObjectsCustomResourceProvider"
-        )
+        provider = Stack.of(self).node.find_child(AUTO_DELETE_PROVIDER)
         # The provider's handler is a plain CfnResource (find_child is typed IConstruct).
         handler = cast(CfnResource, provider.node.find_child("Handler"))
         handler.add_deletion_override("DependsOn")

@@ -39,8 +39,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     env: str = DEFAULT_ENV
-    encryption: str = "sse-kms"
-    header_policy: str = "strict"
+    encryption: str = vocabulary.SSE_KMS
+    header_policy: str = vocabulary.STRICT_HEADERS
     key_rotation_days: int = 365
     key_admins: tuple[str, ...] = ()
     retain_data: bool = True
