@@ -15,7 +15,7 @@ from proof.detail import step_detail
 from proof.requests import OTHER_ACCOUNT_ID
 from proof.resolve import PLACEHOLDER_ENV, Env, Templates
 from proof.simulate import Decision, SimRequest
-from scenarios import ERROR, UPLOADER, Config, IamRequest, Scenario, failed, row
+from scenarios import ERROR, UPLOADER, Config, IamRequest, Row, Scenario, failed, row
 
 NOTES = (
     "Multipart: UploadPart and CompleteMultipartUpload are evaluated with the encryption "
@@ -91,7 +91,7 @@ class ProofJson(TypedDict):
     failed: list[str]
     notes: list[str]
     defence_in_depth: list[CoverJson]
-    rows: list[dict[str, object]]
+    rows: list[Row]
     steps: dict[str, dict[str, list[StepJson]]]  # {scenario: {principal: [step, ...]}}
 
 
@@ -168,7 +168,7 @@ class Proof:
         return f"{self.config.label}{broken}"
 
     @property
-    def rows(self) -> list[dict[str, object]]:
+    def rows(self) -> list[Row]:
         return [
             row(
                 o.scenario.name,

@@ -23,7 +23,7 @@ import probe
 import scenarios as sc
 from probe import operations, run
 from probe.cleanup import CleanupReport, clean_up_run
-from probe.results import ScenarioRow, stored_from, stored_json
+from probe.results import stored_from, stored_json
 from probe.state import SOURCE_NAME
 from probe.target import target_from_env
 from tests.uploader.support import (
@@ -685,7 +685,7 @@ def test_prove_response_is_json_with_the_row_schema(dep):
     json.dumps(result)
     assert (
         set(result["rows"][0])
-        == set(ScenarioRow.__annotations__)
+        == set(sc.Row.__annotations__)
         == {
             "scenario",
             "principal",

@@ -18,20 +18,6 @@ class StoredJson(TypedDict):
     bucket_key: bool
 
 
-class ScenarioRow(TypedDict):
-    """One row of the table, live and offline alike (built by scenarios.row)."""
-
-    scenario: str
-    principal: str  # who ran it: the live probe runs as the uploader
-    seed: str
-    expected: str
-    actual: str
-    detail: str
-    stored: str
-    ms: int | None
-    passed: bool
-
-
 class Summary(TypedDict):
     total: int
     passed: int
@@ -73,7 +59,7 @@ class ProveResult(TypedDict):
     label: str
     promised: StoredJson
     concurrency: int
-    rows: list[ScenarioRow]
+    rows: list[sc.Row]
     summary: Summary
     cleanup: CleanupJson
     ms: int
@@ -148,9 +134,9 @@ def scenario_row(
     keys: sc.KeyRefs,
     outcome: ProbeOutcome,
     ms: float | None,
-) -> ScenarioRow:
+) -> sc.Row:
     """The table's row of a scenario that ran (ms: its duration) or did not (None)."""
-    row = sc.row(
+    row: sc.Row = sc.row(
         scenario.name,
         scenario.seed,
         scenario.expect_as(config, sc.UPLOADER).outcome,  # the probe runs as the uploader
@@ -160,10 +146,10 @@ def scenario_row(
         None if ms is None else int(round(ms)),
         sc.UPLOADER,
     )
-    return cast(ScenarioRow, row)  # scenarios.row is the schema; a test pins the keys
+    return row
 
 
-def summarize(rows: list[ScenarioRow]) -> Summary:
+def summarize(rows: list[sc.Row]) -> Summary:
     failed = sc.failed(rows)
     by_actual: dict[str, int] = {}
     for row in rows:

@@ -16,7 +16,6 @@ from probe.results import (
     CleanupJson,
     ProbeOutcome,
     ProveResult,
-    ScenarioRow,
     scenario_row,
     stored_json,
     summarize,
@@ -30,16 +29,14 @@ NOT_LIVE = "offline proof only: the live probe cannot make this request (see the
 OUT_OF_TIME = "not finished: Lambda time nearly up"
 DEFAULT_RESERVE_MS = 30_000  # time kept for cleanup before the Lambda times out
 
-Futures = dict[Future[ScenarioRow], sc.Scenario]
+Futures = dict[Future[sc.Row], sc.Scenario]
 
 
-def _row(
-    run: ProofRun, scenario: sc.Scenario, outcome: ProbeOutcome, ms: float | None
-) -> ScenarioRow:
+def _row(run: ProofRun, scenario: sc.Scenario, outcome: ProbeOutcome, ms: float | None) -> sc.Row:
     return scenario_row(scenario, run.target.config, run.target.keys, outcome, ms)
 
 
-def run_scenario(run: ProofRun, scenario: sc.Scenario) -> ScenarioRow:
+def run_scenario(run: ProofRun, scenario: sc.Scenario) -> sc.Row:
     """One scenario's row. AWS answers are outcomes (probe.operations); anything else the
     scenario raises is logged with its traceback and reported as "error"."""
     if run.out_of_time():
@@ -76,9 +73,9 @@ def _schedule(run: ProofRun, live: list[sc.Scenario], executor: ThreadPoolExecut
     return futures
 
 
-def _collect(run: ProofRun, futures: Futures) -> dict[str, ScenarioRow]:
+def _collect(run: ProofRun, futures: Futures) -> dict[str, sc.Row]:
     """The rows of the scenarios that finish before the time budget runs out."""
-    rows: dict[str, ScenarioRow] = {}
+    rows: dict[str, sc.Row] = {}
     pending = set(futures)
     while pending:
         budget = run.budget_ms()
@@ -107,7 +104,7 @@ def _stop(run: ProofRun, futures: Futures) -> list[str]:
 
 def _run_and_clean(
     run: ProofRun, live: list[sc.Scenario], concurrency: int
-) -> tuple[dict[str, ScenarioRow], Futures, CleanupJson]:
+) -> tuple[dict[str, sc.Row], Futures, CleanupJson]:
     """Run the live scenarios; clean up whatever happens (the cleanup never raises)."""
     futures: Futures = {}
     executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="probe")
@@ -123,8 +120,8 @@ def _run_and_clean(
 
 
 def _all_rows(
-    run: ProofRun, selected: list[sc.Scenario], rows: dict[str, ScenarioRow], futures: Futures
-) -> list[ScenarioRow]:
+    run: ProofRun, selected: list[sc.Scenario], rows: dict[str, sc.Row], futures: Futures
+) -> list[sc.Row]:
     """Every selected scenario's row in the table's order: late finishers, the ones out of
     time, and the ones only the offline proof can state."""
     for future, scenario in futures.items():

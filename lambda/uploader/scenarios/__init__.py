@@ -69,7 +69,7 @@ from scenarios.principals import (
     PRINCIPALS,
     UPLOADER,
 )
-from scenarios.rows import failed, not_run, row, row_name
+from scenarios.rows import Row, failed, not_run, row, row_name
 from scenarios.scenario import Scenario
 from scenarios.table import (
     GUARD_OFFLINE,
@@ -155,6 +155,7 @@ __all__ = [
     "expected_write",
     "failed",
     "not_run",
+    "Row",
     "row",
     "row_name",
     "s3_context",

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypedDict
 
 from scenarios.outcomes import ACTUALS, NOT_RUN
 from scenarios.principals import ALL_PRINCIPALS, UPLOADER
+
+
+class Row(TypedDict):
+    """One row of the table, live (the Lambda's JSON) and offline alike."""
+
+    scenario: str
+    principal: str  # who ran it: the live probe runs as the uploader
+    seed: str
+    expected: str
+    actual: str
+    detail: str
+    stored: str
+    ms: float | None
+    passed: bool
 
 
 def row(
@@ -17,7 +32,7 @@ def row(
     stored: str = "",
     ms: float | None = None,
     principal: str = UPLOADER,
-) -> dict[str, object]:
+) -> Row:
     """One line of the table, live (the Lambda's JSON) and offline alike:
 
         {"scenario": "no-header", "principal": "uploader", "seed": "no encryption header",
