@@ -139,7 +139,7 @@ def node_executable() -> str:
     return node
 
 
-def _request_json(r: SimRequest) -> RequestJson:
+def request_json(r: SimRequest) -> RequestJson:
     return {
         "id": r.id,
         "action": r.action,
@@ -153,7 +153,7 @@ def _request_json(r: SimRequest) -> RequestJson:
 
 
 def _run_node(policies: Mapping[str, Any], requests: Sequence[SimRequest]) -> list[ResultJson]:
-    payload = {"policies": policies, "requests": [_request_json(r) for r in requests]}
+    payload = {"policies": policies, "requests": [request_json(r) for r in requests]}
     completed = run_node_script(SIMULATE_SCRIPT, payload)
     try:
         output = json.loads(completed.stdout)

@@ -18,13 +18,14 @@ from typing import Any
 
 from proof.assembly import Deployment
 from proof.paths import ROOT
-from proof.requests import (
-    ADMINISTRATOR_ACCESS,
-    ENCRYPTION_CONTEXT,
-    OTHER_ACCOUNT_ID,
-    principal_arn,
+from proof.requests import ENCRYPTION_CONTEXT, OTHER_ACCOUNT_ID, principal_arn, register_policies
+from proof.simulate import (
+    DROPPED_BY_RUN_SIMULATION,
+    SimRequest,
+    SimulatorError,
+    request_json,
+    run_node_script,
 )
-from proof.simulate import DROPPED_BY_RUN_SIMULATION, SimulatorError, run_node_script
 from proof.universal.concrete import Concrete, decide_concrete, for_action, substitution, truth
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import POLICY_GUARD_ACTIONS
@@ -141,36 +142,26 @@ def _resource(enc: Encoded, request: Concrete) -> str:
     return enc.u.bucket_arn if kind == "bucket" else str(enc.u.key_arn)
 
 
-def _payload(tag: str, enc: Encoded, drawn: Sequence[Drawn], payload: dict[str, Any]) -> None:
-    """Add one deployment's policies and requests to the payload (ids prefixed by tag)."""
-    d = enc.deployment
-    policies = payload["policies"]
-    policies["admin"] = ADMINISTRATOR_ACCESS
-    uploader = []
-    for number, policy in enumerate(d.identity_policies):
-        policies[f"{tag}:uploader{number}"] = policy.document
-        uploader.append(f"{tag}:uploader{number}")
-    if d.bucket_policy:
-        policies[f"{tag}:bucket"] = d.bucket_policy.document
-    if d.key_policy:
-        policies[f"{tag}:key"] = d.key_policy.document
-    identities = {"uploader": uploader, "worst-case": ["admin"], "none": []}
+def _payload(
+    tag: str, enc: Encoded, drawn: Sequence[Drawn], payload: dict[str, Any], seen: dict[str, str]
+) -> None:
+    """Add one deployment's policies (the offline proof's table) and requests to the payload."""
+    ids = register_policies(tag, enc.deployment, payload["policies"], seen)
+    identities = {"uploader": ids["uploader"], "worst-case": ids["admin"], "none": ()}
     for item in drawn:
         r = item.request
         kms = r.action.lower().startswith("kms:")
-        resource_policy = f"{tag}:key" if kms else f"{tag}:bucket"
-        payload["requests"].append(
-            {
-                "id": f"{tag}/{item.id}",
-                "action": r.action,
-                "principal": r.principal,
-                "resource": _resource(enc, r),
-                "account": enc.u.account,
-                "context": dict(r.context),
-                "identity": identities[item.identity],
-                "resourcePolicy": resource_policy if resource_policy in policies else None,
-            }
+        sim = SimRequest(
+            id=f"{tag}/{item.id}",
+            action=r.action,
+            principal=r.principal,
+            resource=_resource(enc, r),
+            account=enc.u.account,
+            context=dict(r.context),
+            identity=identities[item.identity],
+            resource_policy=ids.get("key" if kms else "bucket", (None,))[0],
         )
+        payload["requests"].append(request_json(sim))
 
 
 def simulate_payload(payload: dict[str, Any]) -> dict[str, str]:
@@ -214,6 +205,7 @@ def compare(
     """Draw `count` requests per deployment, decide them all (one Node process for all);
     returns the number decided and every disagreement."""
     payload: dict[str, Any] = {"policies": {}, "requests": []}
+    seen: dict[str, str] = {}  # policy documents already in the payload
     runs = []
     for number, (tag, deployment) in enumerate(deployments.items()):
         enc = Encoded.build(deployment)
@@ -223,7 +215,7 @@ def compare(
         for item, values in zip(drawn, pairs, strict=True):  # stay inside the request model
             if not truth(for_action(enc, item.request.action, "world"), values):
                 raise AssertionError(f"request outside the model: {item.request}")
-        _payload(tag, enc, drawn, payload)
+        _payload(tag, enc, drawn, payload, seen)
         runs.append((tag, enc, drawn, pairs))
     simulated = simulate_payload(payload)
     out = []

@@ -27,9 +27,11 @@ def test_a_wrong_encoding_would_be_caught(variant_templates, monkeypatch):
     loose = {**document, "Statement": [s for s in document["Statement"] if s["Effect"] != "Deny"]}
     original = differential._payload
 
-    def tampered(tag, enc, drawn, payload):
-        original(tag, enc, drawn, payload)
-        payload["policies"][f"{tag}:bucket"] = loose
+    def tampered(tag, enc, drawn, payload, seen):
+        original(tag, enc, drawn, payload, seen)
+        for policy_id in payload["policies"]:
+            if policy_id.startswith(f"{tag}:bucket:"):  # register_policies' bucket policy id
+                payload["policies"][policy_id] = loose
 
     monkeypatch.setattr(differential, "_payload", tampered)
     _, disagreements = compare({"sse-kms/strict": d}, PER_VARIANT, seed=12)
