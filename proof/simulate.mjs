@@ -10,8 +10,8 @@
 // (its variable part contains ':'). `unsafe` is the decision of runUnsafeSimulation on
 // the same input with every context key kept: the Python side uses it when keys were
 // dropped and otherwise requires both to agree. No policy logic lives here.
-import { getDenialReasons, getGrantReasons, runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
-import { readInput, simulationOf } from './simulation.mjs'
+import { getDenialReasons, getGrantReasons, runSimulation } from '@cloud-copilot/iam-simulate'
+import { readInput, runUnsafe, simulationOf } from './simulation.mjs'
 
 const { policies, requests } = await readInput()
 
@@ -29,15 +29,7 @@ async function simulate(request) {
     return { id: request.id, error: run.resultType === 'error' ? JSON.stringify(run.errors) : `unexpected ${run.resultType} result` }
   }
   const analysis = run.result.analysis
-  // runUnsafeSimulation loads the resource policy without a name and then crashes reading
-  // it; a pre-validated policy carries the name (errors: [] because runSimulation above
-  // has just validated the same document).
-  const unsafe = runUnsafeSimulation({
-    ...simulation,
-    ...(request.resourcePolicy ? {
-      resourcePolicy: { __validated: true, policyDocument: policies[request.resourcePolicy], metadata: { name: request.resourcePolicy }, errors: [] },
-    } : {}),
-  }, {})
+  const unsafe = runUnsafe(simulation, request, policies)
   return {
     id: request.id,
     result: run.overallResult,

@@ -6,8 +6,8 @@
 // stdout: one JSON line per request: {id, result, ignored, unsafe?}
 // `unsafe` (runUnsafeSimulation, every context key kept) is added only when
 // runSimulation dropped context keys (kms:EncryptionContext:aws:s3:arn in 0.1.173).
-import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
-import { readInput, simulationOf } from '../simulation.mjs'
+import { runSimulation } from '@cloud-copilot/iam-simulate'
+import { readInput, runUnsafe, simulationOf } from '../simulation.mjs'
 
 const { policies, requests } = await readInput()
 
@@ -21,13 +21,7 @@ for (const request of requests) {
     line.result = run.overallResult
     line.ignored = run.result.ignoredContextKeys ?? []
     if (line.ignored.length > 0) {
-      // See proof/simulate.mjs: the resource policy must arrive pre-validated, with a name.
-      line.unsafe = runUnsafeSimulation({
-        ...simulation,
-        ...(request.resourcePolicy ? {
-          resourcePolicy: { __validated: true, policyDocument: policies[request.resourcePolicy], metadata: { name: request.resourcePolicy }, errors: [] },
-        } : {}),
-      }, {})
+      line.unsafe = runUnsafe(simulation, request, policies)
     }
   }
   process.stdout.write(JSON.stringify(line) + '\n')
