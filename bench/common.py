@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from proof.paths import ROOT
+from proof.paths import ROOT, cdk_context
 
 LAMBDA_DIR = ROOT / "lambda" / "uploader"
 
@@ -77,7 +76,7 @@ def synth_variants(workdir: Path) -> dict[Any, Path]:
     from stacks.app_builder import synth_templates
     from stacks.settings import parse
 
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context = cdk_context()
     out = {}
     for config in all_configs():
         directory = workdir / f"variant-{config.label.replace('/', '-')}"

@@ -43,6 +43,17 @@ def title(proof: Proof) -> str:
     )
 
 
+# What stops a proof before any result (exit 2, one line).
+CANNOT_PROVE = (
+    AssemblyError,
+    ResolveError,
+    MutationError,
+    SimulatorError,
+    Unsupported,
+    SolverGaveUp,
+)
+
+
 def proof_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m proof", description=__doc__.split("\n")[2])
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly directory")
@@ -81,14 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         except MutationError as error:
             raise explained(error, templates, args.mutations) from None
         universal = check(proof.deployment, proof.label)  # every property, every request (z3)
-    except (
-        AssemblyError,
-        ResolveError,
-        MutationError,
-        SimulatorError,
-        Unsupported,
-        SolverGaveUp,
-    ) as error:
+    except CANNOT_PROVE as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     heading = title(proof)

@@ -13,7 +13,6 @@ proved (a bad option or setting, a failed synthesis, a missing tool).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from proof import __main__ as proof_cli
 from proof import mutate
-from proof.paths import CDK, ROOT
+from proof.paths import CDK, ROOT, cdk_context
 from proof.scope import configs_for, explain
 from scenarios import Config
 from stacks.settings import (
@@ -98,7 +97,7 @@ def context_values(pairs: Sequence[str]) -> dict[str, str]:
 
 def check_settings(overrides: Mapping[str, str]) -> Settings:
     """The app's own checks on cdk.json plus the -c values."""
-    context = json.loads((ROOT / "cdk.json").read_text())["context"] | dict(overrides)
+    context = cdk_context() | dict(overrides)
     try:
         settings = load(context)
     except SettingsError as error:

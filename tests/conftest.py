@@ -6,16 +6,15 @@ once; each variant is built in its own App (adding a stack after synth raises).
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 
 import pytest
 
+from proof.paths import cdk_context
 from scenarios import all_configs
 
-ROOT = Path(__file__).resolve().parent.parent
-CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+CDK_CONTEXT = cdk_context()
 # Every encryption x header policy variant, and the ones that use a KMS key.
 CONFIGS = all_configs()
 KMS_CONFIGS = [c for c in CONFIGS if c.uses_kms]
@@ -67,7 +66,7 @@ def synth_settings(settings, outdir: Path) -> dict[str, dict]:
     """Synthesize the app for one Settings; templates by stack name."""
     from stacks.app_builder import synth_templates
 
-    return synth_templates(settings, CDK_JSON["context"], str(outdir))
+    return synth_templates(settings, CDK_CONTEXT, str(outdir))
 
 
 KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmins"
@@ -107,7 +106,7 @@ def environment_settings(env: str):
     """The settings of one environment exactly as cdk.json configures it."""
     from stacks.settings import parse
 
-    return parse(env, CDK_JSON["context"]["encrypted-s3"][env])
+    return parse(env, CDK_CONTEXT["encrypted-s3"][env])
 
 
 @pytest.fixture(scope="session")

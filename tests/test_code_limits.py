@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from proof.paths import ROOT
 from scripts import code_limits
-from tests.conftest import ROOT
 
 
 def function(name: str, lines: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.conftest import ROOT
+from proof.paths import ROOT
 
 SKIP_DIRS = {".git", ".venv", "node_modules", "cdk.out", "__pycache__", ".pytest_cache"}
 SKIP_DIRS |= {".ruff_cache", ".mypy_cache", ".hypothesis"}

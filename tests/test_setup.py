@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from proof.paths import ROOT
 
 # A stand-in for an old Python: answers the version question, fails the >= 3.11 check.
 OLD_PYTHON = """#!/bin/sh

@@ -22,7 +22,7 @@ from stacks.policy_guard import (
     deploy_role_arn,
 )
 from stacks.settings import SettingsError, parse
-from tests.conftest import CDK_JSON, environment_settings, synth_settings
+from tests.conftest import CDK_CONTEXT, environment_settings, synth_settings
 from tests.infra.support import (
     BUCKET_STACK,
     DATA_BUCKET_ID,
@@ -68,7 +68,7 @@ def test_every_control_exemption_is_needed_and_nothing_else_is_found(monkeypatch
     the one mode-specific exemption), each with a specific reason."""
     recorded: list[stacks.controls.Exemption] = []
     monkeypatch.setattr(stacks.controls, "acknowledge", recorded.append)
-    settings = parse("dev", CDK_JSON["context"]["encrypted-s3"]["dev"] | values)
+    settings = parse("dev", CDK_CONTEXT["encrypted-s3"]["dev"] | values)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         synth_settings(settings, tmp_path)
     guard = guard_report(tmp_path)
@@ -98,7 +98,7 @@ def test_a_violated_control_fails_synthesis_and_names_the_rule(tmp_path):
     control and the rule, although every exemption is in place (CDK would count a report
     with acknowledged findings as passed were its findings not errors)."""
     app = App(
-        context={**CDK_JSON["context"], stacks.controls.CONTROLS_CONTEXT_KEY: True},
+        context={**CDK_CONTEXT, stacks.controls.CONTROLS_CONTEXT_KEY: True},
         outdir=str(tmp_path),
     )
     built = build(app, parse("dev", {}), bootstrap_version_rule=False)
@@ -200,7 +200,7 @@ def test_guard_denies_policy_changes_to_all_but_the_deploy_role(prod_templates):
 
 def test_guard_follows_a_custom_bootstrap_qualifier(tmp_path):
     """The role is the one `cdk deploy` uses: the manifest names the same ARN."""
-    context = CDK_JSON["context"] | {"@aws-cdk/core:bootstrapQualifier": "custom42"}
+    context = CDK_CONTEXT | {"@aws-cdk/core:bootstrapQualifier": "custom42"}
     app = App(context=context, outdir=str(tmp_path))
     build(app, environment_settings("prod"))
     assembly = app.synth()

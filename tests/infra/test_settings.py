@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from proof.paths import ROOT
 from stacks import settings as s
-from tests.conftest import CDK_JSON, KEY_ADMIN, ROOT
+from tests.conftest import CDK_CONTEXT, KEY_ADMIN
 
 
 def context(values: dict, env_blocks: dict | None = None):
     """A stand-in for node.try_get_context: cdk.json blocks plus -c values."""
-    data = {
-        s.CONTEXT_KEY: env_blocks if env_blocks is not None else CDK_JSON["context"][s.CONTEXT_KEY]
-    }
+    data = {s.CONTEXT_KEY: env_blocks if env_blocks is not None else CDK_CONTEXT[s.CONTEXT_KEY]}
     data.update(values)
     return data.get
 
@@ -121,7 +120,7 @@ def test_bad_context_structure():
 )
 def test_an_unknown_context_name_is_named_with_the_closest_setting(name, hint):
     with pytest.raises(s.SettingsError) as raised:
-        s.check_context_names([*CDK_JSON["context"], "env", name])
+        s.check_context_names([*CDK_CONTEXT, "env", name])
     message = str(raised.value)
     assert message.startswith(f"unknown setting {name!r}: ") and hint in message
     assert "\n" not in message
@@ -130,7 +129,7 @@ def test_an_unknown_context_name_is_named_with_the_closest_setting(name, hint):
 def test_cdk_own_context_names_are_not_settings_typos():
     # Feature flags, keys the CLI adds, cached lookups: none is a setting, none an error.
     own = ["@aws-cdk/aws-s3:x", "aws:cdk:enable-path-metadata", "availability-zones:account=1"]
-    s.check_context_names([*CDK_JSON["context"], "env", "encryption", *own])
+    s.check_context_names([*CDK_CONTEXT, "env", "encryption", *own])
 
 
 def test_an_empty_env_is_an_error_not_dev():
@@ -170,7 +169,7 @@ def test_key_admins_from_another_account_are_refused():
 )
 def test_app_fails_synth_with_one_readable_line(tmp_path, extra, line):
     """The real entry point: no jsii stack trace, exit code 1, one line on stderr."""
-    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({**CDK_JSON["context"], **extra})}
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, **extra})}
     env["CDK_OUTDIR"] = str(tmp_path / "never")  # nothing may be left in the repository
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # Node.js 24 for jsii
     result = subprocess.run(

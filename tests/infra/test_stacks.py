@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from proof.paths import ROOT
 from scenarios import ALGORITHM
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
-from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, ROOT, VARIANT_EXTRAS
+from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, VARIANT_EXTRAS
 from tests.infra.support import (
     BUCKET_STACK,
     DATA_BUCKET_ID,

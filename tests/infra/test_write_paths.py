@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from proof.assembly import find_deployment
+from proof.paths import ROOT
 from scenarios import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import CONFIGS
 
 IAM_DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions" / "s3.json"
 ENCRYPTION_KEYS = frozenset(ENCRYPTION_CONDITION_KEYS)

@@ -14,8 +14,8 @@ import pytest
 
 from proof import mutate, scope
 from proof.assembly import find_deployment
+from proof.paths import ROOT
 from scenarios import Config, scenarios_for
-from tests.conftest import ROOT
 
 CONFIG = Config("sse-kms", "strict")
 

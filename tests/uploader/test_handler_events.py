@@ -17,7 +17,7 @@ import pytest
 import handler
 import probe
 import scenarios as sc
-from tests.conftest import ROOT
+from proof.paths import ROOT
 from tests.uploader.support import FakeContext, Recorder
 
 LAMBDA_DIR = ROOT / "lambda" / "uploader"

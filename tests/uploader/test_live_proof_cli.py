@@ -20,9 +20,9 @@ from moto.server import ThreadedMotoServer
 import handler
 import scenarios as sc
 from proof import live
+from proof.paths import ROOT
 from proof.report import summary
 from stacks import names
-from tests.conftest import ROOT
 from tests.uploader.support import (
     REGION,
     SESSION,
