@@ -121,6 +121,12 @@ class Deployment:
     def bucket_arn(self) -> str:
         return f"arn:{self.env.partition}:s3:::{self.bucket_name}"
 
+    @property
+    def blocks_sse_c(self) -> bool:
+        """BlockedEncryptionTypes lists SSE-C: S3 refuses SSE-C headers after IAM."""
+        blocked = self.encryption_rule.get("BlockedEncryptionTypes", {})
+        return "SSE-C" in blocked.get("EncryptionType", [])
+
     def keys(self) -> KeyRefs:
         env = self.env
         return KeyRefs.build(env.partition, env.region, env.account, self.key_arn, self.alias_name)

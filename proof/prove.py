@@ -54,9 +54,8 @@ class _Pending:
 
 def _blocked_by_setting(outcome: Outcome, deployment: Deployment) -> bool:
     """BlockedEncryptionTypes refuses SSE-C: a layer after IAM."""
-    blocked = deployment.encryption_rule.get("BlockedEncryptionTypes", {})
-    sse_c = "SSE-C" in blocked.get("EncryptionType", [])
-    return sse_c and any(CUSTOMER_ALGORITHM_KEY in s.sim.context for s in outcome.steps)
+    customer_key = any(CUSTOMER_ALGORITHM_KEY in s.sim.context for s in outcome.steps)
+    return deployment.blocks_sse_c and customer_key
 
 
 def _check_stored(outcome: Outcome, deployment: Deployment) -> None:

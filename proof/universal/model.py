@@ -21,7 +21,6 @@ from scenarios import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 ALG, KEY_ID, CUSTOMER = ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY
 S3_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
-AWS_MANAGED_KEY = "aws/s3"
 BLOCKED_SSE_C = ("S3", -1)  # the enable literal of BlockedEncryptionTypes
 WORST_CASE = "worst-case identity (Allow * on *)"
 
@@ -75,8 +74,7 @@ class Encoded:
         for s in [*bucket, *key]:
             if s.deny:
                 enc.enable[(s.policy, s.index)] = z3.Bool(f"in force: {s.policy} {s.label}")
-        blocked = d.encryption_rule.get("BlockedEncryptionTypes", {}).get("EncryptionType", [])
-        if "SSE-C" in blocked:
+        if d.blocks_sse_c:
             enc.enable[BLOCKED_SSE_C] = z3.Bool("in force: BlockedEncryptionTypes")
         return enc
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import z3
 
+from proof.requests import AWS_MANAGED_S3_KEY
 from proof.universal.model import (
     ALG,
-    AWS_MANAGED_KEY,
     BLOCKED_SSE_C,
     CUSTOMER,
     KEY_ID,
@@ -41,7 +41,9 @@ def accepted(enc: Encoded) -> z3.BoolRef:
 
 def _default(rule: Mapping[str, Any]) -> tuple[str, str]:
     default = rule.get("ServerSideEncryptionByDefault", {})
-    return default.get("SSEAlgorithm", "AES256"), default.get("KMSMasterKeyID") or AWS_MANAGED_KEY
+    return default.get("SSEAlgorithm", "AES256"), default.get(
+        "KMSMasterKeyID"
+    ) or AWS_MANAGED_S3_KEY
 
 
 def stored_algorithm(enc: Encoded) -> z3.SeqRef:
@@ -58,7 +60,7 @@ def stored_key(enc: Encoded) -> z3.SeqRef:
     """The key a KMS write is stored with (a header, else aws/s3 or the bucket default)."""
     r = enc.req
     _, key = _default(enc.deployment.encryption_rule)
-    fallback = z3.If(r.present[ALG], z3.StringVal(AWS_MANAGED_KEY), z3.StringVal(key))
+    fallback = z3.If(r.present[ALG], z3.StringVal(AWS_MANAGED_S3_KEY), z3.StringVal(key))
     return z3.If(r.present[KEY_ID], r.value[KEY_ID], fallback)
 
 
