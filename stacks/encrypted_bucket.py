@@ -23,6 +23,7 @@ from scenarios.vocabulary import (
     STRICT_HEADERS,
     UPDATE_ENCRYPTION_ACTION,
     bucket_key,
+    reencrypts,
 )
 from stacks.policy_guard import bucket_guard_statements
 from stacks.removal import removal_policy
@@ -58,7 +59,7 @@ def transport_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
 
 
 def encryption_statements(
-    bucket: s3.IBucket, *, algorithm: str, key: kms.IKey | None, header_policy: str
+    bucket: s3.IBucket, *, encryption: str, key: kms.IKey | None, header_policy: str
 ) -> list[iam.PolicyStatement]:
     """The rules for every action that stores an object (STORE_ACTIONS): docs/design.md,
     "The rules" and "Write paths".
@@ -72,9 +73,11 @@ def encryption_statements(
     objects away from the promised encryption, so one statement denies it outright.
     SSE-C does not apply to it (it takes no customer key).
     """
-    reencrypts = algorithm == ALGORITHM[SSE_KMS]
+    algorithm = ALGORITHM[encryption]
     header_actions = (
-        [*HEADER_WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION] if reencrypts else HEADER_WRITE_ACTIONS
+        [*HEADER_WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION]
+        if reencrypts(encryption)
+        else HEADER_WRITE_ACTIONS
     )
 
     def deny(
@@ -108,7 +111,7 @@ def encryption_statements(
                     header_actions,
                 )
             )
-    if not reencrypts:
+    if not reencrypts(encryption):
         statements.append(deny("DenyUpdateObjectEncryption", None, [UPDATE_ENCRYPTION_ACTION]))
     return statements
 
@@ -208,7 +211,7 @@ class EncryptedBucket(Construct):
         for statement in transport_statements(self.log_bucket):
             self.log_bucket.add_to_resource_policy(statement)
         for statement in transport_statements(self.bucket) + encryption_statements(
-            self.bucket, algorithm=ALGORITHM[encryption], key=key, header_policy=header_policy
+            self.bucket, encryption=encryption, key=key, header_policy=header_policy
         ):
             self.bucket.add_to_resource_policy(statement)
         if guard_policies:

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from scenarios.vocabulary import SSE_KMS, bucket_key
+from scenarios.vocabulary import bucket_key, reencrypts
 from stacks import names
 from stacks.encryption_key import s3_service_name
 from stacks.removal import removal_policy
@@ -97,9 +97,9 @@ class Uploader(Construct):
     ) -> iam.PolicyStatement:
         """The key, only through S3 and only for what the bucket promises."""
         kms_actions = ["kms:GenerateDataKey", "kms:Decrypt"]
-        if encryption == SSE_KMS:
+        if reencrypts(encryption):
             # What AWS documents for UpdateObjectEncryption besides those two
-            # (kms:ReEncrypt* spelled out); only an SSE-KMS bucket lets it through.
+            # (kms:ReEncrypt* spelled out).
             kms_actions += ["kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
         return iam.PolicyStatement(
             sid="UseKeyThroughS3",

@@ -46,6 +46,12 @@ def uses_kms(encryption: str) -> bool:
     return encryption != SSE_S3
 
 
+def reencrypts(encryption: str) -> bool:
+    """Whether the bucket lets UpdateObjectEncryption through: it always re-keys to SSE-KMS
+    with a key ARN, so only an SSE-KMS bucket can keep its promise after it."""
+    return encryption == SSE_KMS
+
+
 def bucket_key(encryption: str) -> bool:
     """Whether S3 uses a Bucket Key: it offers them for SSE-KMS only (not for DSSE-KMS,
     and SSE-S3 needs none)."""
