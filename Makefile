@@ -12,17 +12,31 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
-# Only from the command line: a stray ARGS in the environment must not change a run.
+# Options only from the command line, and only these variables: a stray ARGS in the
+# environment or a misspelt variable (PROOF_ARGS=...) stops the run with one line instead
+# of being ignored without a word.
+KNOWN_VARIABLES := ARGS SYSTEM_PYTHON
+STRAY_ARGS := $(filter environment,$(origin ARGS))
+UNKNOWN_VARIABLES := $(filter-out $(KNOWN_VARIABLES),$(foreach v,$(.VARIABLES),\
+	$(if $(filter command line,$(origin $(v))),$(v))))
 ARGS :=
 
-.PHONY: setup setup-app synth demo test lint deploy bootstrap live-proof destroy snapshot-update \
+.PHONY: check-options setup setup-app synth demo test lint deploy bootstrap live-proof destroy snapshot-update \
 	bench clean distclean
 
 # setup-app: what the app, synth and the offline proof need; setup adds the test tools.
-setup:
+check-options:
+ifneq ($(STRAY_ARGS),)
+	@echo 'error: ARGS is set in the environment; make reads options only from its command line: make TARGET ARGS="..." (or unset ARGS)' >&2; exit 2
+endif
+ifneq ($(UNKNOWN_VARIABLES),)
+	@echo 'error: unknown variable $(firstword $(UNKNOWN_VARIABLES)): options go in ARGS, e.g. make demo ARGS="--break drop:DenyWrongKmsKey"; the variables are $(KNOWN_VARIABLES)' >&2; exit 2
+endif
+
+setup: check-options
 	@scripts/setup.sh
 
-setup-app:
+setup-app: check-options
 	@scripts/setup.sh app
 
 # Synthesis and the offline proof run without credentials or the metadata service
@@ -37,6 +51,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py
+	$(VENV)/bin/pyrefly check --summary=none
 	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py
 
 test: setup lint
@@ -61,7 +76,7 @@ bench: setup
 	$(PY) -m bench.run $(ARGS)
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' \
 		-prune -exec rm -rf {} +
 

@@ -1,17 +1,36 @@
 #!/usr/bin/env python3
-"""The CDK app: settings from cdk.json context, three stacks, cdk-nag AwsSolutions checks."""
+"""The CDK app: settings from cdk.json context, three stacks, cdk-nag AwsSolutions checks.
 
+The CDK CLI runs it (`cdk synth`, `make synth`) and passes cdk.json's context; run as
+`python app.py`, it reads cdk.json itself and synthesizes into cdk.out/ the same way.
+"""
+
+import json
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 from aws_cdk import App, Environment
 
 from stacks.app_builder import build
 from stacks.settings import SettingsError, load
+from stacks.source import record_source
+
+HERE = Path(__file__).resolve().parent
+
+
+def direct_run_options() -> dict[str, Any]:
+    """App options when no CDK CLI started the app (it sets CDK_OUTDIR): cdk.json's
+    context, so `python app.py` knows the environments, and cdk.out/ as the output."""
+    if "CDK_OUTDIR" in os.environ:
+        return {}
+    context = json.loads((HERE / "cdk.json").read_text())["context"]
+    return {"context": context, "outdir": str(HERE / "cdk.out")}
 
 
 def main() -> None:
-    app = App()
+    app = App(**direct_run_options())
     # Environment-agnostic unless the CLI resolved an account and region (cdk deploy).
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = os.environ.get("CDK_DEFAULT_REGION")
@@ -21,7 +40,7 @@ def main() -> None:
     except SettingsError as error:
         # One readable line instead of a jsii stack trace.
         sys.exit(f"error: {error}")
-    app.synth()
+    record_source(app.synth().directory)
 
 
 if __name__ == "__main__":

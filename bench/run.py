@@ -30,17 +30,29 @@ from bench.universal import universal_figures
 from proof.demo import offline_environ
 
 
-def other_figures(reps: int, quick: bool, workdir: Path) -> list[dict]:
+def step(text: str) -> None:
+    """A progress line: a run takes minutes, and says what it is measuring."""
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def other_figures(reps: int, quick: bool, workdir: Path, loop_only: bool = False) -> list[dict]:
+    step(f"cdk synth of this app and of a one-bucket app, {reps} interleaved rounds")
     synth, synth_s, app_out = synth_figures(reps, workdir)
+    if loop_only:
+        step("make test from a clean state (no type-check, lint or test cache)")
+        return [*synth, test_suite_figure(1 if quick else 2, synth_s, workdir)]
+    step("uploader asset and cold import")
+    figures = [*synth, *lambda_figures(app_out, reps)]
+    step("offline proof of the six variants")
     variants = synth_variants(workdir)  # one synthesis per variant for both proofs
-    return [
-        *synth,
-        *lambda_figures(app_out, reps),
-        proof_figure(5, variants),
-        *universal_figures(synth_s, list(variants.values()), quick=quick),
-        *prove_concurrency_figures(2 * reps + 3),  # short runs: more rounds
-        test_suite_figure(1 if quick else 2, synth_s, workdir),
-    ]
+    figures.append(proof_figure(5, variants))
+    step("universal proof and the differential check")
+    figures += universal_figures(synth_s, list(variants.values()), quick=quick)
+    step("live proof against local moto")
+    figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
+    step("make test from a clean state (no type-check, lint or test cache)")
+    figures.append(test_suite_figure(1 if quick else 2, synth_s, workdir))
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one repetition of slow figures")
     parser.add_argument(
         "--first-demo-only", action="store_true", help="measure only the time to first demo"
+    )
+    parser.add_argument(
+        "--loop-only",
+        action="store_true",
+        help="measure only the development loop: cdk synth and make test from a clean state",
     )
     args = parser.parse_args(argv)
     reps = 1 if args.quick else 3
@@ -58,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(offline)
     figures: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        figures.append(first_demo_figure(reps, Path(tmp), newcomer))
+        if not args.loop_only:
+            step(f"time to first demo: a fresh clone's make demo, {reps} interleaved rounds")
+            figures.append(first_demo_figure(reps, Path(tmp), newcomer))
         if not args.first_demo_only:
-            figures += other_figures(reps, args.quick, Path(tmp))
+            figures += other_figures(reps, args.quick, Path(tmp), args.loop_only)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"benchmarks on {machine}")
     for f in figures:

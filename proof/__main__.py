@@ -15,6 +15,7 @@ from pathlib import Path
 
 from proof import mutate
 from proof.assembly import AssemblyError, find_deployment, load_assembly
+from proof.cli import Parser, UsageError
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove_cases
 from proof.report import (
@@ -55,7 +56,11 @@ CANNOT_PROVE = (
 
 
 def proof_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m proof", description=__doc__.split("\n")[2])
+    parser = Parser(
+        prog="python -m proof",
+        description=__doc__.split("\n")[2],
+        positional_hint="one assembly directory; give each mutation its own --break",
+    )
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly directory")
     parser.add_argument("--json", action="store_true", help="print the JSON report, not the table")
     mutate.add_break_option(parser)
@@ -78,7 +83,11 @@ def explained(error: MutationError, templates: Templates, mutations: list[str]) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = proof_parser().parse_args(argv)
+    try:
+        args = proof_parser().parse_args(argv)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     assembly = Path(args.assembly)
     try:
         if not assembly.is_dir() and (":" in args.assembly or args.assembly in mutate.NAMES):

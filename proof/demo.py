@@ -22,6 +22,7 @@ from pathlib import Path
 
 from proof import __main__ as proof_cli
 from proof import mutate
+from proof.cli import Parser, UsageError
 from proof.paths import CDK, ROOT, cdk_context
 from proof.scope import configs_for, explain
 from scenarios import Config
@@ -65,8 +66,10 @@ def offline_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def demo_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m proof.demo", description=__doc__.split("\n")[2]
+    parser = Parser(
+        prog="python -m proof.demo",
+        description=__doc__.split("\n")[2],
+        positional_hint="settings go in -c NAME=VALUE, mutations in --break MUTATION",
     )
     parser.add_argument(
         "-c",
@@ -80,7 +83,9 @@ def demo_parser() -> argparse.ArgumentParser:
     mutate.add_break_option(parser)
     parser.add_argument("--json", action="store_true", help="print the proof's JSON report")
     parser.add_argument("--synth-only", action="store_true", help="synthesize, do not prove")
-    parser.add_argument("-o", "--output", default=DEFAULT_OUT, help="assembly directory")
+    parser.add_argument(
+        "-o", "--output", default=DEFAULT_OUT, metavar="DIR", help="assembly directory"
+    )
     return parser
 
 
@@ -109,6 +114,10 @@ def check_settings_mutations(settings: Settings, mutations: Sequence[str]) -> No
     """A mutation known to have nothing to act on here fails before a synthesis is spent."""
     config = Config(settings.encryption, settings.header_policy)
     for name in mutations:
+        try:
+            mutate.check_name(name)  # an unknown name: before a synthesis clears cdk.out
+        except mutate.MutationError as error:
+            raise DemoError(str(error)) from None
         configs = configs_for(name)
         if configs is not None and config not in configs:
             raise DemoError(explain(name, config, []))
@@ -160,15 +169,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = demo_parser().parse_args(argv)
-    if args.synth_only and (args.mutations or args.json):
-        demo_parser().error("--break and --json need the proof: drop --synth-only")
     offline = offline_environ()  # the proof's own Node process runs offline too
     os.environ.clear()
     os.environ.update(offline)
     try:
+        args = demo_parser().parse_args(argv)
+        if args.synth_only and (args.mutations or args.json):
+            raise DemoError("--break and --json need the proof: drop --synth-only")
         code = run(args)
-    except DemoError as error:
+    except (DemoError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         code = 2
     if code in EXIT_MEANING:

@@ -208,15 +208,20 @@ _SIMPLE: dict[str, Callable[[Deployment], Deployment]] = {
 NAMES = ("drop:SID", *_SIMPLE)
 
 
+def check_name(name: str) -> None:
+    """A mutation this module knows, by its form alone (before anything is synthesized)."""
+    if not (name.startswith("drop:") and len(name) > len("drop:")) and name not in _SIMPLE:
+        raise MutationError(f"unknown mutation {name!r}; known: {', '.join(NAMES)}")
+
+
 def apply(deployment: Deployment, names: Iterable[str]) -> Deployment:
     """The deployment with the named mutations applied, in order."""
     for name in names:
-        if name.startswith("drop:") and len(name) > len("drop:"):
+        check_name(name)
+        if name.startswith("drop:"):
             deployment = drop_sid(deployment, name.removeprefix("drop:"))
-        elif name in _SIMPLE:
-            deployment = _SIMPLE[name](deployment)
         else:
-            raise MutationError(f"unknown mutation {name!r}; known: {', '.join(NAMES)}")
+            deployment = _SIMPLE[name](deployment)
     return deployment
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Any
 
 from proof.paths import ROOT
 from scenarios import failed, not_run, row_name
+from stacks.source import SOURCE_FILE, recorded_source
 
 Row = Mapping[str, object]
 
@@ -161,26 +161,6 @@ def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _git(root: Path) -> dict[str, Any]:
-    """The commit the report was made from, and whether the work tree differed from it."""
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain") if commit else None
-    return {
-        "commit": commit.strip() if commit else None,
-        "dirty": None if status is None else bool(status.strip()),
-    }
-
-
 def _package_version(name: str) -> str | None:
     try:
         version = json.loads((ROOT / "node_modules" / name / "package.json").read_text())["version"]
@@ -212,7 +192,8 @@ def provenance(assembly: Path, settings: Mapping[str, Any]) -> dict[str, Any]:
         cdk_lib = None
     return {
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "git": _git(ROOT),
+        # Recorded at synthesis: the tree now may differ from the one synthesized.
+        "git": recorded_source(assembly) or {"commit": None, "dirty": None, "unknown": True},
         "settings": dict(settings),
         "templates_sha256": _template_hashes(assembly),
         "versions": {"aws_cdk_lib": cdk_lib}
@@ -222,6 +203,8 @@ def provenance(assembly: Path, settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def _commit(facts: Mapping[str, Any]) -> str:
     git = facts["git"]
+    if git.get("unknown"):
+        return f"source unknown (no {SOURCE_FILE} from synthesis)"
     if not git["commit"]:
         return "outside git"
     return f"commit {git['commit'][:10]}" + (" + uncommitted changes" if git["dirty"] else "")

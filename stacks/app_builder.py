@@ -12,6 +12,7 @@ from stacks.controls import CONTROLS_CONTEXT_KEY, add_controls, app_exemptions
 from stacks.nag import WildcardGrant, add_checks
 from stacks.policy_guard import OneStackSynthesizer
 from stacks.settings import Settings
+from stacks.source import record_source
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,5 @@ def synth_templates(
     app = App(context={**context, CONTROLS_CONTEXT_KEY: controls}, outdir=outdir)
     stacks = build(app, settings, bootstrap_version_rule=bootstrap_version_rule)
     assembly = app.synth()
+    record_source(outdir)
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks.all()}

@@ -224,10 +224,13 @@ class Checker:
         return out
 
 
-def check(deployment: Deployment, variant: str | None = None) -> Universal:
-    """Every applicable property of the deployment, and the necessity of each Deny."""
+def check(
+    deployment: Deployment, variant: str | None = None, *, necessity: bool = True
+) -> Universal:
+    """Every applicable property of the deployment, and the necessity of each Deny
+    (unless `necessity` is false: a caller that only asks what is refuted)."""
     variant = variant or deployment.config.label
     checker = Checker(Encoded.build(deployment))
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
-    return Universal(variant, results, checker.necessity(proved))
+    return Universal(variant, results, checker.necessity(proved) if necessity else [])

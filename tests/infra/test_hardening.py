@@ -70,7 +70,7 @@ def test_every_control_exemption_is_needed_and_nothing_else_is_found(monkeypatch
     monkeypatch.setattr(stacks.controls, "acknowledge", recorded.append)
     settings = parse("dev", CDK_CONTEXT["encrypted-s3"]["dev"] | values)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
-        synth_settings(settings, tmp_path)
+        synth_settings(settings, tmp_path, controls=True)
     guard = guard_report(tmp_path)
     exempted = {(e.rule, e.construct.node.path) for e in recorded}
     violations = found(guard["violations"])

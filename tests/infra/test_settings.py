@@ -151,24 +151,25 @@ def test_key_admins_from_another_account_are_refused():
         s.check_account(one, "210987654321")
 
 
-@pytest.mark.parametrize(
-    ("extra", "line"),
-    [
-        (
-            {"encryption": "rot13"},
-            "error: setting encryption='rot13' (env 'dev') is invalid: allowed values are "
-            "sse-kms, dsse-kms, sse-s3",
-        ),
-        (
-            {"encrpytion": "sse-s3"},
-            "error: unknown setting 'encrpytion': did you mean 'encryption'? allowed settings "
-            "are " + ", ".join(("env", *s.SETTING_NAMES)),
-        ),
-    ],
-    ids=["bad-value", "typo"],
-)
-def test_app_fails_synth_with_one_readable_line(tmp_path, extra, line):
-    """The real entry point: no jsii stack trace, exit code 1, one line on stderr."""
+def test_app_run_directly_reads_cdk_json_and_synthesizes_into_cdk_out(monkeypatch):
+    """`python app.py` without the CDK CLI: cdk.json's environments, not 'allowed values
+    are none' (the CLI passes the context; run directly, the app reads cdk.json itself)."""
+    from aws_cdk import App
+
+    import app
+
+    monkeypatch.delenv("CDK_OUTDIR", raising=False)
+    options = app.direct_run_options()
+    assert options["outdir"] == str(ROOT / "cdk.out")
+    settings = s.load(App(context=options["context"]).node.get_all_context())
+    assert (settings.env, settings.encryption, settings.retain_data) == ("dev", "sse-kms", False)
+    monkeypatch.setenv("CDK_OUTDIR", "/somewhere")  # the CLI's run: its context, its outdir
+    assert app.direct_run_options() == {}
+
+
+def test_app_as_its_own_process_fails_with_one_line_and_exit_1(tmp_path):
+    """The real entry point once as its own process: the line is all of stderr."""
+    extra = {"encryption": "rot13"}
     env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, **extra})}
     env["CDK_OUTDIR"] = str(tmp_path / "never")  # nothing may be left in the repository
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # Node.js 24 for jsii
@@ -176,9 +177,11 @@ def test_app_fails_synth_with_one_readable_line(tmp_path, extra, line):
         [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 1
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [line]
-    assert not (ROOT / "cdk.out" / "never").exists()
+    assert result.stderr.splitlines() == [
+        "error: setting encryption='rot13' (env 'dev') is invalid: allowed values are "
+        "sse-kms, dsse-kms, sse-s3"
+    ]
+    assert not list(tmp_path.rglob("*.json"))  # nothing synthesized
 
 
 def test_stack_names_come_from_one_place(dev_templates):

@@ -48,6 +48,10 @@ class CountedProofs(dict[Any, Proof]):
         super().__init__(proofs)
         self.node_runs = node_runs
 
+    def of(self, kind: str) -> CountedProofs:
+        """The proofs whose key is (kind, key), by key: one kind of a joint run."""
+        return CountedProofs({k[1]: p for k, p in self.items() if k[0] == kind}, self.node_runs)
+
 
 def prove_counting(cases: Mapping[Any, Case]) -> CountedProofs:
     """prove_cases of every case, by the case's key, counting the Node processes."""

@@ -1,6 +1,7 @@
 """The offline proof: every scenario of every variant, and mutants that must be caught.
 
-All variants are proved in one Node process, all mutants in a second one.
+All variants, mutants and single drops are proved in one Node process
+(tests/proof/conftest.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from proof import mutate
 from proof.assembly import find_deployment
-from proof.prove import Case, prove_variants
+from proof.prove import Case
 from proof.requests import OTHER_ACCOUNT_ID
 from scenarios import (
     ACCOUNT_ADMIN,
@@ -24,18 +25,16 @@ from scenarios import (
     scenarios_for,
 )
 from tests.conftest import CONFIGS, KMS_CONFIGS
-from tests.proof.support import SSE_KMS_STRICT, CountedProofs, counting_node, prove_counting
+from tests.proof.support import SSE_KMS_STRICT, CountedProofs
 
 DEFAULT_AWARE = [c for c in CONFIGS if c.header_policy == "default-aware"]
 SSE_KMS_DEFAULT_AWARE = Config("sse-kms", "default-aware")
 
 
 @pytest.fixture(scope="session")
-def proofs(variant_templates) -> CountedProofs:
+def proofs(proved_together) -> CountedProofs:
     """{Config: Proof} of every variant, and the Node processes that proved them."""
-    with counting_node() as runs:
-        proved = prove_variants(variant_templates)
-    return CountedProofs({p.config: p for p in proved}, runs)
+    return proved_together.of("variant")
 
 
 def test_all_variants_are_proved_in_one_node_process(proofs):
@@ -223,10 +222,9 @@ def mutant_id(config: Config, mutations: tuple[str, ...]) -> str:
 MUTANT_CASES = {mutant_id(c, m): (c, m, e) for configs, m, e in MUTANTS for c in configs}
 
 
-@pytest.fixture(scope="session")
-def mutants(variant_templates) -> CountedProofs:
+def mutant_cases(variant_templates) -> dict[str, Case]:
     """Every mutant of MUTANTS, plus a bucket without Bucket Key and one with another
-    default key, proved together."""
+    default key (proved with the variants and single drops: tests/proof/conftest.py)."""
     cases = {id_: Case(variant_templates[c], c, m) for id_, (c, m, _) in MUTANT_CASES.items()}
     aware = variant_templates[SSE_KMS_DEFAULT_AWARE]
     cases["no-bucket-key"] = Case(
@@ -235,7 +233,12 @@ def mutants(variant_templates) -> CountedProofs:
     cases["other-default-key"] = Case(
         _edit_default_encryption(aware, _other_default_key), SSE_KMS_DEFAULT_AWARE
     )
-    return prove_counting(cases)
+    return cases
+
+
+@pytest.fixture(scope="session")
+def mutants(proved_together) -> CountedProofs:
+    return proved_together.of("mutant")
 
 
 def test_all_mutants_are_proved_in_one_node_process(mutants):

@@ -16,6 +16,7 @@ from proof import mutate, scope
 from proof.assembly import find_deployment
 from proof.paths import ROOT
 from scenarios import Config, scenarios_for
+from tests.support import run_main as run_cli
 
 CONFIG = Config("sse-kms", "strict")
 
@@ -28,7 +29,7 @@ def assembly(variant_assemblies, tmp_path_factory) -> Path:
     return out
 
 
-def run_cli(*args: str, module: str = "proof") -> subprocess.CompletedProcess:
+def run_subprocess(*args: str, module: str = "proof") -> subprocess.CompletedProcess:
     # proof.simulate finds the venv's Node itself.
     return subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -41,7 +42,8 @@ def run_cli(*args: str, module: str = "proof") -> subprocess.CompletedProcess:
 
 
 def test_a_good_assembly_passes_and_writes_both_reports(assembly):
-    result = run_cli(str(assembly))
+    # The one run of `python -m proof` as its own process; the other tests call main().
+    result = run_subprocess(str(assembly))
     assert result.returncode == 0, result.stdout + result.stderr
     names = [s.name for s in scenarios_for(CONFIG)]
     rows = [(s.name, p) for s in scenarios_for(CONFIG) for p in s.principals]
@@ -144,7 +146,10 @@ def test_a_dropped_encryption_deny_fails_on_administrator_rows(assembly, mutatio
 def test_each_break_takes_one_mutation(assembly):
     result = run_cli(str(assembly), "--break", "drop:DenyOutdatedTls", "drop:DenySseC")
     assert result.returncode == 2
-    assert "unrecognized arguments: drop:DenySseC" in result.stderr
+    assert result.stderr.splitlines() == [
+        "error: unexpected argument 'drop:DenySseC': one assembly directory; give each "
+        "mutation its own --break"
+    ]
     result = run_cli("--break", "drop:DenyOutdatedTls", "drop:DenySseC")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
@@ -231,26 +236,54 @@ def test_reports_that_cannot_be_written_give_one_line_and_exit_2(assembly, tmp_p
         ),
         (["-c", "env="], "error: setting env='' is empty"),
         (["-c", "env"], "error: -c 'env': write -c NAME=VALUE"),
-        (["--brake", "drop:DenySseC"], "unrecognized arguments: --brake"),
-        (["--synth-only", "--break", "ifexists"], "--break and --json need the proof"),
+        (
+            ["--brake", "drop:DenySseC"],
+            "error: unknown option '--brake': did you mean '--break'? the options are "
+            "-c NAME=VALUE, --break MUTATION, --json, --synth-only, -o DIR",
+        ),
+        (["--jsn"], "error: unknown option '--jsn': did you mean '--json'?"),
+        (["--break"], "error: --break needs a value: break the policies before proving"),
+        (["-c"], "error: -c/--context needs a value: a setting for synthesis"),
+        (["extra"], "error: unexpected argument 'extra': settings go in -c NAME=VALUE"),
+        (
+            ["--break", "drop-nul-guard"],
+            "error: unknown mutation 'drop-nul-guard'; known: drop:SID, drop-null-guard",
+        ),
+        (["--synth-only", "--break", "ifexists"], "error: --break and --json need the proof"),
         (
             ["--break", "drop-null-guard"],
             "error: drop-null-guard has nothing to act on in sse-kms/strict",
         ),
     ],
-    ids=["typo", "dash", "empty-env", "no-value", "unknown-option", "unused-break", "no-guard"],
+    ids=[
+        "typo",
+        "dash",
+        "empty-env",
+        "no-value",
+        "unknown-option",
+        "misspelt-option",
+        "break-without-value",
+        "c-without-value",
+        "stray-argument",
+        "unknown-mutation",
+        "unused-break",
+        "no-guard",
+    ],
 )
 def test_demo_refuses_before_synthesis(tmp_path, args, stderr):
-    """Every mistake ends with exit 2 and names itself; nothing is synthesized."""
+    """Every mistake ends with exit 2 and names itself in one line (argparse's too);
+    nothing is synthesized, so the reports of the last run stay."""
     out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")  # the last run's assembly
+    (out / "proof-report.md").write_text("last run")
     result = run_cli(*args, "-o", str(out), module="proof.demo")
     assert result.returncode == 2
-    assert stderr in result.stderr
-    assert not out.exists()
-    if stderr.startswith("error: "):  # ours, not argparse's usage text: one line, then the code
-        error, code = result.stderr.splitlines()
-        assert error.startswith(stderr)
-        assert code == "exit code 2: nothing could be proved"
+    error, code = result.stderr.splitlines()
+    assert error.startswith(stderr)
+    assert code == "exit code 2: nothing could be proved"
+    assert result.stdout == ""
+    assert (out / "proof-report.md").read_text() == "last run"
 
 
 def test_demo_never_clears_a_directory_that_is_not_an_assembly(tmp_path):

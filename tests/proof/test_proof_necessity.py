@@ -31,18 +31,19 @@ PINNED = {(label, sid) for label in (c.label for c in CONFIGS) for sid in ("Deny
 }
 
 
+def single_drop_cases(variant_templates, deployments) -> dict[tuple[str, str], Case]:
+    """{(variant label, Sid): Case} for every Deny of every variant."""
+    return {
+        (config.label, drop.removeprefix("drop:")): Case(variant_templates[config], config, (drop,))
+        for config, deployment in deployments.items()
+        for drop in mutate.single_drops(deployment)
+    }
+
+
 @pytest.fixture(scope="session")
-def single_drop_proofs(variant_templates, deployments) -> CountedProofs:
-    """{(variant label, Sid): Proof} for every Deny of every variant, proved together."""
-    return prove_counting(
-        {
-            (config.label, drop.removeprefix("drop:")): Case(
-                variant_templates[config], config, (drop,)
-            )
-            for config, deployment in deployments.items()
-            for drop in mutate.single_drops(deployment)
-        }
-    )
+def single_drop_proofs(proved_together) -> CountedProofs:
+    """{(variant label, Sid): Proof}, proved with the variants and mutants."""
+    return proved_together.of("drop")
 
 
 def test_all_mutants_of_all_variants_are_proved_in_one_node_process(single_drop_proofs):
