@@ -294,3 +294,26 @@ def test_demo_never_clears_a_directory_that_is_not_an_assembly(tmp_path):
     assert result.returncode == 2
     assert f"error: {keep} is not empty and holds no cloud assembly" in result.stderr
     assert (keep / "mine.txt").read_text() == "not a cloud assembly"
+
+
+def test_the_git_state_reported_is_the_one_recorded_at_synthesis(assembly, tmp_path):
+    """A tree changed (or reverted) after synthesis must not pass for the one synthesized:
+    the app records the git state in the assembly, the proof reports that record."""
+    from stacks.source import SOURCE_FILE, git_state
+
+    assert json.loads((assembly / SOURCE_FILE).read_text())["git"] == git_state()
+    recorded = {"commit": "a" * 40, "dirty": True}
+    synthesized = _damaged(
+        assembly,
+        tmp_path,
+        lambda d: (d / SOURCE_FILE).write_text(json.dumps({"git": recorded})),
+    )
+    result = run_cli(str(synthesized))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((synthesized / "proof-report.json").read_text())["provenance"]["git"] == (
+        recorded
+    )
+    assert "commit aaaaaaaaaa + uncommitted changes; aws-cdk-lib" in result.stdout
+    (synthesized / SOURCE_FILE).unlink()  # an assembly this app did not synthesize
+    result = run_cli(str(synthesized))
+    assert f"source unknown (no {SOURCE_FILE} from synthesis); aws-cdk-lib" in result.stdout
