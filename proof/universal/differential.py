@@ -143,10 +143,15 @@ def _resource(enc: Encoded, request: Concrete) -> str:
 
 
 def _payload(
-    tag: str, enc: Encoded, drawn: Sequence[Drawn], payload: dict[str, Any], seen: dict[str, str]
+    tag: str,
+    enc: Encoded,
+    drawn: Sequence[Drawn],
+    payload: dict[str, Any],
+    seen: dict[str, str],
+    simulated: Deployment,
 ) -> None:
     """Add one deployment's policies (the offline proof's table) and requests to the payload."""
-    ids = register_policies(tag, enc.deployment, payload["policies"], seen)
+    ids = register_policies(tag, simulated, payload["policies"], seen)
     identities = {"uploader": ids["uploader"], "worst-case": ids["admin"], "none": ()}
     for item in drawn:
         r = item.request
@@ -200,10 +205,15 @@ class Disagreement:
 
 
 def compare(
-    deployments: Mapping[str, Deployment], count: int, seed: int = 0
+    deployments: Mapping[str, Deployment],
+    count: int,
+    seed: int = 0,
+    *,
+    simulated_as: Mapping[str, Deployment] | None = None,
 ) -> tuple[int, list[Disagreement]]:
     """Draw `count` requests per deployment, decide them all (one Node process for all);
-    returns the number decided and every disagreement."""
+    returns the number decided and every disagreement. `simulated_as` gives iam-simulate
+    another deployment's policies for a tag (a test of the check itself; default: the same)."""
     payload: dict[str, Any] = {"policies": {}, "requests": []}
     seen: dict[str, str] = {}  # policy documents already in the payload
     runs = []
@@ -215,7 +225,7 @@ def compare(
         for item, values in zip(drawn, pairs, strict=True):  # stay inside the request model
             if not truth(for_action(enc, item.request.action, "world"), values):
                 raise AssertionError(f"request outside the model: {item.request}")
-        _payload(tag, enc, drawn, payload, seen)
+        _payload(tag, enc, drawn, payload, seen, (simulated_as or {}).get(tag, deployment))
         runs.append((tag, enc, drawn, pairs))
     simulated = simulate_payload(payload)
     out = []

@@ -129,7 +129,12 @@ def test_an_unknown_context_name_is_named_with_the_closest_setting(name, hint):
 def test_cdk_own_context_names_are_not_settings_typos():
     # Feature flags, keys the CLI adds, cached lookups: none is a setting, none an error.
     own = ["@aws-cdk/aws-s3:x", "aws:cdk:enable-path-metadata", "availability-zones:account=1"]
-    s.check_context_names([*CDK_CONTEXT, "env", "encryption", *own])
+    assert s.check_context_names([*CDK_CONTEXT, "env", "encryption", *own]) is None
+    # The same names beside a typo: the check is live, and it names the typo, not them.
+    with pytest.raises(s.SettingsError) as raised:
+        s.check_context_names([*CDK_CONTEXT, *own, "encrpytion"])
+    assert str(raised.value).startswith("unknown setting 'encrpytion': ")
+    assert not any(name in str(raised.value) for name in own)
 
 
 def test_an_empty_env_is_an_error_not_dev():

@@ -7,6 +7,7 @@ All variants, mutants and single drops are proved in one Node process
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -14,6 +15,7 @@ from proof import mutate
 from proof.assembly import find_deployment
 from proof.prove import Case
 from proof.requests import OTHER_ACCOUNT_ID
+from proof.scope import template_sids
 from scenarios import (
     ACCOUNT_ADMIN,
     ALLOWED,
@@ -109,12 +111,39 @@ def test_another_account_gets_nothing_and_an_admin_what_the_bucket_allows(proofs
     assert {"replicate-required", "read-back"} <= admin_allowed
 
 
-def test_denials_name_the_deciding_statement(proofs):
-    # A denial that names no statement, layer or policy would make the table unreadable.
-    for proved in proofs.values():
+# How a denial is named when no Sid decided: a policy that grants nothing, a bucket
+# setting, or a decision on a context key runSimulation drops (the "*" rows).
+NO_SID_DENIALS = re.compile(
+    r"^(implicit deny in (bucket|key|identity) policy( and (bucket|key|identity) policy)?"
+    r"|BlockedEncryptionTypes: SSE-C \(bucket setting\)|(S3|KMS) (explicit|implicit) deny\*)"
+    r"( \(at \w+\))?$"
+)
+
+
+def test_denials_name_the_deciding_statement(proofs, variant_templates):
+    """Every denial names Deny statements the templates hold, or what else decided."""
+    for config, proved in proofs.items():
+        sids = set(template_sids(variant_templates[config]))
         for outcome in proved.outcomes:
-            if outcome.actual == DENIED:
-                assert outcome.detail, f"{proved.label} {outcome.scenario.name}"
+            if outcome.actual != DENIED:
+                continue
+            where = f"{proved.label} {outcome.scenario.name} ({outcome.principal})"
+            named = set(re.findall(r"\b(Deny\w+)", outcome.detail))
+            assert named <= sids, (where, outcome.detail)
+            assert named or NO_SID_DENIALS.match(outcome.detail), (where, outcome.detail)
+    # The rules say which statement refuses what (docs/design.md, "The rules").
+    strict = proofs[SSE_KMS_STRICT]
+    deciding = {
+        ("http-required", ACCOUNT_ADMIN): "DenyInsecureTransport",
+        ("tls-1.1-required", ACCOUNT_ADMIN): "DenyOutdatedTls",
+        ("sse-kms-other-key", ACCOUNT_ADMIN): "DenyWrongKmsKey",
+        ("sse-s3", ACCOUNT_ADMIN): "DenyWrongEncryptionAlgorithm",
+        ("kms-direct", ACCOUNT_ADMIN): "key policy: DenyDataUseOutsideS3",
+        ("sse-kms-project-key", OTHER_ACCOUNT): "implicit deny in bucket policy",
+    }
+    for (name, principal), decided in deciding.items():
+        detail = strict.outcome(name, principal).detail
+        assert detail.split(", ")[0] == decided or detail == decided, (name, detail)
 
 
 def test_allowed_writes_are_stored_as_promised(proofs):

@@ -3,9 +3,13 @@ consistency."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 import scenarios as sc
+from proof.paths import ROOT
 
 A, D = sc.ALLOWED, sc.DENIED
 # docs/design.md, "The scenarios", copied by hand:
@@ -130,14 +134,33 @@ KEYS = sc.KeyRefs.build(
 )
 
 
+IAM_DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
+
+
 def test_the_names_other_proofs_import():
-    assert sc.STORE_ACTIONS == ("s3:PutObject", "s3:ReplicateObject", "s3:UpdateObjectEncryption")
-    assert sc.ENCRYPTION_CONDITION_KEYS == (
-        "s3:x-amz-server-side-encryption",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-        "s3:x-amz-server-side-encryption-customer-algorithm",
-    )
-    assert sc.PRINCIPALS == ("uploader", "account-admin", "other-account")
+    """What the stacks and the proofs import is what AWS lists and the table runs."""
+    condition_keys = json.loads((IAM_DATA / "conditionKeys" / "s3.json").read_text())
+    about_encryption = [k for k in condition_keys if k.startswith("s3:x-amz-server-side-")]
+    assert sorted(sc.ENCRYPTION_CONDITION_KEYS) == sorted(about_encryption)
+    # The store actions are the actions carrying those keys that the write rows request.
+    actions = json.loads((IAM_DATA / "actions" / "s3.json").read_text()).values()
+    with_keys = {
+        f"s3:{a['name']}"
+        for a in actions
+        if set(a.get("conditionKeys", [])) & set(about_encryption)
+    }
+    requested = {
+        r.action
+        for config in sc.all_configs()
+        for s in sc.SCENARIOS
+        if s.writes()
+        for r in s.iam_requests(config, KEYS, sc.ACCOUNT_ADMIN)
+    }
+    assert set(sc.STORE_ACTIONS) == requested & with_keys
+    # The principals are the README's "Who asks", in its order.
+    readme = (ROOT / "README.md").read_text()
+    who_asks = readme[readme.index("**Who asks.**") :].split("\n\n")[1]
+    assert tuple(re.findall(r"^- `([a-z-]+)`:", who_asks, re.M)) == sc.PRINCIPALS
 
 
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
@@ -164,9 +187,13 @@ def test_replication_follows_the_write_rules_and_is_offline_only(config):
 
 
 def test_update_encryption_rows_are_live():
-    # The probe performs them (probe.operations.update_encryption_op).
+    """The live probe performs them: live rows, run by the probe's re-keying operation."""
+    from probe.operations import OPERATIONS, update_encryption_op
+
     for name in ("update-encryption-other-key", "update-encryption-project-key"):
-        assert by_name(name).live is True
+        scenario = by_name(name)
+        assert scenario.live is True
+        assert OPERATIONS[scenario.operation] is update_encryption_op
 
 
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
