@@ -58,7 +58,9 @@ CANNOT_PROVE = (
 def proof_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="python -m proof",
-        description=__doc__.split("\n")[2],
+        description="The offline proof of a synthesized assembly: the simulator proof (every "
+        "scenario through iam-simulate) and the universal proof (z3, every request). Not the "
+        "live proof (make live-proof), which asks the deployed uploader.",
         positional_hint="one assembly directory; give each mutation its own --break",
     )
     parser.add_argument("assembly", nargs="?", default="cdk.out", help="cloud assembly directory")

@@ -68,7 +68,8 @@ def offline_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:
 def demo_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="python -m proof.demo",
-        description=__doc__.split("\n")[2],
+        description="make demo: synthesize offline into a clean directory, then run the "
+        "offline proof (simulator proof and universal proof) on it.",
         positional_hint="settings go in -c NAME=VALUE, mutations in --break MUTATION",
     )
     parser.add_argument(

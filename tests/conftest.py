@@ -72,16 +72,24 @@ def synth_settings(settings, outdir: Path, *, controls: bool = False) -> dict[st
 
 
 KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmins"
-VARIANT_EXTRAS = {"key_admins": [KEY_ADMIN], "key_rotation_days": 90}
+# The dsse-kms variants (and only they) also carry key administrators and a 90-day
+# rotation: those settings are synthesized, linted, snapshotted and proved without a
+# synthesis of their own. Every test reading a dsse-kms variant sees them, so they are
+# named here and read through variant_settings(), never assumed.
+DSSE_KMS_EXTRAS = {"key_admins": [KEY_ADMIN], "key_rotation_days": 90}
+
+
+def variant_settings(config) -> dict:
+    """The settings (beyond dev's defaults) a variant of the session is synthesized with."""
+    settings = {"encryption": config.encryption, "header_policy": config.header_policy}
+    return settings | (DSSE_KMS_EXTRAS if config.encryption == "dsse-kms" else {})
 
 
 @pytest.fixture(scope="session")
 def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
     """{scenarios.Config: (cloud assembly directory, {stack name: template})} for every
-    encryption x header policy.
-
-    The dsse-kms variants also carry VARIANT_EXTRAS, so those settings are synthesized,
-    linted and proved too without a synthesis of their own."""
+    encryption x header policy, each with variant_settings(config) (the dsse-kms ones
+    with DSSE_KMS_EXTRAS)."""
     from scenarios import all_configs
     from stacks.settings import parse
 
@@ -89,11 +97,7 @@ def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
     assemblies = {}
     for config in all_configs():
         outdir = out / config.label.replace("/", "-")
-        settings = parse(
-            "dev",
-            {"encryption": config.encryption, "header_policy": config.header_policy}
-            | (VARIANT_EXTRAS if config.encryption == "dsse-kms" else {}),
-        )
+        settings = parse("dev", variant_settings(config))
         assemblies[config] = (outdir, synth_settings(settings, outdir))
     return assemblies
 

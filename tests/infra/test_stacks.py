@@ -9,7 +9,7 @@ from proof.paths import ROOT
 from scenarios import ALGORITHM
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
-from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, VARIANT_EXTRAS
+from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, variant_settings
 from tests.infra.support import (
     BUCKET_STACK,
     DATA_BUCKET_ID,
@@ -51,9 +51,7 @@ def test_key_rotates_and_waits_before_deletion(variant_templates, config):
             "Properties": Match.object_like(
                 {
                     "EnableKeyRotation": True,
-                    "RotationPeriodInDays": VARIANT_EXTRAS["key_rotation_days"]
-                    if config.encryption == "dsse-kms"
-                    else 365,
+                    "RotationPeriodInDays": variant_settings(config).get("key_rotation_days", 365),
                     "PendingWindowInDays": 30,
                 }
             ),
@@ -103,11 +101,12 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
 @pytest.mark.parametrize("config", KMS_CONFIGS, ids=ids)
 def test_key_admins_administer_without_data_use(variant_templates, config):
     statements = statements_of(variant_templates[config][KEY_STACK], "AWS::KMS::Key")
-    if config.encryption != "dsse-kms":  # only the dsse-kms variants name key admins
+    admins = variant_settings(config).get("key_admins", [])
+    if not admins:
         assert "KeyAdministration" not in statements
         return
     statement = statements["KeyAdministration"]
-    assert statement["Principal"] == {"AWS": KEY_ADMIN}
+    assert admins == [KEY_ADMIN] and statement["Principal"] == {"AWS": KEY_ADMIN}
     actions = set(statement["Action"])
     assert actions == set(ADMIN_ACTIONS)
     # No data action, not even through a wildcard.
