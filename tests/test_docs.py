@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ OUTSIDE = ("DESIGN" + ".md", "../" + "shared", "/work/" + "shared")
 CITATION = re.compile(r'docs/design\.md,\s+"([^"]+)"')
 
 
+@functools.cache  # both tests read the same files
 def repository_texts() -> dict[Path, str]:
     texts = {}
     for path in ROOT.rglob("*"):
