@@ -16,7 +16,7 @@ PY=${SYSTEM_PYTHON:-python3}
 VENV=.venv
 # make (and an activated venv) put .venv/bin first on PATH: look for the Python without
 # it, or .venv's own python3 would be compared with itself and never be rebuilt.
-outside_path=$(tr ':' '\n' <<<"$PATH" | grep -vxF "$PWD/$VENV/bin" | paste -sd: -)
+outside_path=$(tr ":" "\n" <<<"$PATH" | { grep -vxF "$PWD/$VENV/bin" || true; } | paste -sd: -)
 PY=$(PATH=$outside_path command -v "$PY" || echo "$PY")
 APP_STAMP=$VENV/.setup-app
 DEV_STAMP=$VENV/.setup-dev
