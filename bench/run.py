@@ -4,7 +4,8 @@
 These machines are noisy, so every figure compares two things measured in the same run,
 interleaved, several times, and reports medians. Prints one line per figure with its
 target and writes bench/results.json. Run with `make bench`; `make bench ARGS=--quick`
-takes one repetition of the slow figures (339 s measured on 2 cores, noisier);
+takes one repetition of the slow figures (noisier; 339 s on 2 cores before the
+type-check split);
 `--loop-only` only the development loop (cdk synth, make test from a clean state).
 
 "Time to first demo" needs the package registries (PyPI, npm): it clones this
