@@ -97,12 +97,7 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
         def run(concurrency: int, delay_s: float) -> Callable[[], float]:
             def once() -> float:
                 clients = probe.Clients(REGION, endpoint_url=url, session_factory=lambda: session)
-                for client in (
-                    clients.s3(),
-                    clients.s3_http(),
-                    clients.s3_cleanup(),
-                    clients.kms(),
-                ):
+                for client in (clients.s3(), clients.s3_http(), clients.kms()):
                     if delay_s:
                         client.meta.events.register("before-send", lambda **_: time.sleep(delay_s))
                 moto_before, probe_before = cpu_seconds(server.pid), time.process_time()

@@ -7,7 +7,7 @@ object version it wrote; `seed_upload` reproduces the seed article's
 same in the Lambda, in tests and in benchmarks.
 
 One module per concern:
-  clients     lazy boto3 clients (TLS and plain HTTP), typed by the calls the probe makes
+  clients     lazy boto3 clients (TLS, plain HTTP, the cleanup's), typed by their calls
   target      the bucket under test and how objects are named
   errors      the one error policy: which exceptions are AWS's answer
   results     the JSON shapes the Lambda returns, and one scenario's ProbeOutcome
