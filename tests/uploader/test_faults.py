@@ -9,6 +9,7 @@ retry against AWS.
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -335,3 +336,39 @@ def test_the_handler_passes_the_lambdas_clock_to_the_cleanup(dep, monkeypatch):
     result = handler.lambda_handler({"action": "prove"}, FakeContext(clock.time_left_ms))
     assert clock.lowest_ms >= cleanup.FINAL_MARGIN_MS
     assert result["cleanup"]["listed"] is False and result["passed"] is False
+
+
+@pytest.mark.small_parts
+def test_a_write_that_lands_after_the_cleanup_is_reported_and_left_to_the_lifecycle_rule(dep):
+    # A PutObject stalls until the time for scenarios is over and lands after the cleanup:
+    # the report says the run is not clean and names the scenario; what it wrote is left
+    # to the bucket's ExpireProbeObjects rule (tests/infra/test_probe_backstop.py).
+    clock = VirtualClock(300_000)
+    stalled, release = threading.Event(), threading.Event()
+
+    def stall(request, attempt_ms, _, moto):
+        clock.left_ms = run.DEFAULT_RESERVE_MS * run.CLEANUP_SHARE - 1  # scenarios must stop
+        stalled.set()
+        release.wait(timeout=10)
+        return moto(request)
+
+    def after_the_stall(request, attempt_ms, _, moto):
+        stalled.wait(timeout=10)
+        return moto(request)
+
+    Wire(
+        [Rule("PutObject", "sse-kms-project-key", stall), Rule("PutObject", "*", after_the_stall)]
+    ).attach(dep.clients)
+    names = ["sse-kms-project-key", "sse-kms-project-alias"]
+    result = prove(dep, names, concurrency=2, time_left_ms=clock.time_left_ms)
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("probe_"):
+            thread.join(timeout=10)
+
+    cleanup_json = result["cleanup"]
+    assert cleanup_json["unfinished"] == ["sse-kms-project-key"]
+    assert cleanup_json["clean"] is False and result["passed"] is False
+    assert rows_by_name(result)["sse-kms-project-key"]["detail"] == run.OUT_OF_TIME
+    landed = [key for key, _ in remaining(dep, result["prefix"])]
+    assert landed == [result["prefix"] + "sse-kms-project-key"]
