@@ -176,6 +176,9 @@ def test_no_cleanup_outlasts_its_deadline_virtual_clock(
     assert clock.lowest_ms >= min(start_ms, cleanup.FINAL_MARGIN_MS)
     stopped = any(p.startswith("out of time") for p in report.problems)
     assert stopped or report.listed or report.problems  # it says why it is not complete
+    enough = cleanup.FINAL_MARGIN_MS + probe_clients.cleanup_call_bound_ms()
+    if start_ms >= enough and set(faults.values()) == {"none"}:
+        assert report.clean  # no virtual time passes without faults: it all fits
     if report.clean:
         assert remaining(dep, prefix) == set()
     else:
@@ -367,8 +370,10 @@ def test_a_write_that_lands_after_the_cleanup_is_reported_and_left_to_the_lifecy
             thread.join(timeout=10)
 
     cleanup_json = result["cleanup"]
-    assert cleanup_json["unfinished"] == ["sse-kms-project-key"]
+    # The other scenario may still be running too, if the run stopped before it ended.
+    assert "sse-kms-project-key" in cleanup_json["unfinished"]
     assert cleanup_json["clean"] is False and result["passed"] is False
     assert rows_by_name(result)["sse-kms-project-key"]["detail"] == run.OUT_OF_TIME
-    landed = [key for key, _ in remaining(dep, result["prefix"])]
-    assert landed == [result["prefix"] + "sse-kms-project-key"]
+    landed = {key.rsplit("/", 1)[-1] for key, _ in remaining(dep, result["prefix"])}
+    assert "sse-kms-project-key" in landed  # written after the cleanup: nothing removes it
+    assert landed <= set(cleanup_json["unfinished"])  # and the report named every such one
