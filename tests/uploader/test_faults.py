@@ -13,7 +13,7 @@ import threading
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import probe
@@ -148,6 +148,8 @@ CLEANUP_CALLS = (
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(start_ms=30_000, faults=dict.fromkeys(CLEANUP_CALLS, "none"), versions=3)
+@example(start_ms=60_000, faults=dict.fromkeys(CLEANUP_CALLS, "timeout"), versions=3)
 @given(
     start_ms=st.integers(min_value=0, max_value=150_000),
     faults=st.fixed_dictionaries({call: st.sampled_from(sorted(FAULTS)) for call in CLEANUP_CALLS}),
