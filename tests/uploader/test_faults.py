@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -379,3 +380,49 @@ def test_a_write_that_lands_after_the_cleanup_is_reported_and_left_to_the_lifecy
     landed = {key.rsplit("/", 1)[-1] for key, _ in remaining(dep, result["prefix"])}
     assert "sse-kms-project-key" in landed  # written after the cleanup: nothing removes it
     assert landed <= set(cleanup_json["unfinished"])  # and the report named every such one
+
+
+class _SmallPages:
+    """The cleanup's client, listing two entries a page (S3 lists up to 1000)."""
+
+    def __init__(self, s3):
+        self._s3 = s3
+        self.pages = Counter()
+
+    def __getattr__(self, name):
+        return getattr(self._s3, name)
+
+    def list_object_versions(self, **kwargs):
+        self.pages["ListObjectVersions"] += 1
+        return self._s3.list_object_versions(**kwargs, MaxKeys=2)
+
+    def list_multipart_uploads(self, KeyMarker=None, UploadIdMarker=None, **kwargs):  # noqa: N803
+        # moto lists every upload at once: the pages as S3 documents them (after the
+        # markers, in key and upload-id order).
+        self.pages["ListMultipartUploads"] += 1
+        uploads = sorted(
+            self._s3.list_multipart_uploads(**kwargs).get("Uploads", []),
+            key=lambda u: (u["Key"], u["UploadId"]),
+        )
+        if KeyMarker is not None:
+            uploads = [
+                u for u in uploads if (u["Key"], u["UploadId"]) > (KeyMarker, UploadIdMarker)
+            ]
+        page, rest = uploads[:2], uploads[2:]
+        answer = {"Uploads": page, "IsTruncated": bool(rest)}
+        if rest:
+            answer |= {"NextKeyMarker": page[-1]["Key"], "NextUploadIdMarker": page[-1]["UploadId"]}
+        return answer
+
+
+def test_the_cleanup_follows_every_page_of_a_listing(dep):
+    prefix = "probe/paged/"
+    for i in range(5):
+        dep.s3.put_object(Bucket=BUCKET, Key=f"{prefix}o{i % 3}", Body=b"x")
+        dep.s3.create_multipart_upload(Bucket=BUCKET, Key=f"{prefix}m{i}")
+    s3 = _SmallPages(dep.clients.s3_cleanup())
+    report = clean_up_run(s3, BUCKET, prefix, Deadline(None))
+    assert (report.deleted, report.aborted_uploads, report.clean) == (5, 5, True)
+    assert remaining(dep, prefix) == set()
+    assert s3.pages["ListObjectVersions"] >= 3 + 1  # 5 versions in pages of 2, then confirm
+    assert s3.pages["ListMultipartUploads"] >= 3 + 1
