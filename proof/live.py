@@ -238,19 +238,27 @@ def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
     return []
 
 
+def _undecided_note(rows: list[dict[str, Any]]) -> list[str]:
+    """The failed rows that are faults, not answers: no verdict on their rule."""
+    errors = [str(r["scenario"]) for r in rows if r.get("actual") == ERROR and not r.get("passed")]
+    if not errors:
+        return []
+    return [f"undecided (error, no verdict on the rule; run again): {', '.join(errors)}"]
+
+
 def render(result: dict[str, Any], env: str, function: str, offline: Path) -> str:
 
     rows = result["rows"]
     label = result.get("label", "")
     title = f"live probe: {function} ({env}, {label}), run {result.get('run_id', '')}"
-    notes = [*_multipart_note(rows), _cleanup_note(result)]
+    notes = [*_multipart_note(rows), *_undecided_note(rows), _cleanup_note(result)]
     text = render_text(rows, title, notes)
     text += "".join(line + "\n" for line in _leftover_lines(result))
-    code = exit_code(result)
-    text += f"exit code {code}: {VERDICTS[code]}\n"
     if offline.exists():
         reference, why_not = offline_rows(offline, label)
         text += "\n" + (side_by_side(reference, rows) if reference else f"({why_not})\n")
+    code = exit_code(result)
+    text += f"exit code {code}: {VERDICTS[code]}\n"
     return text
 
 

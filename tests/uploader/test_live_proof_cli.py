@@ -254,6 +254,7 @@ def test_rows_that_could_not_be_decided_exit_4(dep):
     assert fake.last["summary"]["error_scenarios"] == ["sse-kms-project-key"]
     assert fake.last["summary"]["broken_scenarios"] == []
     assert code == live.UNDECIDED == 4
+    assert "undecided (error, no verdict on the rule; run again): sse-kms-project-key" in out
     assert out.endswith(
         "exit code 4: undecided: no rule broken, but some rows could not be decided (error)\n"
     )

@@ -11,7 +11,7 @@ One module per concern:
   target      the bucket under test and how objects are named
   errors      the one error policy: which exceptions are AWS's answer
   results     the JSON shapes the Lambda returns, and one scenario's ProbeOutcome
-  state       one run's prefix, deadline, open uploads and shared source object
+  state       one run's prefix, deadline and shared source object
   operations  one function per scenario operation (put, multipart, copy, get, ...)
   cleanup     removing every version, delete marker and upload a run wrote
   run         the run: bounded concurrency, time budget, cleanup
