@@ -35,6 +35,8 @@ from tests.uploader.faults import (
 )
 from tests.uploader.support import (
     BUCKET,
+    REGION,
+    SESSION,
     STRICT_KMS,
     FakeContext,
     Refuser,
@@ -171,10 +173,10 @@ def test_no_cleanup_outlasts_its_deadline_virtual_clock(
             for call, name in faults.items()
             if FAULTS[name] is not None
         ]
-        Wire(rules, clock=clock).attach(dep.clients)
-        report = clean_up_run(
-            dep.clients.s3_cleanup(), BUCKET, prefix, Deadline(clock.time_left_ms)
-        )
+        # Clients of this example's own: the wire of an earlier example stays on its clients.
+        clients = probe.Clients(REGION, session_factory=lambda: SESSION)
+        Wire(rules, clock=clock).attach(clients)
+        report = clean_up_run(clients.s3_cleanup(), BUCKET, prefix, Deadline(clock.time_left_ms))
 
     assert clock.lowest_ms >= min(start_ms, cleanup.FINAL_MARGIN_MS)
     stopped = any(p.startswith("out of time") for p in report.problems)
