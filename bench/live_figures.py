@@ -73,6 +73,11 @@ def _bench_bucket(session: Any, url: str) -> Any:
     return probe.Target(BUCKET, "probe", config, keys)
 
 
+def _every_client(clients: Any) -> list[Any]:
+    """A probe.Clients' clients (a simulated delay goes on each: the cleanup's too)."""
+    return [clients.s3(), clients.s3_http(), clients.s3_cleanup(), clients.kms()]
+
+
 def prove_concurrency_figures(reps: int) -> list[dict]:
     """The live prove run against moto on 127.0.0.1, concurrent vs one scenario at a time.
 
@@ -97,7 +102,7 @@ def prove_concurrency_figures(reps: int) -> list[dict]:
         def run(concurrency: int, delay_s: float) -> Callable[[], float]:
             def once() -> float:
                 clients = probe.Clients(REGION, endpoint_url=url, session_factory=lambda: session)
-                for client in (clients.s3(), clients.s3_http(), clients.kms()):
+                for client in _every_client(clients):
                     if delay_s:
                         client.meta.events.register("before-send", lambda **_: time.sleep(delay_s))
                 moto_before, probe_before = cpu_seconds(server.pid), time.process_time()

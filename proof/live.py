@@ -6,8 +6,16 @@ Finds the uploader function in the outputs of the `EncryptedS3-<env>-Uploader` s
 invokes its `prove` action and prints the table (proof.report.render_text; next to the
 offline proof if cdk.out/proof-report.json exists). `--json` prints the Lambda's response.
 
-Exit codes: 0 every scenario as expected, 1 any mismatch, 2 nothing proved (no
-credentials, no region, stack not deployed, the function failed): one line on stderr.
+Exit codes (the first that applies, in this order):
+  1  a rule broken: a row S3 answered against the table (allowed where denied, denied
+     where allowed, stored wrong)
+  2  could not run: nothing proved (no credentials, no region, stack not deployed, the
+     function failed); one line on stderr
+  4  undecided: no rule broken, but a row could not be decided ("error": a fault, a
+     read-back that failed, no answer over plain HTTP, out of time)
+  3  leftovers: every row as expected, but the cleanup left versions or uploads behind
+     (listed in the report) or could not confirm it left none
+  0  passed: every row as expected and nothing left behind
 `-c env=NAME` is accepted too, so `make deploy ARGS="-c env=NAME"` and `make live-proof` with
 the same ARGS agree.
 """
@@ -22,13 +30,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from proof.report import REPORT_JSON, render_text, side_by_side
-from scenarios import ALLOWED, STORED_WRONG
+from scenarios import ALLOWED, ERROR, NOT_RUN, STORED_WRONG
 from stacks import names
 
 OFFLINE_REPORT = Path("cdk.out") / REPORT_JSON  # `make demo`'s assembly
 INVOKE_TIMEOUT_S = names.UPLOADER_TIMEOUT_S + 30  # the function's timeout plus a margin
 
-MISMATCH, NOT_PROVED = 1, 2
+PASSED, MISMATCH, NOT_PROVED, LEFTOVERS, UNDECIDED = 0, 1, 2, 3, 4
 
 
 class NotProved(Exception):
@@ -171,12 +179,52 @@ def offline_rows(path: Path, label: str) -> tuple[list[dict[str, Any]] | None, s
 def _cleanup_note(result: dict[str, Any]) -> str:
     cleanup = result.get("cleanup", {})
     leftovers, unfinished = cleanup.get("leftovers", []), cleanup.get("unfinished", [])
-    if not leftovers and not unfinished:
-        return f"cleanup: {cleanup.get('deleted', 0)} object versions removed, none left"
-    text = f"CLEANUP INCOMPLETE under {result.get('prefix')}: {len(leftovers)} left"
+    if cleanup.get("clean"):
+        return (
+            f"cleanup: {cleanup.get('deleted', 0)} object versions removed, "
+            f"{cleanup.get('aborted_uploads', 0)} uploads aborted, none left"
+        )
+    how = "listed after the cleanup" if cleanup.get("listed") else "not confirmed by a listing"
+    text = f"CLEANUP INCOMPLETE under {result.get('prefix')}: {len(leftovers)} left ({how})"
+    for problem in cleanup.get("problems", []):
+        text += f"; {problem}"
     if unfinished:
-        text += f"; still running at cleanup: {', '.join(unfinished)}"
+        text += f"; still running at cleanup (may write after it): {', '.join(unfinished)}"
     return text
+
+
+def _leftover_lines(result: dict[str, Any]) -> list[str]:
+    """Every version and upload the cleanup left, one a line."""
+    lines = []
+    for item in result.get("cleanup", {}).get("leftovers", []):
+        ident = item.get("version_id") or item.get("upload_id") or ""
+        lines.append(
+            f"  left: {item.get('kind', '')} {item.get('key')} {ident}: {item.get('error')}"
+        )
+    return lines
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """The exit code of a prove result (the module's docstring)."""
+    failed = [
+        r for r in result.get("rows", []) if not r.get("passed") and r.get("actual") != NOT_RUN
+    ]
+    if any(r.get("actual") != ERROR for r in failed):
+        return MISMATCH
+    if failed:
+        return UNDECIDED
+    if not result.get("cleanup", {}).get("clean"):
+        return LEFTOVERS
+    return PASSED if result.get("passed") else NOT_PROVED
+
+
+VERDICTS = {
+    PASSED: "passed: every row as expected, nothing left behind",
+    MISMATCH: "a rule broken: S3 answered against the table",
+    NOT_PROVED: "nothing proved",
+    LEFTOVERS: "leftovers: every row as expected, but the cleanup left something behind",
+    UNDECIDED: "undecided: no rule broken, but some rows could not be decided (error)",
+}
 
 
 def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
@@ -190,16 +238,27 @@ def _multipart_note(rows: list[dict[str, Any]]) -> list[str]:
     return []
 
 
+def _undecided_note(rows: list[dict[str, Any]]) -> list[str]:
+    """The failed rows that are faults, not answers: no verdict on their rule."""
+    errors = [str(r["scenario"]) for r in rows if r.get("actual") == ERROR and not r.get("passed")]
+    if not errors:
+        return []
+    return [f"undecided (error, no verdict on the rule; run again): {', '.join(errors)}"]
+
+
 def render(result: dict[str, Any], env: str, function: str, offline: Path) -> str:
 
     rows = result["rows"]
     label = result.get("label", "")
     title = f"live probe: {function} ({env}, {label}), run {result.get('run_id', '')}"
-    notes = [*_multipart_note(rows), _cleanup_note(result)]
+    notes = [*_multipart_note(rows), *_undecided_note(rows), _cleanup_note(result)]
     text = render_text(rows, title, notes)
+    text += "".join(line + "\n" for line in _leftover_lines(result))
     if offline.exists():
         reference, why_not = offline_rows(offline, label)
         text += "\n" + (side_by_side(reference, rows) if reference else f"({why_not})\n")
+    code = exit_code(result)
+    text += f"exit code {code}: {VERDICTS[code]}\n"
     return text
 
 
@@ -256,7 +315,7 @@ def main(
         out.write("\n")
     else:
         out.write(render(result, args.env, function, args.offline_report))
-    return 0 if result.get("passed") else MISMATCH
+    return exit_code(result)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ class BucketStack(Stack):
             key=project_key.key if project_key else None,
             retain_data=settings.retain_data,
             guard_policies=settings.guard_policies,
+            probe_prefix=names.PROBE_PREFIX,
         )
         # The settings the policies were built from travel with the template, so the
         # offline proof knows what to expect of it.

@@ -116,6 +116,31 @@ def encryption_statements(
     return statements
 
 
+PROBE_EXPIRY = Duration.days(1)
+
+
+def probe_lifecycle_rules(probe_prefix: str | None) -> list[s3.LifecycleRule]:
+    """The backstop of the live proof's cleanup: whatever a run leaves under the probe
+    prefix (a write that lands after the cleanup, a cleanup out of time) expires after a
+    day, current and noncurrent versions and open uploads alike, and the delete markers
+    expiry leaves behind go too (that needs a rule of its own)."""
+    if probe_prefix is None:
+        return []
+    prefix = f"{probe_prefix}/"
+    return [
+        s3.LifecycleRule(
+            id="ExpireProbeObjects",
+            prefix=prefix,
+            expiration=PROBE_EXPIRY,
+            noncurrent_version_expiration=PROBE_EXPIRY,
+            abort_incomplete_multipart_upload_after=PROBE_EXPIRY,
+        ),
+        s3.LifecycleRule(
+            id="RemoveProbeDeleteMarkers", prefix=prefix, expired_object_delete_marker=True
+        ),
+    ]
+
+
 AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
 
@@ -137,8 +162,10 @@ class EncryptedBucket(Construct):
         key: kms.IKey | None,
         retain_data: bool,
         guard_policies: bool = False,
+        probe_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._probe_prefix = probe_prefix  # where a live prover writes: expired after a day
         common: dict[str, Any] = dict(
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -193,6 +220,7 @@ class EncryptedBucket(Construct):
                     id="ExpireNoncurrentVersions",
                     noncurrent_version_expiration=Duration.days(30),
                 ),
+                *probe_lifecycle_rules(self._probe_prefix),
             ],
             **common,
         )

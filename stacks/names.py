@@ -11,6 +11,9 @@ BUCKET_NAME_OUTPUT, LOG_BUCKET_NAME_OUTPUT = "BucketName", "AccessLogBucketName"
 FUNCTION_NAME_OUTPUT = "FunctionName"
 # Template metadata of the bucket stack: the settings its policies were built from.
 SETTINGS_METADATA = "EncryptedS3Settings"
+# Where the uploader writes (and only there): its role is confined to it, and the bucket
+# expires what is left under it (the live proof's cleanup backstop).
+PROBE_PREFIX = "probe"
 # The uploader's Lambda timeout; a prove run must end, cleanup included, within it.
 UPLOADER_TIMEOUT_S = 300
 

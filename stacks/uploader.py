@@ -19,7 +19,7 @@ from stacks.encryption_key import s3_service_name
 from stacks.removal import removal_policy
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
-PROBE_PREFIX = "probe"
+PROBE_PREFIX = names.PROBE_PREFIX
 # Not part of the bundle: caches and the metadata of the project's editable install.
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "*.egg-info"]
 
@@ -89,6 +89,13 @@ class Uploader(Construct):
                 actions=["s3:ListBucket", "s3:ListBucketVersions"],
                 resources=[bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{PROBE_PREFIX}/*"]}},
+            ),
+            # The cleanup finds the uploads a run left open by listing them (the action
+            # has no s3:prefix condition key; it lists upload keys, never object data).
+            iam.PolicyStatement(
+                sid="ListProbeUploads",
+                actions=["s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
             ),
         ]
 

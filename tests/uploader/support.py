@@ -81,6 +81,11 @@ class MotoDeployment:
         return [u["Key"] for u in self.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
 
 
+def every_client(clients: probe.Clients) -> list[Any]:
+    """The probe's clients: S3 over TLS, over plain HTTP, the cleanup's, and KMS."""
+    return [clients.s3(), clients.s3_http(), clients.s3_cleanup(), clients.kms()]
+
+
 # One boto3 session for every test: clients made from it share its loaded service models.
 SESSION = boto3.session.Session(region_name=REGION)
 
@@ -174,7 +179,7 @@ class Recorder:
             self.sent.append(Sent(event_name.rsplit(".", 1)[-1], request.method, request.url, sse))
 
     def attach(self, clients: probe.Clients) -> Recorder:
-        for client in (clients.s3(), clients.s3_http(), clients.kms()):
+        for client in every_client(clients):
             client.meta.events.register("before-send", self)
         return self
 
@@ -199,10 +204,21 @@ def sent_headers(sent: Sent) -> dict[str, str]:
     }
 
 
+REQUEST_ID = "TESTREQUESTID0001"  # answers carry a request id, as S3's do
+
+
 def _answer(params: dict[str, Any], status: int, parsed: dict[str, Any]) -> tuple[Any, dict]:
     """What a before-call hook returns to answer a request without sending it."""
-    parsed = {**parsed, "ResponseMetadata": {"HTTPStatusCode": status}}
+    parsed = {**parsed, "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": REQUEST_ID}}
     return AWSResponse(params.get("url", ""), status, {}, None), parsed
+
+
+def denied_message(operation: str) -> str:
+    """S3's AccessDenied message for a same-account caller denied by the bucket policy."""
+    return (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/uploader/uploader is not authorized to "
+        f"perform: s3:{operation} with an explicit deny in a resource-based policy"
+    )
 
 
 @dataclass
@@ -230,12 +246,13 @@ class Refuser:
                 if isinstance(answer, dict):
                     return _answer(params, 200, answer)
                 status, code = answer
-                error = {"Code": code, "Message": "refused by the test"} if code else {}
+                message = denied_message(operation) if code == "AccessDenied" else "refused"
+                error = {"Code": code, "Message": message} if code else {}
                 return _answer(params, status, {"Error": error})
         return None
 
     def attach(self, clients: probe.Clients) -> Refuser:
-        for client in (clients.s3(), clients.s3_http(), clients.kms()):
+        for client in every_client(clients):
             client.meta.events.register("before-call", self)
         return self
 

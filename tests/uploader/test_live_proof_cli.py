@@ -23,6 +23,7 @@ from proof import live
 from proof.paths import ROOT
 from proof.report import summary
 from stacks import names
+from tests.uploader.faults import Rule, Wire, answer, refuse_versions
 from tests.uploader.support import (
     REGION,
     SESSION,
@@ -224,6 +225,62 @@ def test_all_as_expected_exits_0(dep):
     assert code == 0
     assert " 0 failed" in out and "FAIL" not in out
     assert "multipart: UploadPart was authorized with CreateMultipartUpload's headers" in out
+
+
+@pytest.mark.small_parts
+def test_leftovers_are_listed_and_exit_3(dep):
+    deploy_stack()
+    Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)  # every row as expected
+    Wire([Rule("DeleteObjects", "*", refuse_versions("sse-kms-project-key"))]).attach(dep.clients)
+    code, out, _ = run_live_proof_cli([], Session(fake := FakeLambda()))
+    assert fake.last["summary"]["failed"] == 0 and fake.last["passed"] is False
+    assert code == live.LEFTOVERS == 3
+    (left,) = fake.last["cleanup"]["leftovers"]
+    assert (
+        f"CLEANUP INCOMPLETE under {fake.last['prefix']}: 1 left (listed after the cleanup)" in out
+    )
+    assert f"  left: version {left['key']} {left['version_id']}: AccessDenied\n" in out
+    assert out.endswith(
+        "exit code 3: leftovers: every row as expected, but the cleanup left something behind\n"
+    )
+
+
+@pytest.mark.small_parts
+def test_rows_that_could_not_be_decided_exit_4(dep):
+    deploy_stack()
+    Refuser(refuse_as_the_table_says(CONFIG)).attach(dep.clients)
+    Wire([Rule("HeadObject", "sse-kms-project-key", answer(503, "SlowDown"))]).attach(dep.clients)
+    code, out, _ = run_live_proof_cli([], Session(fake := FakeLambda()))
+    assert fake.last["summary"]["error_scenarios"] == ["sse-kms-project-key"]
+    assert fake.last["summary"]["broken_scenarios"] == []
+    assert code == live.UNDECIDED == 4
+    assert "undecided (error, no verdict on the rule; run again): sse-kms-project-key" in out
+    assert out.endswith(
+        "exit code 4: undecided: no rule broken, but some rows could not be decided (error)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("actuals", "clean", "code"),
+    [
+        ([sc.DENIED, sc.ALLOWED], True, live.PASSED),
+        ([sc.DENIED, sc.ALLOWED], False, live.LEFTOVERS),
+        ([sc.DENIED, sc.ERROR], False, live.UNDECIDED),
+        ([sc.ALLOWED, sc.ERROR], False, live.MISMATCH),  # a rule broken comes first
+        ([sc.DENIED, sc.STORED_WRONG], True, live.MISMATCH),
+        ([sc.DENIED, sc.ALLOWED, sc.NOT_RUN], True, live.PASSED),  # not run is no failure
+    ],
+)
+def test_exit_codes_in_their_order(actuals, clean, code):
+    rows = [
+        sc.row(f"s{i}", "", expected, actual)
+        for i, (expected, actual) in enumerate(
+            zip([sc.DENIED, sc.ALLOWED, sc.DENIED], actuals, strict=False)
+        )
+    ]
+    failed = sc.failed(rows)
+    result = {"rows": rows, "cleanup": {"clean": clean}, "passed": clean and not failed}
+    assert live.exit_code(result) == code
 
 
 @pytest.mark.small_parts

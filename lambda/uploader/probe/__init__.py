@@ -7,11 +7,11 @@ object version it wrote; `seed_upload` reproduces the seed article's
 same in the Lambda, in tests and in benchmarks.
 
 One module per concern:
-  clients     lazy boto3 clients (TLS and plain HTTP), typed by the calls the probe makes
+  clients     lazy boto3 clients (TLS, plain HTTP, the cleanup's), typed by their calls
   target      the bucket under test and how objects are named
   errors      the one error policy: which exceptions are AWS's answer
   results     the JSON shapes the Lambda returns, and one scenario's ProbeOutcome
-  state       one run's prefix, deadline, open uploads and shared source object
+  state       one run's prefix, deadline and shared source object
   operations  one function per scenario operation (put, multipart, copy, get, ...)
   cleanup     removing every version, delete marker and upload a run wrote
   run         the run: bounded concurrency, time budget, cleanup

@@ -14,6 +14,28 @@ from typing import Any, Protocol
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 32  # the most a prove event may ask for; one connection each
 
+# The cleanup's client: short timeouts and one retry, so that one call has a known worst
+# case (cleanup_call_bound_ms) the cleanup can check the time left against.
+CLEANUP_CONNECT_S = 2
+CLEANUP_READ_S = 5
+CLEANUP_ATTEMPTS = 2  # in all, the first included
+# botocore's standard retry mode waits at most rand(0, 1) * 2**(attempt - 1) s before a
+# retry, raised by an x-amz-retry-after header by at most 5 s more.
+RETRY_AFTER_MAX_S = 5
+
+
+def retry_wait_bound_s(attempts: int) -> float:
+    """The longest botocore's standard mode waits in all between `attempts` attempts."""
+    return float(sum(2 ** (i - 1) + RETRY_AFTER_MAX_S for i in range(1, attempts)))
+
+
+def cleanup_call_bound_ms() -> float:
+    """The longest one cleanup call may take: every attempt connects and waits for its
+    answer up to the timeouts, with botocore's longest waits in between (an attempt whose
+    answer keeps trickling in past the read timeout is the one case outside it)."""
+    attempt_s = CLEANUP_CONNECT_S + CLEANUP_READ_S
+    return (CLEANUP_ATTEMPTS * attempt_s + retry_wait_bound_s(CLEANUP_ATTEMPTS)) * 1000
+
 
 class S3Client(Protocol):
     """The S3 calls the probe makes (boto3 keyword arguments, response dicts)."""
@@ -28,6 +50,7 @@ class S3Client(Protocol):
     def upload_part(self, **kwargs: Any) -> dict[str, Any]: ...
     def complete_multipart_upload(self, **kwargs: Any) -> dict[str, Any]: ...
     def abort_multipart_upload(self, **kwargs: Any) -> dict[str, Any]: ...
+    def list_multipart_uploads(self, **kwargs: Any) -> dict[str, Any]: ...
     def update_object_encryption(self, **kwargs: Any) -> dict[str, Any]: ...
     def list_object_versions(self, **kwargs: Any) -> dict[str, Any]: ...
     def delete_objects(self, **kwargs: Any) -> dict[str, Any]: ...
@@ -74,6 +97,11 @@ class Clients:
         client: S3Client = self._cached("s3", self._make_s3)
         return client
 
+    def s3_cleanup(self) -> S3Client:
+        """The S3 client of the cleanup: short timeouts, few attempts (see above)."""
+        client: S3Client = self._cached("s3-cleanup", self._make_s3_cleanup)
+        return client
+
     def s3_http(self) -> S3Client:
         client: S3Client = self._cached("s3-http", self._make_s3_http)
         return client
@@ -94,7 +122,15 @@ class Clients:
                     client = self._clients[name] = make()
         return client
 
-    def _client(self, service: str, **kwargs: Any) -> Any:
+    def _client(
+        self,
+        service: str,
+        *,
+        connect_timeout: float = 5,
+        read_timeout: float = 30,
+        retries: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         from botocore.config import Config
 
         if self._session is None:
@@ -106,9 +142,9 @@ class Clients:
                 self._session = boto3.session.Session()
         config = Config(
             region_name=self.region,
-            retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=5,
-            read_timeout=30,
+            retries=retries or {"mode": "standard", "max_attempts": 3},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             max_pool_connections=self.max_pool_connections,
             user_agent_extra="encrypted-s3-probe",
         )
@@ -117,6 +153,15 @@ class Clients:
 
     def _make_s3(self) -> Any:
         return self._client("s3", endpoint_url=self.endpoint_url)
+
+    def _make_s3_cleanup(self) -> Any:
+        return self._client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            connect_timeout=CLEANUP_CONNECT_S,
+            read_timeout=CLEANUP_READ_S,
+            retries={"mode": "standard", "total_max_attempts": CLEANUP_ATTEMPTS},
+        )
 
     def _make_s3_http(self) -> Any:
         endpoint = (

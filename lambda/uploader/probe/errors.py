@@ -2,11 +2,11 @@
 
 Only an AWS error response becomes a scenario outcome: botocore's ClientError (and boto3's
 S3UploadFailedError, which wraps one) is "denied" for a policy refusal and "error" with
-its code for any other answer. A scenario that sends a request AWS may refuse at the
-transport (plain HTTP) also takes botocore's connection errors as the answer: the
-request was refused before any policy ran. Anything else is a fault of the probe or of
-its surroundings: the run logs it with its traceback and reports the row as "error"
-(probe.run), then goes on; cleanup runs either way.
+its code for any other answer. The plain-HTTP row is stricter (classify_plain_http): only
+S3's own refusal counts, and a request that never reached S3 is no refusal at all.
+Anything else is a fault of the probe or of its surroundings: the run logs it with its
+traceback and reports the row as "error" (probe.run), then goes on; cleanup runs either
+way.
 
 botocore is imported on the first failure only, so importing the probe stays cheap.
 """
@@ -35,23 +35,20 @@ NOT_A_DECISION_CODES = frozenset(
 )
 
 
-def aws_errors(*, transport_refusal: bool = False) -> tuple[type[Exception], ...]:
-    """The exceptions that carry AWS's answer (for `except aws_errors() as exc:`).
-
-    transport_refusal: the scenario's request may be refused before it reaches S3 (plain
-    HTTP); a connection that fails is then that refusal, not a fault.
-    """
+def aws_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that carry AWS's answer (for `except aws_errors() as exc:`)."""
     from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import ClientError
 
-    answers: tuple[type[Exception], ...] = (ClientError, S3UploadFailedError)
-    return answers + _transport_errors() if transport_refusal else answers
+    return (ClientError, S3UploadFailedError)
 
 
-def _transport_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
+def no_answer() -> tuple[type[Exception], ...]:
+    """botocore's exceptions for a request that got no answer (no connection, a reset,
+    a timeout): nothing was decided."""
+    from botocore.exceptions import ConnectionError, HTTPClientError
 
-    return (EndpointConnectionError, ConnectionClosedError)
+    return (ConnectionError, HTTPClientError)
 
 
 def _response(exc: BaseException | None) -> Mapping[str, Any] | None:
@@ -74,17 +71,43 @@ def error_code(exc: BaseException) -> str:
 
 def classify(exc: BaseException) -> tuple[str, str]:
     """(actual, detail) of an exception `aws_errors()` matched: "denied" for a policy
-    refusal or a refused plain-HTTP connection, else "error" with the code."""
+    refusal, else "error" with the code."""
     # upload_file wraps the ClientError in S3UploadFailedError (raised inside `except`).
     inner = exc.__context__
     if _response(exc) is None and inner is not None and _response(inner) is not None:
         exc = inner
     response = _response(exc)
-    if response is None and isinstance(exc, _transport_errors()):
-        return DENIED, f"{type(exc).__name__} (refused before any policy)"
     code = error_code(exc)
     metadata = {} if response is None else response.get("ResponseMetadata", {})
     status = metadata.get("HTTPStatusCode")
     if code in DENIED_CODES or (status == 403 and code not in NOT_A_DECISION_CODES):
         return DENIED, code
     return ERROR, code
+
+
+# S3's refusals of a request over plain HTTP that pass the plain-HTTP row:
+# - the bucket policy's: same-account AccessDenied messages name the policy type that
+#   denied ("... with an explicit deny in a resource-based policy");
+# - S3's own, documented for SSE-KMS headers: InvalidArgument "Requests specifying Server
+#   Side Encryption with AWS KMS managed keys must be made over a secure connection."
+RESOURCE_POLICY_DENY = "explicit deny in a resource-based policy"
+KMS_OVER_HTTP = "must be made over a secure connection"
+
+
+def classify_plain_http(exc: BaseException) -> tuple[str, str]:
+    """(actual, detail) of the plain-HTTP row's AWS answer: "denied" only for an answer
+    that carries S3's request id and is the bucket policy's or S3's documented refusal;
+    any other refusal is an "error" naming what came back."""
+    actual, code = classify(exc)
+    inner = exc.__context__ if _response(exc) is None else exc
+    response = _response(inner) or {}
+    if actual == ERROR and code != "InvalidArgument":
+        return actual, code
+    if not response.get("ResponseMetadata", {}).get("RequestId"):
+        return ERROR, f"{code} without S3's request id: not an answer from S3"
+    message = str(response.get("Error", {}).get("Message", ""))
+    if actual == DENIED and RESOURCE_POLICY_DENY in message:
+        return DENIED, f"{code} ({RESOURCE_POLICY_DENY})"
+    if code == "InvalidArgument" and KMS_OVER_HTTP in message:
+        return DENIED, f"{code} (SSE-KMS {KMS_OVER_HTTP})"
+    return ERROR, f"{code}, not the bucket policy's refusal: {message[:120] or 'no message'}"

@@ -4,7 +4,7 @@ requests with boto3 and returns its ProbeOutcome.
 Error policy (probe.errors): a call that AWS answers with an error becomes the outcome;
 any other exception propagates to the run, which logs it and reports the row as "error".
 Every allowed write is read back: it must be stored as the bucket promises, else the
-outcome is "stored wrong".
+outcome is "stored wrong"; a read-back S3 does not answer is an "error" row (no verdict).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import scenarios as sc
-from probe.errors import aws_errors, classify
+from probe.errors import aws_errors, classify, classify_plain_http, no_answer
 from probe.results import ProbeOutcome, stored_from
 from probe.state import PUT_BODY, ProofRun
 from probe.target import head_written, object_location
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum size of every part but the last
 LAST_PART_SIZE = 1024
+READ_BACK_FAILED = "could not read back"
+NO_HTTP_ANSWER = "S3 could not be reached over plain HTTP: no policy was asked"
 
 Operation = Callable[[ProofRun, sc.Scenario, sc.Sse], ProbeOutcome]
 
@@ -28,8 +30,8 @@ def read_back(run: ProofRun, key: str, version_id: str | None, sse: sc.Sse) -> P
     where = object_location(run.target.bucket, key, version_id)
     try:
         response = head_written(run.clients.s3(), where, sse, run.args(sse))
-    except aws_errors() as exc:
-        return ProbeOutcome(sc.STORED_WRONG, f"read-back failed: {classify(exc)[1]}")
+    except aws_errors() as exc:  # no verdict on how it is stored: an error, not "stored wrong"
+        return ProbeOutcome(sc.ERROR, f"{READ_BACK_FAILED}: {classify(exc)[1]}")
     return judge(run, stored_from(response))
 
 
@@ -43,21 +45,37 @@ def judge(run: ProofRun, stored: sc.Stored) -> ProbeOutcome:
 
 
 def put_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
-    plain_http = not scenario.secure_transport
-    client = run.clients.s3_http() if plain_http else run.clients.s3()
+    if not scenario.secure_transport:
+        return _put_over_plain_http(run, scenario, sse)
     key = run.object_key(scenario.name)
     try:
-        response = client.put_object(
+        response = run.clients.s3().put_object(
             Bucket=run.target.bucket, Key=key, Body=PUT_BODY, **run.args(sse)
         )
-    except aws_errors(transport_refusal=plain_http) as exc:
+    except aws_errors() as exc:
         return ProbeOutcome(*classify(exc))
+    return read_back(run, key, response.get("VersionId"), sse)
+
+
+def _put_over_plain_http(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
+    """Only S3's own refusal is the refusal the row expects (probe.errors); a request
+    that never reached S3 asked no policy, and the row says so."""
+    key = run.object_key(scenario.name)
+    try:
+        response = run.clients.s3_http().put_object(
+            Bucket=run.target.bucket, Key=key, Body=PUT_BODY, **run.args(sse)
+        )
+    except aws_errors() as exc:
+        return ProbeOutcome(*classify_plain_http(exc))
+    except no_answer() as exc:
+        return ProbeOutcome(sc.ERROR, f"{NO_HTTP_ANSWER} ({type(exc).__name__})")
     return read_back(run, key, response.get("VersionId"), sse)
 
 
 def multipart_upload_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
     """Two parts: the first at S3's minimum part size, the last small (one 5 MiB buffer).
-    An upload left open (refused or raised midway) is aborted by the cleanup."""
+    An upload left open (refused or raised midway, or opened by a retry whose first reply
+    was lost) is found and aborted by the cleanup, which lists the run's uploads."""
     s3 = run.clients.s3()
     bucket, key = run.target.bucket, run.object_key(scenario.name)
     step = "CreateMultipartUpload"
@@ -65,8 +83,6 @@ def multipart_upload_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Pr
         upload_id = s3.create_multipart_upload(
             Bucket=bucket, Key=key, ChecksumAlgorithm="CRC32", **run.args(sse)
         )["UploadId"]
-        with run.lock:
-            run.uploads[upload_id] = key
         parts: list[dict[str, object]] = []
         for number, size in ((1, MIN_PART_SIZE), (2, LAST_PART_SIZE)):
             step = "UploadPart"
@@ -89,8 +105,6 @@ def multipart_upload_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> Pr
     except aws_errors() as exc:
         actual, code = classify(exc)
         return ProbeOutcome(actual, f"{step}: {code}")
-    with run.lock:
-        run.uploads.pop(upload_id, None)
     return read_back(run, key, response.get("VersionId"), sse)
 
 

@@ -24,14 +24,19 @@ class Summary(TypedDict):
     failed: int
     not_run: int
     failed_scenarios: list[str]
+    # The failed rows apart: S3 answered against the table (a rule broken), or the row
+    # could not be decided ("error": a fault, a read-back that failed, out of time).
+    broken_scenarios: list[str]
+    error_scenarios: list[str]
     by_actual: dict[str, int]
 
 
 class Leftover(TypedDict):
-    """Something the cleanup could not remove: a version, an upload or the whole prefix."""
+    """Something under the run's prefix the cleanup did not remove."""
 
+    kind: str  # "version", "delete marker" or "upload"
     key: str
-    error: str
+    error: str  # why: the refusal's code, "still present", "not removed: ..."
     version_id: NotRequired[str]
     upload_id: NotRequired[str]
 
@@ -40,6 +45,8 @@ class CleanupJson(TypedDict):
     deleted: int
     aborted_uploads: int
     leftovers: list[Leftover]
+    listed: bool  # leftovers is what a listing after the cleanup showed (else: what was known)
+    problems: list[str]  # why the cleanup is not complete (out of time, a listing refused)
     clean: bool
     unfinished: list[str]  # scenarios still running at cleanup: they may write after it
 
@@ -151,6 +158,7 @@ def scenario_row(
 
 def summarize(rows: list[sc.Row]) -> Summary:
     failed = sc.failed(rows)
+    errors = sc.failed([row for row in rows if row["actual"] == sc.ERROR])
     by_actual: dict[str, int] = {}
     for row in rows:
         by_actual[row["actual"]] = by_actual.get(row["actual"], 0) + 1
@@ -160,6 +168,8 @@ def summarize(rows: list[sc.Row]) -> Summary:
         "failed": len(failed),
         "not_run": by_actual.get(sc.NOT_RUN, 0),
         "failed_scenarios": failed,
+        "broken_scenarios": [name for name in failed if name not in errors],
+        "error_scenarios": errors,
         "by_actual": by_actual,
     }
 

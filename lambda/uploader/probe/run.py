@@ -1,5 +1,11 @@
 """The live proof: every live scenario of the bucket's configuration, run with bounded
-concurrency within the Lambda's time, then the cleanup (always, also after a failure)."""
+concurrency within the Lambda's time, then the cleanup (always, also after a failure).
+
+Time: no scenario starts with less than the reserve left; scenarios still running may
+finish until CLEANUP_SHARE of the reserve is left; the cleanup then has that share and
+ends FINAL_MARGIN_MS before the Lambda's time is up (probe.cleanup). A run passes only if
+every live row is as expected and the cleanup is clean.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import scenarios as sc
-from probe.cleanup import clean_up_run
+from probe.cleanup import Deadline, clean_up_run
 from probe.clients import DEFAULT_CONCURRENCY, Clients
 from probe.operations import COST, OPERATIONS
 from probe.results import (
@@ -27,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 NOT_LIVE = "offline proof only: the live probe cannot make this request (see the seed)"
 OUT_OF_TIME = "not finished: Lambda time nearly up"
-DEFAULT_RESERVE_MS = 30_000  # time kept for cleanup before the Lambda times out
+DEFAULT_RESERVE_MS = 60_000  # no scenario starts with less time left than this
+CLEANUP_SHARE = 2 / 3  # of the reserve, kept for the cleanup whatever the scenarios do
 
 Futures = dict[Future[sc.Row], sc.Scenario]
 
@@ -90,14 +97,15 @@ def _collect(run: ProofRun, futures: Futures) -> dict[str, sc.Row]:
 
 def _stop(run: ProofRun, futures: Futures) -> list[str]:
     """Cancel the scenarios not started; let the running ones finish while time allows
-    (half the reserve stays for the cleanup). The names of those still running."""
+    (CLEANUP_SHARE of the reserve stays for the cleanup). The names of those still
+    running."""
     for future in futures:
         future.cancel()
     running = [future for future in futures if not future.done()]
     if running:
         timeout = None
         if run.time_left_ms is not None:
-            timeout = max(0.0, run.time_left_ms() - run.reserve_ms / 2) / 1000
+            timeout = max(0.0, run.time_left_ms() - run.reserve_ms * CLEANUP_SHARE) / 1000
         wait(running, timeout=timeout)
     return [futures[future].name for future in futures if not future.done()]
 
@@ -114,7 +122,9 @@ def _run_and_clean(
     finally:
         unfinished = _stop(run, futures)
         executor.shutdown(wait=False, cancel_futures=True)
-        report = clean_up_run(run.clients.s3(), run.target.bucket, run.prefix, run.uploads)
+        report = clean_up_run(
+            run.clients.s3_cleanup(), run.target.bucket, run.prefix, Deadline(run.time_left_ms)
+        )
         cleanup = report.to_json(unfinished)
     return rows, futures, cleanup
 
@@ -182,5 +192,6 @@ def run_live_proof(
         "summary": summary,
         "cleanup": cleanup,
         "ms": int(round((time.perf_counter() - started) * 1000)),
-        "passed": bool(live) and not summary["failed_scenarios"],
+        # Nothing left behind is part of passing: a run that leaves objects did not pass.
+        "passed": bool(live) and not summary["failed_scenarios"] and cleanup["clean"],
     }

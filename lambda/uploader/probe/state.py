@@ -1,4 +1,4 @@
-"""The state of one prove run: its prefix, clients, deadline and what it started."""
+"""The state of one prove run: its prefix, clients, deadline and shared source object."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
 import scenarios as sc
@@ -59,15 +59,13 @@ class Once(Generic[T]):
 
 @dataclass
 class ProofRun:
-    """One prove run: its prefix, clients, deadline and what it started."""
+    """One prove run: its prefix, clients, deadline and shared source object."""
 
     target: Target
     clients: Clients
     run_id: str
     time_left_ms: Callable[[], float] | None
     reserve_ms: float
-    uploads: dict[str, str] = field(default_factory=dict)  # upload id -> key, in progress
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.source: Once[ObjectLocation] = Once(self._write_source)
