@@ -76,7 +76,7 @@ bench: setup
 	$(PY) -m bench.run $(ARGS)
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache
+	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' \
 		-prune -exec rm -rf {} +
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from proof.paths import ROOT
 
 SKIP_DIRS = {".git", ".venv", "node_modules", "cdk.out", "__pycache__", ".pytest_cache"}
-SKIP_DIRS |= {".ruff_cache", ".mypy_cache"}
+SKIP_DIRS |= {".ruff_cache", ".mypy_cache", ".hypothesis"}
 DESIGN = ROOT / "docs" / "design.md"
 # A design document outside the repository, by the names it has had.
 OUTSIDE = ("DESIGN" + ".md", "../" + "shared", "/work/" + "shared")
