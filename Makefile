@@ -16,7 +16,7 @@ CDK := node_modules/.bin/cdk
 ARGS :=
 
 .PHONY: setup setup-app synth demo test lint deploy bootstrap live-proof destroy snapshot-update \
-	bench clean distclean
+	bench clean distclean audit rekey
 
 # setup-app: what the app, synth and the offline proof need; setup adds the test tools.
 setup:
@@ -36,8 +36,8 @@ demo: setup-app
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py
-	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py
+	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py rekey
+	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py rekey
 
 test: setup lint
 	$(PY) -m pytest
@@ -56,6 +56,14 @@ destroy: setup-app
 
 snapshot-update: setup
 	$(PY) -m pytest tests/infra/test_snapshots.py --snapshot-update
+
+# Objects already stored (README "Objects already stored"): the audit's report, then
+# the S3 Batch Operations jobs that re-key them (a dry run unless ARGS has --confirm).
+audit: setup-app
+	@$(PY) -m rekey.audit $(ARGS)
+
+rekey: setup-app
+	@$(PY) -m rekey.rekey $(ARGS)
 
 bench: setup
 	$(PY) -m bench.run $(ARGS)

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -153,7 +153,7 @@ def audit_by_head(
     markers = dict(markers or {})
     started = time.monotonic()
     with ThreadPoolExecutor(concurrency) as heads, ThreadPoolExecutor(1) as lister:
-        upcoming = lister.submit(list_page, s3, bucket, markers)
+        upcoming: Future[dict[str, Any]] | None = lister.submit(list_page, s3, bucket, markers)
         while upcoming is not None:
             page = upcoming.result()
             more = bool(page.get("IsTruncated"))

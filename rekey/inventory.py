@@ -125,6 +125,8 @@ def audit_by_inventory(
     """Count the newest report's rows into `tally`; returns where the report is."""
     key, manifest = latest_manifest(s3, destination, base)
     where = f"s3://{destination}/{key}"
+    if manifest.get("sourceBucket") != bucket:
+        raise AuditError(f"inventory {where} is of bucket {manifest.get('sourceBucket')!r}")
     fields = fields_of(manifest, where)
     now = datetime.now(UTC)
     for row in rows(s3, destination, manifest, fields):

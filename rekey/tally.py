@@ -11,7 +11,7 @@ import csv
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from rekey.kinds import AES256, KINDS, OK, Expected, Stored, classify, updatable
+from rekey.kinds import KINDS, OK, OTHER_KEY, Expected, Stored, classify, updatable
 
 SAMPLE_SIZE = 5
 BLOCKED_COLUMNS = ("bucket", "key", "version_id", "kind", "reason")
@@ -22,8 +22,7 @@ class Tally:
     expected: Expected
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     samples: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)
-    # Versions under a KMS key other than the project key, by key ARN (the re-key jobs
-    # filter by these ARNs).
+    # Versions of kind other-kms-key by their key ARN (a re-key job per ARN filters by it).
     other_keys: dict[str, int] = field(default_factory=dict)
     blocked: dict[str, int] = field(default_factory=dict)  # reason -> versions
     delete_markers: int = 0
@@ -52,9 +51,8 @@ class Tally:
         sample = self.samples.setdefault(kind, [])
         if len(sample) < SAMPLE_SIZE:
             sample.append({"key": key, "version_id": version_id})
-        arn = stored.key_arn
-        if stored.algorithm != AES256 and arn and arn != self.expected.key_arn:
-            self.other_keys[arn] = self.other_keys.get(arn, 0) + 1
+        if kind == OTHER_KEY and stored.key_arn:
+            self.other_keys[stored.key_arn] = self.other_keys.get(stored.key_arn, 0) + 1
         reason = updatable(self.expected, kind, stored.locked)
         if reason is not None:
             self.blocked[reason] = self.blocked.get(reason, 0) + 1

@@ -40,7 +40,7 @@ def test_head_audit_counts_every_kind_exactly(planted: Planted, tmp_path: Path) 
         "key_arn": planted.project_key,
         "bucket_key": True,
     }
-    assert report["other_kms_keys"] == {planted.other_key: 3}  # 2 with, 1 without Bucket Key
+    assert report["other_kms_keys"] == {planted.other_key: 2}  # nobk/1 is no-bucket-key
     assert {s["key"] for s in report["samples"]["other-kms-key"]} == {"other/0", "other/1"}
     assert {s["key"] for s in report["samples"]["no-bucket-key"]} == {"nobk/0", "nobk/1"}
     assert len(report["samples"]["sse-s3"]) == 5  # SAMPLE_SIZE of the 5
