@@ -59,10 +59,11 @@ snapshot-update: setup
 
 # Objects already stored (README "Objects already stored"): the audit's report, then
 # the S3 Batch Operations jobs that re-key them (a dry run unless ARGS has --confirm).
-audit: setup-app
+# boto3 comes with the development tools (make setup).
+audit: setup
 	@$(PY) -m rekey.audit $(ARGS)
 
-rekey: setup-app
+rekey: setup
 	@$(PY) -m rekey.rekey $(ARGS)
 
 bench: setup
