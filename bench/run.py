@@ -26,6 +26,7 @@ from bench.app_figures import lambda_figures, proof_figure, synth_figures, test_
 from bench.common import ROOT, synth_variants
 from bench.first_demo import first_demo_figure
 from bench.live_figures import prove_concurrency_figures
+from bench.rekey_audit import rekey_audit_figures
 from bench.universal import universal_figures
 from proof.demo import offline_environ
 
@@ -39,6 +40,7 @@ def other_figures(reps: int, quick: bool, workdir: Path) -> list[dict]:
         proof_figure(5, variants),
         *universal_figures(synth_s, list(variants.values()), quick=quick),
         *prove_concurrency_figures(2 * reps + 3),  # short runs: more rounds
+        *rekey_audit_figures(),
         test_suite_figure(1 if quick else 2, synth_s, workdir),
     ]
 
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--first-demo-only", action="store_true", help="measure only the time to first demo"
     )
+    parser.add_argument(
+        "--audit-only", action="store_true", help="measure only the audit's figures (make audit)"
+    )
     args = parser.parse_args(argv)
     reps = 1 if args.quick else 3
     newcomer = os.environ.copy()  # the first-demo runs start from the user's shell
@@ -58,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(offline)
     figures: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        figures.append(first_demo_figure(reps, Path(tmp), newcomer))
-        if not args.first_demo_only:
+        if args.audit_only:
+            figures += rekey_audit_figures()
+        else:
+            figures.append(first_demo_figure(reps, Path(tmp), newcomer))
+        if not args.first_demo_only and not args.audit_only:
             figures += other_figures(reps, args.quick, Path(tmp))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"benchmarks on {machine}")

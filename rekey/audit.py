@@ -181,10 +181,11 @@ def render(report: dict[str, Any], out: TextIO) -> None:
     )
 
 
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout, cfn: Any = None) -> int:
+    """`cfn`: a factory of the CloudFormation client that reads the stacks' outputs."""
     args = parse_args(argv)
     try:
-        target = resolve(args, needs=("bucket",))
+        target = resolve(args, needs=("bucket",), cfn_factory=cfn)
         report = run(args, target, out)
     except AuditError as error:
         print(f"error: {error}", file=sys.stderr)
