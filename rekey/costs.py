@@ -8,7 +8,7 @@ regions and later prices differ: the printout names the date and the pricing pag
 from __future__ import annotations
 
 PRICES_DATE = "2026-12-03"
-PRICES_WHERE = "us-east-1 list prices; check aws.amazon.com/s3/pricing and /kms/pricing"
+PRICES_WHERE = "us-east-1; check aws.amazon.com/s3/pricing and /kms/pricing"
 # US dollars.
 BATCH_PER_JOB = 0.25
 BATCH_PER_MILLION_OBJECTS = 1.00  # the commonly quoted figure, not confirmed on the page
