@@ -39,17 +39,17 @@ def _session() -> Any:
 
 
 def fill(url: str, bucket: str, count: int) -> None:
-    """A versioned bucket of `count` SSE-S3 objects (8 writers at once)."""
+    """A versioned bucket of `count` SSE-S3 objects (16 writers at once)."""
     from botocore.config import Config
 
-    s3 = _session().client("s3", endpoint_url=url, config=Config(max_pool_connections=8))
+    s3 = _session().client("s3", endpoint_url=url, config=Config(max_pool_connections=16))
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
     def put(n: int) -> None:
         s3.put_object(Bucket=bucket, Key=f"data/{n:06d}", Body=b"x", ServerSideEncryption="AES256")
 
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(16) as pool:
         list(pool.map(put, range(count)))
 
 
@@ -148,10 +148,20 @@ def memory_figure(url: str, workdir: Path) -> dict:
 
 
 def rekey_audit_figures() -> list[dict]:
-    server, url = start_moto_server()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
-            return [speed_figure(url, Path(tmp)), memory_figure(url, Path(tmp))]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    """Each figure is printed to stderr as soon as it is measured (the run is long)."""
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
+        for measure in (speed_figure, memory_figure):
+            # A server per figure: moto's memory grows with every object it holds.
+            server, url = start_moto_server()
+            try:
+                figures.append(measure(url, Path(tmp)))
+                print(f"bench: {json.dumps(figures[-1])}", file=sys.stderr, flush=True)
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # a server holding 60,000 objects
+                    server.kill()
+                    server.wait()
+    return figures
