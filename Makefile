@@ -22,7 +22,7 @@ UNKNOWN_VARIABLES := $(filter-out $(KNOWN_VARIABLES),$(foreach v,$(.VARIABLES),\
 ARGS :=
 
 .PHONY: check-options setup setup-app synth demo test lint deploy bootstrap live-proof destroy snapshot-update \
-	bench clean distclean
+	bench clean distclean audit rekey
 
 # setup-app: what the app, synth and the offline proof need; setup adds the test tools.
 check-options:
@@ -50,9 +50,9 @@ demo: setup-app
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py
+	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py rekey
 	$(VENV)/bin/pyrefly check --summary=none
-	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py
+	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py rekey
 
 test: setup lint
 	$(PY) -m pytest
@@ -71,6 +71,15 @@ destroy: setup-app
 
 snapshot-update: setup
 	$(PY) -m pytest tests/infra/test_snapshots.py --snapshot-update
+
+# Objects already stored (README "Objects already stored"): the audit's report, then
+# the S3 Batch Operations jobs that re-key them (a dry run unless ARGS has --confirm).
+# boto3 comes with the development tools (make setup).
+audit: setup
+	@$(PY) -m rekey.audit $(ARGS)
+
+rekey: setup
+	@$(PY) -m rekey.rekey $(ARGS)
 
 bench: setup
 	$(PY) -m bench.run $(ARGS)

@@ -28,6 +28,7 @@ from bench.app_figures import lambda_figures, proof_figure, synth_figures, test_
 from bench.common import ROOT, synth_variants
 from bench.first_demo import first_demo_figure
 from bench.live_figures import prove_concurrency_figures
+from bench.rekey_audit import rekey_audit_figures
 from bench.universal import universal_figures
 from proof.demo import offline_environ
 
@@ -52,6 +53,8 @@ def other_figures(reps: int, quick: bool, workdir: Path, loop_only: bool = False
     figures += universal_figures(synth_s, list(variants.values()), quick=quick)
     step("live proof against local moto")
     figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
+    step("the audit of existing objects against local moto (10,000 and 50,000 objects)")
+    figures += rekey_audit_figures()
     step("make test from a clean state (no type-check, lint or test cache)")
     figures.append(test_suite_figure(1 if quick else 2, synth_s, workdir))
     return figures
@@ -68,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure only the development loop: cdk synth and make test from a clean state",
     )
+    parser.add_argument(
+        "--audit-only", action="store_true", help="measure only the audit's figures (make audit)"
+    )
     args = parser.parse_args(argv)
     reps = 1 if args.quick else 3
     newcomer = os.environ.copy()  # the first-demo runs start from the user's shell
@@ -77,11 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(offline)
     figures: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        if not args.loop_only:
-            step(f"time to first demo: a fresh clone's make demo, {reps} interleaved rounds")
-            figures.append(first_demo_figure(reps, Path(tmp), newcomer))
-        if not args.first_demo_only:
-            figures += other_figures(reps, args.quick, Path(tmp), args.loop_only)
+        if args.audit_only:
+            step("the audit of existing objects against local moto (10,000 and 50,000 objects)")
+            figures += rekey_audit_figures()
+        else:
+            if not args.loop_only:
+                step(f"time to first demo: a fresh clone's make demo, {reps} interleaved rounds")
+                figures.append(first_demo_figure(reps, Path(tmp), newcomer))
+            if not args.first_demo_only:
+                figures += other_figures(reps, args.quick, Path(tmp), args.loop_only)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"benchmarks on {machine}")
     for f in figures:

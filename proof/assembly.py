@@ -108,6 +108,9 @@ class Deployment:
     identity_policies: tuple[Policy, ...]
     probe_prefix: str
     notes: tuple[str, ...] = field(default=())
+    # The re-key jobs' role (stacks/rekey_role.py; sse-kms only) and its policies.
+    rekey_role_arn: str | None = None
+    rekey_policies: tuple[Policy, ...] = field(default=())
 
     @property
     def config(self) -> Config:
@@ -267,6 +270,10 @@ def find_deployment(templates: Templates, env: Env = PLACEHOLDER_ENV) -> Deploym
     key_arn = variables.get("KEY_ARN") or None
     key_policy = _key_policy(templates, resolver, key_arn)
     identity, notes = _identity_policies(templates, resolver, uploader.role_arn)
+    rekey_role_arn = _rekey_role_arn(templates, resolver)
+    rekey_policies: tuple[Policy, ...] = ()
+    if rekey_role_arn:
+        rekey_policies, _ = _identity_policies(templates, resolver, rekey_role_arn)
     return Deployment(
         settings=settings,
         env=env,
@@ -280,7 +287,26 @@ def find_deployment(templates: Templates, env: Env = PLACEHOLDER_ENV) -> Deploym
         identity_policies=identity,
         probe_prefix=probe_prefix,
         notes=notes,
+        rekey_role_arn=rekey_role_arn,
+        rekey_policies=rekey_policies,
     )
+
+
+REKEY_SERVICE = "batchoperations.s3.amazonaws.com"
+
+
+def _rekey_role_arn(templates: Templates, resolver: Resolver) -> str | None:
+    """The role S3 Batch Operations may assume (none, or exactly one)."""
+    found = [
+        r
+        for r in _resources(templates, "AWS::IAM::Role")
+        if REKEY_SERVICE in json.dumps(r.properties.get("AssumeRolePolicyDocument", {}))
+    ]
+    if not found:
+        return None
+    role = _one(found, f"role trusted by {REKEY_SERVICE}")
+    arn: str = resolver.get_att(role.stack, role.logical_id, "Arn")
+    return arn
 
 
 def _policies_of_role(

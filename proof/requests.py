@@ -19,6 +19,7 @@ from scenarios import (
     AWS_SERVICE,
     DEPLOY_ROLE,
     OTHER_ACCOUNT,
+    REKEY_ROLE,
     UPLOADER,
     Config,
     IamRequest,
@@ -47,8 +48,10 @@ ADMINISTRATOR_ACCESS = {
 ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:s3:arn"
 AWS_MANAGED_S3_KEY = "aws/s3"
 
-# {"admin" | "uploader" | "bucket" | "key": ids of the policies in the shared table}
+# {"admin" | "uploader" | "rekey" | "bucket" | "key": ids of the policies in the shared table}
 PolicyIds = Mapping[str, tuple[str, ...]]
+# The identity policies a principal is simulated with (the others: AdministratorAccess).
+IDENTITY_OF = {UPLOADER: "uploader", REKEY_ROLE: "rekey"}
 # Everything a decision depends on: a request without its id.
 Signature = tuple[Any, ...]
 
@@ -102,6 +105,10 @@ def principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
     if principal == OTHER_ACCOUNT:
         arn = f"arn:{env.partition}:iam::{OTHER_ACCOUNT_ID}:role/{OTHER_ACCOUNT_ROLE}"
         return arn, OTHER_ACCOUNT_ID
+    if principal == REKEY_ROLE:
+        if not deployment.rekey_role_arn:
+            raise ValueError("this deployment has no re-key role (sse-kms only)")
+        return deployment.rekey_role_arn, env.account
     if principal in (DEPLOY_ROLE, AWS_SERVICE):
         name = (
             DEPLOY_ROLE_NAME.format(account=env.account, region=env.region)
@@ -171,7 +178,7 @@ def sim_requests(
             resource=resource,
             account=env.account,
             context=context,
-            identity=policy_ids["uploader" if principal == UPLOADER else "admin"],
+            identity=policy_ids[IDENTITY_OF.get(principal, "admin")],
             resource_policy=resource_policy,
         )
         out.append((iam, sim))
@@ -197,6 +204,7 @@ def register_policies(
     ids = {
         "admin": (add("identity", Policy(ADMIN_ROLE, ADMINISTRATOR_ACCESS)),),
         "uploader": tuple(add("identity", p) for p in deployment.identity_policies),
+        "rekey": tuple(add("identity", p) for p in deployment.rekey_policies),
     }
     if deployment.bucket_policy:
         ids["bucket"] = (add("bucket", deployment.bucket_policy),)

@@ -77,16 +77,23 @@ def build(
 def _add_checks(app: App, settings: Settings, stacks: AppStacks) -> None:
     """cdk-nag with its acknowledgments, and the Control Tower controls with their exemptions."""
     uploader = stacks.uploader.uploader
-    add_checks(
-        app,
-        [
+    grants = [
+        WildcardGrant(
+            uploader.role,
+            "The probe writes and removes objects whose keys it makes per run: the "
+            "wildcard is confined to the probe prefix of the one data bucket.",
+        ),
+    ]
+    if stacks.bucket.rekey_role:
+        grants.append(
             WildcardGrant(
-                uploader.role,
-                "The probe writes and removes objects whose keys it makes per run: the "
-                "wildcard is confined to the probe prefix of the one data bucket.",
-            ),
-        ],
-    )
+                stacks.bucket.rekey_role.role,
+                "A re-key job acts on every object of the one data bucket, only to the project "
+                "key; writes manifests and reports under their prefixes of the log bucket; "
+                "decrypts through S3 for this bucket only the account's keys that stored them.",
+            )
+        )
+    add_checks(app, grants)
     exemptions = app_exemptions(
         settings, encrypted_bucket=stacks.bucket.encrypted_bucket, uploader=uploader
     )

@@ -7,9 +7,11 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from scenarios.vocabulary import reencrypts
 from stacks import names
 from stacks.encrypted_bucket import EncryptedBucket
 from stacks.encryption_key import ProjectKey
+from stacks.rekey_role import RekeyRole
 from stacks.removal import removal_policy
 from stacks.settings import Settings
 from stacks.uploader import Uploader
@@ -63,6 +65,17 @@ class BucketStack(Stack):
             names.LOG_BUCKET_NAME_OUTPUT,
             value=self.encrypted_bucket.log_bucket.bucket_name,
         )
+        # `make rekey`'s jobs: only where UpdateObjectEncryption can keep the promise.
+        self.rekey_role: RekeyRole | None = None
+        if project_key and reencrypts(settings.encryption):
+            self.rekey_role = RekeyRole(
+                self,
+                "RekeyRole",
+                bucket=self.encrypted_bucket.bucket,
+                log_bucket=self.encrypted_bucket.log_bucket,
+                key=project_key.key,
+            )
+            CfnOutput(self, names.REKEY_ROLE_ARN_OUTPUT, value=self.rekey_role.role.role_arn)
 
 
 class UploaderStack(Stack):

@@ -23,3 +23,13 @@ def stack_name(env: str, stack: str) -> str:
     if stack not in STACKS:
         raise ValueError(f"no stack {stack!r}; the stacks are {', '.join(STACKS)}")
     return f"EncryptedS3-{env}-{stack}"
+
+
+# Where the log bucket receives the data bucket's daily S3 Inventory, and where the
+# re-key jobs write their generated manifests and completion reports.
+INVENTORY_ID, INVENTORY_PREFIX = "EncryptionAudit", "inventory"
+BATCH_MANIFEST_PREFIX, BATCH_REPORT_PREFIX = (
+    "batch-operations/manifests",
+    "batch-operations/reports",
+)
+REKEY_ROLE_ARN_OUTPUT = "RekeyRoleArn"

@@ -57,13 +57,24 @@ def test_nag_has_no_unacknowledged_findings_and_every_acknowledgment_is_needed(
     (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
     found = sorted(v["ruleName"] for v in nag["violations"])
     assert found == sorted(rule for rule, _ in recorded)
-    assert [rule.split("[")[0] for rule in found] == ["AwsSolutions-IAM5"]
-    # The reason says the wildcard is confined to the probe prefix of the data bucket: the
-    # finding names the wildcard resource, and it must be exactly that.
-    for rule, reason in recorded:
+    assert {rule.split("[")[0] for rule in found} == {"AwsSolutions-IAM5"}
+    # Each finding names its wildcard resource, and the reason says why that wildcard is
+    # confined: the uploader's to the probe prefix of the data bucket, the re-key role's to
+    # the data bucket, its prefixes of the log bucket and the account's keys through S3.
+    data_bucket_arn = r"EncryptedS3-dev-Bucket:ExportsOutputFnGetAttEncryptedBucketData\w+Arn\w+"
+    probe = [(rule, why) for rule, why in recorded if "probe prefix" in why]
+    rekey = [(rule, why) for rule, why in recorded if "re-key job" in why]
+    assert len(probe) == 1 and len(rekey) == 4 and len(found) == 5
+    for rule, reason in probe:
         assert "confined to the probe prefix of the one data bucket" in reason, rule
         resource = rule.split("[", 1)[1].rstrip("]")
-        data_bucket_arn = (
-            r"EncryptedS3-dev-Bucket:ExportsOutputFnGetAttEncryptedBucketData\w+Arn\w+"
-        )
         assert re.fullmatch(rf"Resource::{data_bucket_arn}/probe/\*", resource), rule
+    logs = "<EncryptedBucketAccessLogs4313EBDA.Arn>/batch-operations"
+    assert sorted(rule.split("[", 1)[1].rstrip("]") for rule, _ in rekey) == sorted(
+        [
+            "Resource::<EncryptedBucketData6D2C902C.Arn>/*",
+            f"Resource::{logs}/manifests/*",
+            f"Resource::{logs}/reports/*",
+            "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",
+        ]
+    )

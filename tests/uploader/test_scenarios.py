@@ -64,6 +64,7 @@ def test_only_the_required_headers_are_allowed_in_every_mode(config):
         s.name
         for s in sc.scenarios_for(config)
         if s.operation == "put"
+        and sc.REKEY_ROLE not in s.principals  # the re-key role's rows: its own rules
         and s.secure_transport
         and s.tls_version >= "1.2"
         and s.expect(config).outcome == A
@@ -206,9 +207,11 @@ def test_expectations_per_principal(config):
             elif principal == sc.ACCOUNT_ADMIN:
                 assert expected == scenario.expect(config), scenario.name
     # Only kms-direct is run once, as the account admin; the policy guard's rows name
-    # their own principals (tests/infra/test_hardening.py).
+    # their own principals (tests/infra/test_hardening.py), the re-key role's rows it.
     single = {s.name for s in sc.SCENARIOS if s.principals != sc.PRINCIPALS}
-    assert single == {"kms-direct"} | {s.name for s in sc.GUARD_SCENARIOS}
+    guard, rekey = sc.GUARD_SCENARIOS, sc.REKEY_ROLE_SCENARIOS
+    assert single == {"kms-direct"} | {s.name for s in (*guard, *rekey)}
+    assert {s.principals for s in rekey} == {(sc.REKEY_ROLE,)}
     assert by_name("kms-direct").principals == (sc.ACCOUNT_ADMIN,)
     with pytest.raises(ValueError, match="principal 'root' is not one of"):
         by_name("no-header").expect_as(config, "root")

@@ -19,6 +19,7 @@ One module per concern:
   authorizations  the IAM requests AWS evaluates for each operation
   scenario        Scenario: one row of the table
   table           the scenarios themselves, and the Lambda's upload choices
+  rekey_rows      the re-key jobs' role as a principal (offline rows, sse-kms only)
   rows            the rows of a result table, live and offline alike
 
 Every public name is re-exported here: `import scenarios` and `from scenarios import X`
@@ -67,8 +68,10 @@ from scenarios.principals import (
     DEPLOY_ROLE,
     OTHER_ACCOUNT,
     PRINCIPALS,
+    REKEY_ROLE,
     UPLOADER,
 )
+from scenarios.rekey_rows import REKEY_ROLE_SCENARIOS
 from scenarios.rows import Row, failed, not_run, row, row_name
 from scenarios.scenario import Scenario
 from scenarios.table import (
@@ -112,6 +115,8 @@ __all__ = [
     "DEFAULT_AWARE_HEADERS",
     "DENIED",
     "DEPLOY_ROLE",
+    "REKEY_ROLE",
+    "REKEY_ROLE_SCENARIOS",
     "DSSE_KMS",
     "ENCRYPTIONS",
     "ENCRYPTION_CONDITION_KEYS",

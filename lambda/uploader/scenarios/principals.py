@@ -16,4 +16,6 @@ PRINCIPALS = (UPLOADER, ACCOUNT_ADMIN, OTHER_ACCOUNT)
 # caller of this account, e.g. creating a KMS grant for an AWS resource.
 DEPLOY_ROLE = "deploy-role"
 AWS_SERVICE = "aws-service"
-ALL_PRINCIPALS = (*PRINCIPALS, DEPLOY_ROLE, AWS_SERVICE)
+# The re-key jobs' role (`make rekey`, sse-kms only): S3 Batch Operations assumes it.
+REKEY_ROLE = "rekey-role"
+ALL_PRINCIPALS = (*PRINCIPALS, DEPLOY_ROLE, AWS_SERVICE, REKEY_ROLE)

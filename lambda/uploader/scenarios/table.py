@@ -13,6 +13,7 @@ from scenarios.expectations import expected_update_encryption, expected_write
 from scenarios.headers import OTHER_KEY, PROJECT_ALIAS, PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation
 from scenarios.principals import ACCOUNT_ADMIN, AWS_SERVICE, DEPLOY_ROLE
+from scenarios.rekey_rows import REKEY_ROLE_SCENARIOS
 from scenarios.scenario import Scenario
 from scenarios.vocabulary import SSE_S3
 
@@ -248,6 +249,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         principals=(ACCOUNT_ADMIN,),  # the strongest principal of the account, once
     ),
     *GUARD_SCENARIOS,
+    *REKEY_ROLE_SCENARIOS,
 )
 
 # The seed's upload_file(..., ExtraArgs=...) choices of the Lambda's "upload" action.
