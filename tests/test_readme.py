@@ -57,6 +57,11 @@ COMMANDS = {
         "tests/uploader/test_probe.py::test_upload_reproduces_upload_file_for_each_choice"
     ),
     ". .venv/bin/activate": "tests/test_readme.py::test_the_activated_venv_has_the_cdk_cli",
+    "make audit": "tests/rekey/test_docs.py::test_every_command_of_the_section_runs_as_stated",
+    "make rekey": "tests/rekey/test_docs.py::test_every_command_of_the_section_runs_as_stated",
+    "make rekey ARGS=--confirm": (
+        "tests/rekey/test_docs.py::test_every_command_of_the_section_runs_as_stated"
+    ),
     "npx cdk synth -c env=prod": "tests/test_readme.py::test_the_activated_venv_has_the_cdk_cli",
 }
 # Commands only an AWS account can answer: no test runs them (the tests reach no AWS).
