@@ -58,8 +58,9 @@ def differential_figure(directories: list[str], per_variant: int) -> dict:
 
     deployments = {d: find_deployment(load_assembly(d)) for d in directories}
     started = time.perf_counter()
-    total, disagreements = compare(deployments, per_variant, seed=2026)
+    found = compare(deployments, per_variant, seed=2026)
     elapsed = time.perf_counter() - started
+    disagreements, total = found.disagreements, found.decided
     for d in disagreements[:5]:
         print(f"disagreement: {d.describe()}", file=sys.stderr)
     agreement = 1 - len(disagreements) / total
@@ -70,6 +71,8 @@ def differential_figure(directories: list[str], per_variant: int) -> dict:
         f"1 with >= {PER_VARIANT} per variant",
         not disagreements and per_variant >= PER_VARIANT,
         requests=total,
+        outside_the_model=len(found.outside),
+        simulator_limits=len(found.simulator_limits),
         per_variant=per_variant,
         disagreements=len(disagreements),
         seconds=round(elapsed, 1),

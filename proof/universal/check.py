@@ -155,6 +155,8 @@ class Checker:
             # a key id naming another key, rather than none, "" or "a"
             z3.And(r.present[KEY_ID], r.value[KEY_ID] == z3.StringVal(other_key)),
         ]
+        if "second" in self.enc.__dict__:  # the property speaks of a second request
+            wishes.append(self.enc.second.p_rest == z3.StringVal("role/AccountAdmin"))
         base = [self.on[prop.id], *self.enc.all_in_force()]
         solver = self.solvers[prop.id]
         model = solver.model()

@@ -13,20 +13,24 @@ from dataclasses import dataclass
 import z3
 
 from proof.requests import principal_arn
+from proof.universal.encode import SymbolicRequest
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
+from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key, updates
 from scenarios import (
     DEPLOY_ROLE,
     STORE_ACTIONS,  # the write paths that store or re-key object data
 )
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+# What re-points a name of the project key (each needs the key policy's permission).
+ALIAS_ACTIONS = ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias")
 POLICY_GUARD_ACTIONS = (
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
     "s3:PutEncryptionConfiguration",
     "s3:PutReplicationConfiguration",
     "kms:PutKeyPolicy",
+    *ALIAS_ACTIONS,
 )
 MIN_TLS = "1.2"
 
@@ -44,9 +48,22 @@ def allowed(enc: Encoded) -> z3.BoolRef:
     return z3.If(enc.u.of_kind(enc.req.act, "key"), enc.kms.allowed, enc.s3.allowed)
 
 
-def _same_account(enc: Encoded) -> z3.BoolRef:
-    r = enc.req
-    return z3.And(z3.Not(r.p_svc), r.p_acct == z3.StringVal(enc.u.account))
+def _same_account(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
+    r = r or enc.req
+    return z3.And(r.p_iam, r.p_acct == z3.StringVal(enc.u.account))
+
+
+def _deployer(enc: Encoded, r: SymbolicRequest) -> z3.BoolRef:
+    arn = principal_arn(DEPLOY_ROLE, enc.deployment)[0]
+    return z3.And(r.p_iam, r.p_arn == z3.StringVal(arn))
+
+
+def alias_changeable(enc: Encoded) -> z3.BoolRef:
+    """Some principal but the deploy role may create, re-point or delete an alias of the
+    project key (a second request, so the same query can speak of it)."""
+    r2 = enc.second
+    acts = enc.u.in_set(r2.act, enc.u.matching(ALIAS_ACTIONS))
+    return z3.And(enc.world_of(r2), acts, enc.second_kms_allowed(), z3.Not(_deployer(enc, r2)))
 
 
 def _is(enc: Encoded, key: str, text: str) -> z3.BoolRef:
@@ -63,8 +80,13 @@ def stored_encryption(enc: Encoded) -> z3.BoolRef:
     algorithm = stored_algorithm(enc)
     wrong = algorithm != z3.StringVal(config.algorithm)
     if config.uses_kms:
-        key = stored_key(enc)
-        wrong = z3.Or(wrong, *[z3.And(*[key != z3.StringVal(n) for n in project_key_names(enc)])])
+        # A name from the request is resolved in the caller's account; the bucket default
+        # in the bucket owner's.
+        r = enc.req
+        from_caller = z3.Or(r.present[KEY_ID], updates(enc))
+        in_key_account = z3.If(from_caller, _same_account(enc), z3.BoolVal(True))
+        fixed = z3.Not(alias_changeable(enc))
+        wrong = z3.Or(wrong, z3.Not(names_project_key(enc, stored_key(enc), in_key_account, fixed)))
     return z3.And(_acts(enc, STORE_ACTIONS), allowed(enc), accepted(enc), wrong)
 
 
@@ -107,10 +129,7 @@ def not_vacuous(enc: Encoded) -> z3.BoolRef:
 
 
 def guard(enc: Encoded) -> z3.BoolRef:
-    r = enc.req
-    deployer = z3.And(
-        z3.Not(r.p_svc), r.p_arn == z3.StringVal(principal_arn(DEPLOY_ROLE, enc.deployment)[0])
-    )
+    deployer = _deployer(enc, enc.req)
     return z3.And(_acts(enc, POLICY_GUARD_ACTIONS), allowed(enc), z3.Not(deployer))
 
 
@@ -118,9 +137,7 @@ def grants(enc: Encoded) -> z3.BoolRef:
     """A grant on the project key that is neither for an AWS resource nor by a service."""
     r = enc.req
     for_aws = z3.And(r.present["kms:grantisforawsresource"], r.value["kms:grantisforawsresource"])
-    return z3.And(
-        _acts(enc, ("kms:CreateGrant",)), enc.kms.allowed, z3.Not(for_aws), z3.Not(r.p_svc)
-    )
+    return z3.And(_acts(enc, ("kms:CreateGrant",)), enc.kms.allowed, z3.Not(for_aws), r.p_iam)
 
 
 @dataclass(frozen=True)
@@ -233,7 +250,8 @@ PROPERTIES = (
         "Policy guard",
         lambda enc: (
             "only the deploy role can change the bucket policy, the bucket encryption or "
-            "replication configuration, or the key policy"
+            "replication configuration, the key policy, or the project key's aliases "
+            "(CreateAlias, UpdateAlias, DeleteAlias)"
         ),
         guard,
         ("bucket policy", "key policy"),
