@@ -151,6 +151,9 @@ class Property:
     applies: Callable[[Encoded], bool] = lambda enc: True
     wanted: str = "denied"  # the counterexample is a request that was "allowed" / "denied"
     notes: Callable[[Encoded], list[str]] = lambda enc: []
+    # The actions its violation speaks of (None: any): a Deny on none of them cannot
+    # change the answer, so the necessity check skips that question.
+    actions: tuple[str, ...] | None = None
 
 
 def _untold_tls(enc: Encoded) -> list[str]:
@@ -200,8 +203,9 @@ PROPERTIES = (
         "Stored encryption",
         _stored_words,
         stored_encryption,
-        ("bucket policy",),
+        ("bucket policy", "key policy"),
         notes=lambda enc: [STORE_NOTE],
+        actions=(*STORE_ACTIONS, *ALIAS_ACTIONS),
     ),
     Property(
         "no-sse-c",
@@ -210,6 +214,7 @@ PROPERTIES = (
         lambda enc: "no request stores an object with a customer-provided key (SSE-C)",
         no_sse_c,
         ("bucket policy",),
+        actions=STORE_ACTIONS,
     ),
     Property(
         "transport",
@@ -233,6 +238,7 @@ PROPERTIES = (
         ),
         key_use,
         ("key policy",),
+        actions=KEY_DATA_ACTIONS,
         applies=lambda enc: enc.deployment.key_arn is not None,
     ),
     Property(
@@ -255,6 +261,7 @@ PROPERTIES = (
         ),
         guard,
         ("bucket policy", "key policy"),
+        actions=POLICY_GUARD_ACTIONS,
         applies=lambda enc: bool(enc.deployment.settings.get("guard_policies")),
     ),
     Property(
@@ -268,6 +275,7 @@ PROPERTIES = (
         ),
         grants,
         ("key policy",),
+        actions=("kms:CreateGrant",),
         applies=lambda enc: enc.deployment.key_arn is not None,
     ),
 )

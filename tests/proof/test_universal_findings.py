@@ -4,12 +4,16 @@ name no key (docs/design.md, "The universal proof's model")."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from proof import mutate
 from proof.assembly import find_deployment
 from proof.requests import OTHER_ACCOUNT_ID
+from proof.universal import solve
 from proof.universal.check import check
+from proof.universal.solve import STATS, SolverGaveUp
 from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config
 from stacks.policy_guard import ALIAS_GUARD_SID
 from tests.proof.support import SSE_KMS_STRICT
@@ -84,3 +88,70 @@ def test_default_aware_denies_a_rekey_without_a_key_id(deployments):
     assert example["action"] == "s3:UpdateObjectEncryption"
     assert example["context"][KMS_KEY_ID_KEY] is None
     assert example["context"][ALGORITHM_KEY] is None
+
+
+# 7. Necessity reports sets, and only what it checked.
+def test_two_statements_redundant_alone_are_reported_needed_together(deployments):
+    u = check(deployments[Config("sse-kms", "default-aware")])
+    found = {n.statement: n for n in u.necessity}
+    for one, other in (
+        ("DenySseC", "BlockedEncryptionTypes"),
+        ("BlockedEncryptionTypes", "DenySseC"),
+    ):
+        assert found[one].needed_by == []
+        assert (other, ["stored-encryption", "no-sse-c"]) in found[one].needed_with
+        assert (
+            f"needed together with {other} by stored-encryption, no-sse-c" in found[one].describe()
+        )
+    # The old unchecked clause is gone; the new one is a solver check.
+    assert all("not granted otherwise" not in n.describe() for n in u.necessity)
+
+
+def test_the_allowed_by_nothing_else_clause_is_checked(deployments):
+    """With an Allow for the partner's data use in the key policy, DenyDataUseFromOtherAccounts
+    is what stops it: the clause must not be printed."""
+    d = deployments[SSE_KMS_STRICT]
+    document = d.key_policy.document
+    partner = {
+        "Sid": "AllowPartnerDataUse",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT_ID}:root"},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+    }
+    key_policy = dataclasses.replace(
+        d.key_policy, document={**document, "Statement": [*document["Statement"], partner]}
+    )
+    u = check(dataclasses.replace(d, key_policy=key_policy))
+    (verdict,) = [n for n in u.necessity if n.statement == "DenyDataUseFromOtherAccounts"]
+    assert not verdict.unused
+    assert "allowed by nothing else" not in verdict.describe()
+
+
+# 8. A solver that answers the same way whatever the process asked before.
+def test_a_check_costs_the_same_after_other_deployments(deployments):
+    d = deployments[SSE_KMS_STRICT]
+    STATS.reset()
+    first = check(d)
+    alone = list(STATS.work)
+    for other in deployments.values():
+        check(other)
+    STATS.reset()
+    again = check(d)
+    # z3's resource count, check by check: the same work within a few percent (z3's own
+    # pointer-keyed tables may order a few steps differently), never a wander.
+    assert len(STATS.work) == len(alone)
+    assert abs(sum(STATS.work) - sum(alone)) < 0.05 * sum(alone)
+    assert all(b < 2 * a + 10_000 for a, b in zip(alone, STATS.work, strict=True))
+    assert [r.proved for r in again.results] == [r.proved for r in first.results]
+    assert STATS.retries == 0
+
+
+def test_a_check_that_cannot_be_decided_stops_with_one_line(deployments, monkeypatch):
+    monkeypatch.setattr(solve, "TRIES", ((0, 1), (1, 2)))
+    with pytest.raises(SolverGaveUp) as raised:
+        check(deployments[SSE_KMS_STRICT])
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("the solver could not decide stored-encryption")
+    assert "(seed 0, resource limit 1)" in message and "(seed 1, resource limit 2)" in message
