@@ -33,6 +33,26 @@ POLICY_GUARD_ACTIONS = (
     *ALIAS_ACTIONS,
 )
 MIN_TLS = "1.2"
+# The everyday reads and writes that store no object data: the encryption rules must
+# leave every one of them to IAM (a Deny widened to s3:PutObject* would refuse tagging).
+ORDINARY_ACTIONS = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTagging",
+    "s3:GetObjectAttributes",
+    "s3:PutObjectTagging",
+    "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:ListBucketMultipartUploads",
+    "s3:GetBucketLocation",
+    "s3:GetEncryptionConfiguration",
+)
 
 
 def via_s3(enc: Encoded) -> str:
@@ -121,8 +141,10 @@ def not_vacuous(enc: Encoded) -> z3.BoolRef:
     if config.header_policy == "default-aware":
         headers.append(z3.Not(z3.Or(*[r.present[k] for k in (ALG, KEY_ID, CUSTOMER)])))
     cases = [z3.And(put, h, z3.Not(z3.And(enc.s3.allowed, accepted(enc)))) for h in headers]
+    ordinary = z3.And(_acts(enc, ORDINARY_ACTIONS), _same_account(enc), _secure(enc))
+    cases.append(z3.And(ordinary, z3.Not(enc.s3.allowed)))
     if config.uses_kms:
-        kms = r.act == enc.u.index("kms:GenerateDataKey")
+        kms = _acts(enc, ("kms:GenerateDataKey", "kms:Decrypt"))
         through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
         cases.append(z3.And(kms, through_s3, z3.Not(enc.kms.allowed)))
     return z3.Or(*cases)
@@ -189,10 +211,15 @@ def _vacuous_words(enc: Encoded) -> str:
     config = enc.deployment.config
     headers = f"{config.algorithm}" + (" + the project key ARN" if config.uses_kms else "")
     also = " (and without any encryption header)" if config.header_policy == "default-aware" else ""
-    kms = "; KMS GenerateDataKey through S3 from the account is allowed" if config.uses_kms else ""
+    kms = (
+        "; KMS GenerateDataKey and Decrypt through S3 from the account are allowed"
+        if config.uses_kms
+        else ""
+    )
     return (
         f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a principal of the "
-        f"account with the worst-case identity is allowed and accepted by S3{kms}"
+        f"account with the worst-case identity is allowed and accepted by S3; so is every "
+        f"request for {', '.join(ORDINARY_ACTIONS)} (any headers the action carries){kms}"
     )
 
 

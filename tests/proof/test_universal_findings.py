@@ -155,3 +155,13 @@ def test_a_check_that_cannot_be_decided_stops_with_one_line(deployments, monkeyp
     assert "\n" not in message
     assert message.startswith("the solver could not decide stored-encryption")
     assert "(seed 0, resource limit 1)" in message and "(seed 1, resource limit 2)" in message
+
+
+# 5. "Not vacuous" covers the everyday reads and writes, not one PutObject.
+def test_a_deny_widened_to_put_object_star_is_refuted(deployments):
+    u, result = _result(deployments[SSE_KMS_STRICT], ["widen-to-put-star"], "not-vacuous")
+    assert u.refuted == ["not-vacuous"]
+    example = result.counterexample
+    assert example["action"] in ("s3:PutObjectTagging", "s3:PutObjectVersionTagging")
+    assert example["account"] == deployments[SSE_KMS_STRICT].env.account
+    assert "DenyMissingEncryptionHeader" in result.statements
