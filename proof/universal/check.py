@@ -19,6 +19,7 @@ from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, 
 from proof.universal.properties import PROPERTIES, Property, allowed, stores
 from proof.universal.s3 import accepted
 from proof.universal.solve import Session
+from proof.universal.space import ModelJson, model_json
 from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID, STORE_ACTIONS
 
@@ -123,6 +124,7 @@ class Universal:
     variant: str
     results: list[Result]
     necessity: list[Necessity]
+    model: ModelJson
     assumptions: tuple[str, ...] = ASSUMPTIONS
 
     @property
@@ -280,7 +282,8 @@ class Checker:
 def check(deployment: Deployment, variant: str | None = None) -> Universal:
     """Every applicable property of the deployment, and the necessity of each Deny."""
     variant = variant or deployment.config.label
-    checker = Checker(Encoded.build(deployment))
+    enc = Encoded.build(deployment)
+    checker = Checker(enc)
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
-    return Universal(variant, results, checker.necessity(proved))
+    return Universal(variant, results, checker.necessity(proved), model_json(enc))

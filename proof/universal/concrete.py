@@ -92,18 +92,18 @@ def substitution(enc: Encoded, request: Concrete) -> list[tuple[z3.ExprRef, z3.E
     return pairs
 
 
-def _substitute(formula: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ExprRef:
+def fast_substitute(formula: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ExprRef:
     """z3.substitute without its per-pair sort checks in Python (the pairs are well sorted)."""
     size = len(pairs)
     sources, targets = (z3.Ast * size)(), (z3.Ast * size)()
     for i, (source, target) in enumerate(pairs):
         sources[i], targets[i] = source.as_ast(), target.as_ast()
     ast = z3.Z3_substitute(formula.ctx_ref(), formula.as_ast(), size, sources, targets)
-    return z3.BoolRef(ast, formula.ctx)
+    return z3.z3._to_expr_ref(ast, formula.ctx)
 
 
 def truth(formula: z3.BoolRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> bool:
-    result = z3.simplify(_substitute(formula, pairs))
+    result = z3.simplify(fast_substitute(formula, pairs))
     if z3.is_true(result):
         return True
     if z3.is_false(result):

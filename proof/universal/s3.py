@@ -47,6 +47,16 @@ def _default(rule: Mapping[str, Any]) -> tuple[str, str]:
     ) or AWS_MANAGED_S3_KEY
 
 
+def stored_bucket_key(deployment: Any, algorithm: str, header: bool | None) -> bool:
+    """Whether S3 uses a Bucket Key: only for aws:kms (DSSE-KMS has none); the request's
+    header, else the bucket's setting."""
+    if algorithm != "aws:kms":
+        return False
+    if header is not None:
+        return header
+    return bool(deployment.encryption_rule.get("BucketKeyEnabled", False))
+
+
 def updates(enc: Encoded) -> z3.BoolRef:
     if "s3:updateobjectencryption" not in enc.u.by_name:
         return z3.BoolVal(False)
