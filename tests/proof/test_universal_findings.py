@@ -13,6 +13,19 @@ from proof.assembly import find_deployment
 from proof.requests import OTHER_ACCOUNT_ID
 from proof.universal import solve
 from proof.universal.check import check
+from proof.universal.concrete import (
+    ANONYMOUS,
+    Concrete,
+    NotDecided,
+    decide_concrete,
+    for_action,
+    outside_model,
+    substitution,
+    truth,
+)
+from proof.universal.differential import Generator
+from proof.universal.model import Encoded
+from proof.universal.report import render_universal_text, to_json
 from proof.universal.solve import STATS, SolverGaveUp
 from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config
 from stacks.policy_guard import ALIAS_GUARD_SID
@@ -165,3 +178,57 @@ def test_a_deny_widened_to_put_object_star_is_refuted(deployments):
     assert example["action"] in ("s3:PutObjectTagging", "s3:PutObjectVersionTagging")
     assert example["account"] == deployments[SSE_KMS_STRICT].env.account
     assert "DenyMissingEncryptionHeader" in result.statements
+
+
+# 2. The model is printed whole, with every proof and in the reports.
+def test_every_proof_names_the_model_it_holds_in(deployments):
+    u = check(deployments[SSE_KMS_STRICT])
+    lines = render_universal_text(u)
+    assert "z3, for every request in this model)" in lines.splitlines()[0]
+    text = " ".join(lines.split())  # as printed, without the wrapping
+    assert "actions: 151 S3 and KMS actions" in text
+    assert "left out: 74 S3 actions, 11 KMS actions" in text
+    assert "anonymous (unsigned) callers" in text
+    for gap in ("multivalued condition keys", "KMS grants", "STS session"):
+        assert f"not modelled: {gap}" in text
+    assert "other partitions" in text
+    model = to_json(u)["model"]
+    assert sum(model["actions"].values()) == 151
+    assert model["actions_left_out"] == {"s3": 74, "kms": 11}
+    assert "aws:securetransport" in model["condition_keys"]
+
+
+def test_anonymous_callers_are_in_the_principal_space(deployments):
+    """Dropping the transport deny lets an anonymous caller through only if the bucket
+    grants "*": nothing does, so an anonymous counterexample cannot exist; but the
+    encoding must know the kind: an anonymous request decided concretely."""
+    enc = Encoded.build(deployments[SSE_KMS_STRICT])
+    secure = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+    request = Concrete("s3:GetObject", ANONYMOUS, secure)
+    assert decide_concrete(enc, request) is False  # no Allow names "*"
+    assert truth(for_action(enc, "s3:GetObject", "world"), substitution(enc, request))
+    kms = Concrete("kms:Decrypt", ANONYMOUS, {"aws:SecureTransport": "true"})
+    assert not truth(for_action(enc, "kms:Decrypt", "world"), substitution(enc, kms))
+
+
+# 3. Edge values: non-Boolean values are refused by the request check, and drawn.
+@pytest.mark.parametrize("value", ["0", "", "1", "yes"])
+def test_a_boolean_key_with_another_value_is_outside_the_model(deployments, value):
+    enc = Encoded.build(deployments[SSE_KMS_STRICT])
+    caller = f"arn:aws:iam::{enc.u.account}:root"
+    request = Concrete("s3:GetObject", caller, {"aws:SecureTransport": value})
+    assert outside_model(request) == f"aws:SecureTransport = {value!r} is not true or false"
+    with pytest.raises(NotDecided):
+        decide_concrete(enc, request)
+
+
+def test_the_generator_draws_the_edge_values(deployments):
+    enc = Encoded.build(deployments[Config("sse-kms", "default-aware")])
+    generator = Generator(enc, seed=1)
+    drawn = [generator.draw(n).request for n in range(3000)]
+    assert any(r.principal == ANONYMOUS for r in drawn)
+    assert any(r.object_key == "*" for r in drawn)
+    assert any(outside_model(r) for r in drawn)
+    assert any(
+        r.action == "s3:UpdateObjectEncryption" and KMS_KEY_ID_KEY not in r.context for r in drawn
+    )

@@ -27,7 +27,11 @@ def test_the_model_stores_what_moto_stores_or_a_documented_difference(variant_te
 def test_a_wrong_storage_model_would_be_caught(variant_templates, monkeypatch):
     """The check can fail: a model that ignores the bucket default's Bucket Key setting."""
     (templates,) = [t for c, t in variant_templates.items() if c.label == "sse-kms/strict"]
-    monkeypatch.setattr(storage, "stored_bucket_key", lambda d, algorithm, header: bool(header))
+
+    def ignores_default(deployment, algorithm: str, header: bool | None) -> bool:
+        return algorithm == "aws:kms" and bool(header)
+
+    monkeypatch.setattr(storage, "stored_bucket_key", ignores_default)
     found = compare_storage({"sse-kms/strict": find_deployment(templates)}, 60, seed=5)
     assert found.unexplained
     assert all("moto ('aws:kms'" in line for line in found.unexplained)
