@@ -166,7 +166,8 @@ def test_a_check_that_cannot_be_decided_stops_with_one_line(deployments, monkeyp
         check(deployments[SSE_KMS_STRICT])
     message = str(raised.value)
     assert "\n" not in message
-    assert message.startswith("the solver could not decide stored-encryption")
+    # The first question: whether anyone may change the key's aliases (stored-encryption).
+    assert message.startswith("the solver could not decide alias changes: ")
     assert "(seed 0, resource limit 1)" in message and "(seed 1, resource limit 2)" in message
 
 
