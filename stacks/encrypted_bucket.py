@@ -112,6 +112,8 @@ def encryption_statements(
                     header_actions,
                 )
             )
+            if reencrypts(encryption):
+                statements.append(update_without_key_id(bucket))
     if not reencrypts(encryption):
         statements.append(deny("DenyUpdateObjectEncryption", None, [UPDATE_ENCRYPTION_ACTION]))
     return statements
@@ -140,6 +142,17 @@ def probe_lifecycle_rules(probe_prefix: str | None) -> list[s3.LifecycleRule]:
             id="RemoveProbeDeleteMarkers", prefix=prefix, expired_object_delete_marker=True
         ),
     ]
+
+
+def update_without_key_id(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """Default-aware SSE-KMS: UpdateObjectEncryption's body always names a key, so without
+    the key id condition key the Null guards would let any key through."""
+    return deny_everyone(
+        "DenyUpdateObjectEncryptionWithoutKeyId",
+        [UPDATE_ENCRYPTION_ACTION],
+        [bucket.arn_for_objects("*")],
+        {"Null": {KMS_KEY_ID_KEY: "true"}},
+    )
 
 
 AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"

@@ -95,18 +95,18 @@ def test_without_the_via_service_deny_the_key_is_usable_directly(deployments):
 NECESSITY_SSE_KMS_STRICT = {
     "DenyInsecureTransport": "needed by transport",
     "DenyOutdatedTls": "needed by transport",
-    "DenySseC": "redundant: what it refuses is refused by BlockedEncryptionTypes",
+    "DenySseC": "redundant alone: what it refuses is refused by BlockedEncryptionTypes",
     "DenyMissingEncryptionHeader": (
-        "redundant: what it refuses is refused by DenyWrongEncryptionAlgorithm"
+        "redundant alone: what it refuses is refused by DenyWrongEncryptionAlgorithm"
     ),
     "DenyWrongEncryptionAlgorithm": "needed by stored-encryption",
     "DenyWrongKmsKey": "needed by stored-encryption",
     "DenyDataUseOutsideS3": "needed by key-use",
     "DenyDataUseFromOtherAccounts": (
-        "redundant: no property needs it (what it refuses is not granted otherwise)"
+        "redundant alone: no property fails without it; what it refuses is allowed by nothing else"
     ),
     "DenyGrantsNotForAwsResources": "needed by grants",
-    "BlockedEncryptionTypes": "redundant: what it refuses is refused by DenySseC",
+    "BlockedEncryptionTypes": "redundant alone: what it refuses is refused by DenySseC",
 }
 
 
