@@ -16,7 +16,7 @@ import z3
 
 from proof.assembly import Deployment
 from proof.universal.model import ALG, Encoded
-from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
+from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key
 from scenarios import STORE_ACTIONS
 
 READ_OR_DELETE = ("s3:GetObject*", "s3:Delete*", "s3:RestoreObject")
@@ -50,8 +50,10 @@ def _acts(enc: Encoded, patterns: tuple[str, ...]) -> z3.BoolRef:
 
 
 def _wrong_store(enc: Encoded) -> z3.BoolRef:
-    names = project_key_names(enc)
-    other_key = z3.And(*[stored_key(enc) != z3.StringVal(n) for n in names])
+    # The strictest reading: only the full key ARN counts as the project key (no bare id
+    # or alias, which AWS resolves in the caller's account or which can be re-pointed).
+    no = z3.BoolVal(False)
+    other_key = z3.Not(names_project_key(enc, stored_key(enc), no, no))
     wrong = z3.Or(stored_algorithm(enc) != z3.StringVal("aws:kms"), other_key)
     return z3.And(_acts(enc, STORE_ACTIONS), accepted(enc), wrong)
 
