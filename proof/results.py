@@ -29,8 +29,11 @@ NOTES = (
     "(marked *); on every other request both must agree.",
     "BlockedEncryptionTypes is a layer after IAM: it refuses any request with SSE-C headers.",
     "Principals: every S3 scenario runs as the uploader (its role), as account-admin (same "
-    f"account, identity policy Allow * on *) and as other-account (a role in account "
-    f"{OTHER_ACCOUNT_ID} with the same identity policy).",
+    f"account, identity policy Allow * on *, declared neither reader nor writer), as "
+    f"other-account (a role in account {OTHER_ACCOUNT_ID} with the same identity policy) "
+    "and as declared-admin (the uploader's role ARN, a declared reader and writer, with "
+    "the identity policy Allow * on *: what the bucket and the key allow a declared "
+    "principal).",
     "Policy guard rows: deploy-role is the CloudFormation execution role of a default "
     "`cdk bootstrap` (qualifier hnb659fds) with AdministratorAccess; aws-service is a caller "
     "of this account (AdministratorAccess) for whom S3 creates a grant "

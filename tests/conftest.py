@@ -119,3 +119,7 @@ def dev_templates(tmp_path_factory, offline_aws) -> dict:
 def prod_templates(tmp_path_factory, offline_aws) -> dict:
     """The templates of the prod environment exactly as cdk.json configures it (guard on)."""
     return synth_settings(environment_settings("prod"), tmp_path_factory.mktemp("prod"))
+
+
+# Variants with readers and writers declared (tests/access_support.py).
+from tests.access_support import access_assemblies, access_deployments  # noqa: E402, F401

@@ -15,6 +15,7 @@ from typing import NotRequired, TypedDict
 import z3
 
 from proof.assembly import Deployment
+from proof.universal.access import ACCESS_PROPERTIES
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, stores
 from proof.universal.s3 import accepted
@@ -119,7 +120,7 @@ class Universal:
 class Checker:
     def __init__(self, enc: Encoded) -> None:
         self.enc = enc
-        self.props = [p for p in PROPERTIES if p.applies(enc)]
+        self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
         self.on = {p.id: z3.Bool(f"check {p.id}") for p in self.props}
         self.solvers: dict[str, z3.Solver] = {}
         self._selectors: dict[tuple[tuple[str, int], bool], z3.BoolRef] = {}
@@ -214,9 +215,14 @@ class Checker:
         if BLOCKED_SSE_C in enc.enable:
             labels[BLOCKED_SSE_C] = "BlockedEncryptionTypes"
         out = []
+        # Dropping a Deny only allows more: a property about what must be allowed
+        # (not-vacuous, declared-use) can never need one.
+        refusals = [p for p in proved if p.wanted == "denied"]
         for target, label in labels.items():
             needed = [
-                p.id for p in proved if self._relevant(p, target[0]) and self.violated(p, [target])
+                p.id
+                for p in refusals
+                if self._relevant(p, target[0]) and self.violated(p, [target])
             ]
             covered = [] if needed else self._covers(target, labels)
             shown = "bucket setting" if target[0] == "S3" else target[0]

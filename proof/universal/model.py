@@ -42,6 +42,10 @@ ASSUMPTIONS = (
     "with SSE headers.",
     "BlockedEncryptionTypes SSE-C makes S3 refuse any write with SSE-C headers.",
     "UpdateObjectEncryption always names aws:kms and a key id (an SSE-KMS-only API).",
+    "aws:SourceArn is present only when an AWS service principal calls on behalf of one of "
+    "its resources (a CloudFront distribution through Origin Access Control); an IAM "
+    "principal cannot set it. S3 asks KMS with the caller's credentials (kms:ViaService "
+    "S3), also for CloudFront.",
     "A key id header naming the project key by ARN, key id, alias name or alias ARN stores "
     "with the project key; any other value names another key, assumed usable.",
 )
@@ -141,6 +145,8 @@ class Encoded:
                     facts.append(z3.Implies(present, r.value[key] == value))
             elif not key.startswith("aws:"):
                 facts.append(z3.Implies(present, u.carrying(r.act, key)))
+        if "aws:sourcearn" in r.present:  # only a service acting for one of its resources
+            facts.append(z3.Implies(r.present["aws:sourcearn"], r.p_svc))
         return facts
 
     # -- decisions ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import z3
 
 from proof.requests import principal_arn
+from proof.universal.declared import declared_caller, writer_here
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
 from scenarios import (
@@ -80,7 +81,8 @@ def transport(enc: Encoded) -> z3.BoolRef:
 
 
 def key_use(enc: Encoded) -> z3.BoolRef:
-    through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
+    # From this account, or by a declared reader or writer of another (settings).
+    through_s3 = z3.And(declared_caller(enc), _is(enc, "kms:viaservice", via_s3(enc)))
     return z3.And(_acts(enc, KEY_DATA_ACTIONS), enc.kms.allowed, z3.Not(through_s3))
 
 
@@ -92,7 +94,8 @@ def _secure(enc: Encoded) -> z3.BoolRef:
 def not_vacuous(enc: Encoded) -> z3.BoolRef:
     """A well-formed upload that is denied: the violation of "not vacuous"."""
     r, config, d = enc.req, enc.deployment.config, enc.deployment
-    put = z3.And(r.act == enc.u.index("s3:PutObject"), _same_account(enc), _secure(enc))
+    # By a declared writer of the account: no one else may write (settings writers).
+    put = z3.And(r.act == enc.u.index("s3:PutObject"), writer_here(enc), _secure(enc))
     key_header = _is(enc, KEY_ID, str(d.key_arn)) if config.uses_kms else z3.Not(r.present[KEY_ID])
     required = z3.And(_is(enc, ALG, config.algorithm), key_header, z3.Not(r.present[CUSTOMER]))
     headers = [required]
@@ -101,7 +104,7 @@ def not_vacuous(enc: Encoded) -> z3.BoolRef:
     cases = [z3.And(put, h, z3.Not(z3.And(enc.s3.allowed, accepted(enc)))) for h in headers]
     if config.uses_kms:
         kms = r.act == enc.u.index("kms:GenerateDataKey")
-        through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
+        through_s3 = z3.And(writer_here(enc), _is(enc, "kms:viaservice", via_s3(enc)))
         cases.append(z3.And(kms, through_s3, z3.Not(enc.kms.allowed)))
     return z3.Or(*cases)
 
@@ -169,9 +172,9 @@ def _vacuous_words(enc: Encoded) -> str:
     config = enc.deployment.config
     headers = f"{config.algorithm}" + (" + the project key ARN" if config.uses_kms else "")
     also = " (and without any encryption header)" if config.header_policy == "default-aware" else ""
-    kms = "; KMS GenerateDataKey through S3 from the account is allowed" if config.uses_kms else ""
+    kms = "; its KMS GenerateDataKey through S3 is allowed" if config.uses_kms else ""
     return (
-        f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a principal of the "
+        f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a declared writer of the "
         f"account with the worst-case identity is allowed and accepted by S3{kms}"
     )
 
@@ -212,7 +215,8 @@ PROPERTIES = (
         lambda enc: (
             "every Encrypt, Decrypt, ReEncrypt*, GenerateDataKey* on the project key by any "
             f"principal (account root and key administrators included) is denied unless it "
-            f"comes through {via_s3(enc)} from account {enc.u.account}"
+            f"comes through {via_s3(enc)} from account {enc.u.account} or a declared reader "
+            "or writer"
         ),
         key_use,
         ("key policy",),

@@ -34,6 +34,7 @@ from scenarios.authorizations import (
 from scenarios.config import Config, all_configs
 from scenarios.expectations import (
     OTHER_ACCOUNT_DENIED,
+    expected_access,
     expected_update_encryption,
     expected_write,
 )
@@ -64,8 +65,13 @@ from scenarios.principals import (
     ACCOUNT_ADMIN,
     ALL_PRINCIPALS,
     AWS_SERVICE,
+    DECLARED_ADMIN,
+    DECLARED_AS,
+    DECLARED_READER,
+    DECLARED_READER_ARN,
     DEPLOY_ROLE,
     OTHER_ACCOUNT,
+    OTHER_ACCOUNT_ID,
     PRINCIPALS,
     UPLOADER,
 )
@@ -98,6 +104,12 @@ from scenarios.vocabulary import (
 )
 
 __all__ = [
+    "DECLARED_ADMIN",
+    "DECLARED_AS",
+    "DECLARED_READER",
+    "DECLARED_READER_ARN",
+    "OTHER_ACCOUNT_ID",
+    "expected_access",
     "ABSENT_PROJECT_ALIAS",
     "ABSENT_PROJECT_KEY_ID",
     "ACCOUNT_ADMIN",
