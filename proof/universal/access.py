@@ -180,7 +180,7 @@ ACCESS_PROPERTIES = (
         lambda enc: (
             "no request on the bucket, its objects or the key is allowed to a caller outside "
             f"account {enc.u.account}, the declared roles and the declared CloudFront "
-            "distributions (anonymous callers included)"
+            "distributions"
         ),
         no_public_access,
         ("bucket policy", "key policy"),

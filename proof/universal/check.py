@@ -19,6 +19,7 @@ from proof.universal.access import ACCESS_PROPERTIES
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, stores
 from proof.universal.s3 import accepted
+from proof.universal.who import table as who_table
 from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID
 
@@ -111,6 +112,7 @@ class Universal:
     results: list[Result]
     necessity: list[Necessity]
     assumptions: tuple[str, ...] = ASSUMPTIONS
+    who: str = ""  # the "Who can do what" table (proof/universal/who.py)
 
     @property
     def refuted(self) -> list[str]:
@@ -236,4 +238,5 @@ def check(deployment: Deployment, variant: str | None = None) -> Universal:
     checker = Checker(Encoded.build(deployment))
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
-    return Universal(variant, results, checker.necessity(proved))
+    who = who_table(checker.enc, results, variant)
+    return Universal(variant, results, checker.necessity(proved), who=who)

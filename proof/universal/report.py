@@ -55,6 +55,9 @@ def render_universal_text(universal: Universal) -> str:
         "",
         *[line for r in universal.results for line in _result_lines(r)],
         "",
+        "Who can do what:",
+        *[f"  {line}" if line else "" for line in universal.who.splitlines()],
+        "",
         "Necessity of each Deny (dropped, then the proved properties re-checked):",
     ]
     if universal.refuted:
@@ -77,6 +80,7 @@ class UniversalJson(TypedDict):
 
     properties: list[PropertyJson]
     necessity: list[NecessityJson]
+    who_can_do_what: str  # a markdown table
 
 
 def _property_json(r: Result, universal: Universal) -> PropertyJson:
@@ -90,4 +94,5 @@ def to_json(universal: Universal) -> UniversalJson:
     return {
         "properties": [_property_json(r, universal) for r in universal.results],
         "necessity": [n.to_json() for n in universal.necessity],
+        "who_can_do_what": universal.who,
     }

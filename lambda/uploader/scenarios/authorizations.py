@@ -47,6 +47,7 @@ OPERATION_NAMES = (
     *WRITE_OPERATIONS,
     "get",
     "get-tagging",
+    "put-tagging",
     "delete",
     "kms-direct",
     *KMS_VIA_S3_OPERATIONS,
@@ -74,6 +75,7 @@ S3_STEPS: dict[str, list[tuple[str, str]]] = {
     "replicate": [("ReplicateObject", "s3:ReplicateObject")],
     "get": [("GetObject", "s3:GetObject")],
     "get-tagging": [("GetObjectTagging", "s3:GetObjectTagging")],
+    "put-tagging": [("PutObjectTagging", "s3:PutObjectTagging")],
     "delete": [("DeleteObject", "s3:DeleteObject")],
 }
 
@@ -95,8 +97,9 @@ KMS_ACTIONS_VIA_S3: dict[str, list[str]] = {
     # The replication role encrypts the replica with the destination bucket's key.
     "replicate": ["kms:Encrypt"],
     "get": ["kms:Decrypt"],
-    # Neither reading an object's tags nor removing it needs the key.
+    # Reading or writing an object's tags, or removing it, needs no key.
     "get-tagging": [],
+    "put-tagging": [],
     "delete": [],
 }
 

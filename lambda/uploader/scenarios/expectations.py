@@ -53,7 +53,14 @@ def expected_access(operation: str, config: Config, declared_as: str | None) -> 
     """Who can read it: an object read only by a declared reader, an object write only by a
     declared writer (a copy reads its source and writes); None when the caller may."""
     reads = operation in ("get", "get-tagging", "copy")
-    writes = operation in ("put", "multipart", "copy", "update-encryption", "replicate")
+    writes = operation in (
+        "put",
+        "multipart",
+        "copy",
+        "update-encryption",
+        "replicate",
+        "put-tagging",
+    )
     if operation == "delete" and declared_as not in config.writers:
         return Expectation(DENIED, "not a declared writer (DenyObjectDeletesByUndeclared)")
     if operation == "kms-data-key-via-s3" and declared_as not in config.writers:

@@ -268,6 +268,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect_uploader=_always(DENIED, "the uploader's role does not grant s3:GetObjectTagging"),
     ),
     Scenario(
+        "tag-object",
+        f"tag an object, which needs no key ({WHO_OFFLINE})",
+        "put-tagging",
+        _fixed(Sse()),
+        _always(ALLOWED, "a declared writer may change what is stored with an object"),
+        live=False,
+        expect_uploader=_always(DENIED, "the uploader's role does not grant s3:PutObjectTagging"),
+    ),
+    Scenario(
         "delete-object",
         f"delete an object ({WHO_OFFLINE})",
         "delete",
