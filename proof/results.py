@@ -12,10 +12,19 @@ from typing import TypedDict
 from proof import mutate
 from proof.assembly import Deployment
 from proof.detail import step_detail
-from proof.requests import OTHER_ACCOUNT_ID
 from proof.resolve import PLACEHOLDER_ENV, Env, Templates
 from proof.simulate import Decision, SimRequest
-from scenarios import ERROR, UPLOADER, Config, IamRequest, Row, Scenario, failed, row
+from scenarios import (
+    ERROR,
+    OTHER_ACCOUNT_ID,
+    UPLOADER,
+    Config,
+    IamRequest,
+    Row,
+    Scenario,
+    failed,
+    row,
+)
 
 NOTES = (
     "Multipart: UploadPart and CompleteMultipartUpload are evaluated with the encryption "

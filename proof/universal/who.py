@@ -35,7 +35,7 @@ def _name(arn: str, uploader: str) -> str:
 def rows(enc: Encoded) -> list[tuple[str, ...]]:
     d, uploader = Declared.of(enc), enc.deployment.role_arn
     kms = enc.deployment.key_arn is not None
-    out = []
+    out: list[tuple[str, ...]] = []
     for arn in dict.fromkeys((*d.readers, *d.writers)):
         reads, writes = arn in d.readers, arn in d.writers
         key = (YES if reads or writes else NO, YES if writes else NO) if kms else ("-", "-")
