@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.access import access_figure, synth_access_variants
 from bench.app_figures import lambda_figures, proof_figure, synth_figures, test_suite_figure
 from bench.common import ROOT, synth_variants
 from bench.first_demo import first_demo_figure
@@ -38,6 +39,7 @@ def other_figures(reps: int, quick: bool, workdir: Path) -> list[dict]:
         *lambda_figures(app_out, reps),
         proof_figure(5, variants),
         *universal_figures(synth_s, list(variants.values()), quick=quick),
+        access_figure(list(variants.values()), synth_access_variants(workdir), 3 if quick else 5),
         *prove_concurrency_figures(2 * reps + 3),  # short runs: more rounds
         test_suite_figure(1 if quick else 2, synth_s, workdir),
     ]

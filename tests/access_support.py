@@ -5,30 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios import DECLARED_READER_ARN
-
-SAME_ACCOUNT_READER = "arn:aws:iam::123456789012:role/Analyst"
-OTHER_ACCOUNT_WRITER = "arn:aws:iam::210987654321:role/PartnerWriter"
-DISTRIBUTION = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
-DECLARED = {
-    "readers": ["uploader", SAME_ACCOUNT_READER, DECLARED_READER_ARN, DISTRIBUTION],
-    "writers": ["uploader", OTHER_ACCOUNT_WRITER],
-}
-# name: settings (env dev); every encryption mode once.
-ACCESS_VARIANTS = {
-    "sse-kms/strict+declared": {"encryption": "sse-kms", "header_policy": "strict", **DECLARED},
-    "sse-s3/default-aware+declared": {
-        "encryption": "sse-s3",
-        "header_policy": "default-aware",
-        **DECLARED,
-    },
-    "dsse-kms/strict+archive": {
-        "encryption": "dsse-kms",
-        "header_policy": "strict",
-        "readers": [],
-        "write_only_archive": True,
-    },
-}
+from proof.access_variants import (  # noqa: F401 (the tests import them from here)
+    ACCESS_VARIANTS,
+    DISTRIBUTION,
+    OTHER_ACCOUNT_WRITER,
+    SAME_ACCOUNT_READER,
+    directory_name,
+)
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +23,7 @@ def access_assemblies(tmp_path_factory, offline_aws) -> dict:
     out = tmp_path_factory.mktemp("access")
     found = {}
     for name, values in ACCESS_VARIANTS.items():
-        outdir = out / name.replace("/", "-").replace("+", "-")
+        outdir = out / directory_name(name)
         found[name] = (outdir, synth_settings(parse("dev", values), outdir))
     return found
 
