@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Benchmark of the universal proof (called from bench/run.py; `make bench`).
 
-Two figures: (1) every property and the necessity of every Deny for all six variants,
-in a fresh Python process (interpreter start and z3's import included), against one
-`cdk synth` of the app and the 2 s target; (2) the differential check of the encoding
-against iam-simulate with at least 10,000 random requests per variant: count and
-agreement. `python -m bench.universal --prove DIR...` is the timed child process;
-`python -m bench.universal --differential [N]` runs the differential check alone (N per
-variant, default 10,000) on freshly synthesized variants and prints its figure.
+Figures: (1) every property and the necessity of every Deny of each variant, the six of
+the tests and the six again with the policy guard and a key administrator, each in a
+fresh Python process (interpreter start and z3's import included), against the 2 s
+target per variant, beside one `cdk synth`; (2) 200 consecutive mutant checks in one
+process (the mutation tests' set, repeated): none gives up, none over 5 s; (3) the
+differential check of the IAM encoding against iam-simulate, >= 10,000 random requests
+per variant; (4) the storage-layer differential against moto's S3, >= 1,000 random
+accepted writes per variant.
+
+`python -m bench.universal --prove DIR` is the timed child process;
+`--differential [N]`, `--storage [N]` and `--mutants [N]` run one figure alone on
+freshly synthesized variants and print it.
 """
 
 from __future__ import annotations
@@ -16,13 +21,20 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from bench.common import ROOT, figure, interleaved, ratio_figure, synth_variants, timed
+from bench.common import ROOT, figure, interleaved, synth_variants, timed
+from proof.paths import cdk_context
 
 PER_VARIANT = 10_000
+STORAGE_PER_VARIANT = 1_000
+MUTANT_CHECKS = 200
 TARGET_S = 2.0
+MUTANT_LIMIT_S = 5.0
+KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmin"
 
 
 def prove(directories: list[str]) -> None:
@@ -37,19 +49,109 @@ def prove(directories: list[str]) -> None:
         sys.exit(f"refuted: {refuted}")
 
 
-def universal_figures(synth_s: float, assemblies: list[Path], quick: bool = False) -> list[dict]:
-    directories = [str(d) for d in assemblies]
-    child = [sys.executable, "-m", "bench.universal", "--prove", *directories]
-    samples = interleaved(3 if quick else 5, proof=lambda: timed(child, ROOT))["proof"]
-    proof_s = statistics.median(samples)
-    speed = ratio_figure(
-        "universal proof + necessity, 6 variants, fresh process / cdk synth",
-        {"proof_s": proof_s, "synth_s": synth_s},
-        None,
+def guarded_variants(workdir: Path) -> dict[str, Path]:
+    """Every variant again with guard_policies on and (KMS variants) a key administrator."""
+    from scenarios import all_configs
+    from stacks.app_builder import synth_templates
+    from stacks.settings import parse
+
+    out = {}
+    for config in all_configs():
+        directory = workdir / f"guarded-{config.label.replace('/', '-')}"
+        settings: dict[str, Any] = {
+            "encryption": config.encryption,
+            "header_policy": config.header_policy,
+            "guard_policies": True,
+        }
+        if config.uses_kms:
+            settings["key_admins"] = [KEY_ADMIN]
+        synth_templates(parse("prod", settings), cdk_context(), str(directory))
+        out[f"{config.label}+guard"] = directory
+    return out
+
+
+def all_variants(workdir: Path) -> dict[str, Path]:
+    plain = {c.label: d for c, d in synth_variants(workdir).items()}
+    return plain | guarded_variants(workdir)
+
+
+def speed_figure(variants: dict[str, Path], synth_s: float, reps: int) -> dict:
+    """Each variant proved in its own fresh process; the slowest median against 2 s."""
+
+    def child(directory: Path) -> float:
+        return timed([sys.executable, "-m", "bench.universal", "--prove", str(directory)], ROOT)
+
+    runs = {name: (lambda d=d: child(d)) for name, d in variants.items()}
+    samples = interleaved(reps, **runs)
+    medians = {name: round(statistics.median(s), 3) for name, s in samples.items()}
+    slowest = max(medians.values())
+    return figure(
+        "universal proof + necessity, slowest variant, fresh process",
+        slowest,
+        "s",
+        f"< {TARGET_S} s each",
+        slowest < TARGET_S,
+        variants=len(variants),
+        per_variant_s=medians,
+        synth_s=round(synth_s, 3),
     )
-    speed["met"] = proof_s < TARGET_S
-    speed["target"] = f"< {TARGET_S} s"
-    return [speed, differential_figure(directories, 1_000 if quick else PER_VARIANT)]
+
+
+def mutant_set(variants: dict[str, Path]) -> list[tuple[str, list[str]]]:
+    """(variant, mutations) of the mutation tests: every single drop and every named
+    mutation that applies to the variant."""
+    from proof import mutate
+    from proof.assembly import find_deployment, load_assembly
+
+    found = []
+    for name, directory in variants.items():
+        d = find_deployment(load_assembly(directory))
+        named = [[n] for n in mutate.NAMES if n != "drop:SID"]
+        for mutations in [[m] for m in mutate.single_drops(d)] + named:
+            try:
+                mutate.apply(d, mutations)
+            except mutate.MutationError:
+                continue
+            found.append((name, mutations))
+    return found
+
+
+def mutant_figure(variants: dict[str, Path], count: int) -> dict:
+    """`count` mutant checks one after another in THIS process, the set repeated."""
+    from proof import mutate
+    from proof.assembly import find_deployment, load_assembly
+    from proof.universal.check import check
+    from proof.universal.solve import STATS, SolverGaveUp
+
+    deployments = {n: find_deployment(load_assembly(d)) for n, d in variants.items()}
+    cases = mutant_set(variants)
+    STATS.reset()
+    times, gave_up = [], []
+    for number in range(count):
+        name, mutations = cases[number % len(cases)]
+        started = time.perf_counter()
+        try:
+            check(mutate.apply(deployments[name], mutations))
+        except SolverGaveUp as error:
+            gave_up.append(f"{name} {mutations}: {error}")
+        times.append(time.perf_counter() - started)
+    for line in gave_up[:5]:
+        print(f"gave up: {line}", file=sys.stderr)
+    slowest = max(times)
+    return figure(
+        "universal proof: consecutive mutant checks in one process, slowest",
+        slowest,
+        "s",
+        f"none over {MUTANT_LIMIT_S} s, none gives up",
+        slowest <= MUTANT_LIMIT_S and not gave_up and count >= MUTANT_CHECKS,
+        mutants=count,
+        distinct=len(cases),
+        gave_up=len(gave_up),
+        median_s=round(statistics.median(times), 3),
+        slowest_check_s=round(STATS.slowest_s, 3),
+        solver_checks=STATS.checks,
+        retries=STATS.retries,
+    )
 
 
 def differential_figure(directories: list[str], per_variant: int) -> dict:
@@ -58,8 +160,9 @@ def differential_figure(directories: list[str], per_variant: int) -> dict:
 
     deployments = {d: find_deployment(load_assembly(d)) for d in directories}
     started = time.perf_counter()
-    total, disagreements = compare(deployments, per_variant, seed=2026)
+    found = compare(deployments, per_variant, seed=2026)
     elapsed = time.perf_counter() - started
+    disagreements, total = found.disagreements, found.decided
     for d in disagreements[:5]:
         print(f"disagreement: {d.describe()}", file=sys.stderr)
     agreement = 1 - len(disagreements) / total
@@ -70,30 +173,57 @@ def differential_figure(directories: list[str], per_variant: int) -> dict:
         f"1 with >= {PER_VARIANT} per variant",
         not disagreements and per_variant >= PER_VARIANT,
         requests=total,
+        outside_the_model=len(found.outside),
+        simulator_limits=len(found.simulator_limits),
         per_variant=per_variant,
         disagreements=len(disagreements),
         seconds=round(elapsed, 1),
     )
 
 
-def _differential_alone(per_variant: int) -> None:
-    import tempfile
+def universal_figures(synth_s: float, assemblies: list[Path], quick: bool = False) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="bench-universal-") as tmp:
+        variants = {d.name: d for d in assemblies} | guarded_variants(Path(tmp))
+        return [
+            speed_figure(variants, synth_s, 1 if quick else 3),
+            mutant_figure(variants, MUTANT_CHECKS),
+            differential_figure(
+                [str(d) for d in variants.values()], 1_000 if quick else PER_VARIANT
+            ),
+            *storage_figures(variants, 200 if quick else STORAGE_PER_VARIANT),
+        ]
 
+
+def storage_figures(variants: dict[str, Path], per_variant: int) -> list[dict]:
+    from bench.storage import storage_figure
+
+    return [storage_figure(variants, per_variant)]
+
+
+def _alone(which: str, number: int) -> None:
     from proof.demo import offline_environ
 
     os.environ.update(offline_environ())  # synthesis without AWS credentials
     with tempfile.TemporaryDirectory(prefix="bench-universal-") as tmp:
-        directories = [str(d) for d in synth_variants(Path(tmp)).values()]
-        print(json.dumps(differential_figure(directories, per_variant), indent=2))
+        variants = all_variants(Path(tmp))
+        if which == "--differential":
+            found = differential_figure([str(d) for d in variants.values()], number)
+        elif which == "--storage":
+            (found,) = storage_figures(variants, number)
+        else:
+            found = mutant_figure(variants, number)
+        print(json.dumps(found, indent=2))
 
+
+DEFAULTS = {"--differential": PER_VARIANT, "--storage": STORAGE_PER_VARIANT, "--mutants": 200}
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--prove"]:
         prove(sys.argv[2:])
-    elif sys.argv[1:2] == ["--differential"] and len(sys.argv) <= 3:
-        _differential_alone(int(sys.argv[2]) if len(sys.argv) == 3 else PER_VARIANT)
+    elif sys.argv[1:2] and sys.argv[1] in DEFAULTS and len(sys.argv) <= 3:
+        _alone(sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3 else DEFAULTS[sys.argv[1]])
     else:
         sys.exit(
-            "usage: python -m bench.universal --prove ASSEMBLY... | --differential [N]"
-            "  (make bench runs the rest)"
+            "usage: python -m bench.universal --prove ASSEMBLY... | --differential [N] | "
+            "--storage [N] | --mutants [N]  (make bench runs the rest)"
         )

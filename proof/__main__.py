@@ -29,9 +29,10 @@ from proof.report import (
 from proof.resolve import ResolveError, Templates
 from proof.scope import explain, template_sids
 from proof.simulate import SimulatorError
-from proof.universal.check import SolverGaveUp, check
+from proof.universal.check import check
 from proof.universal.policy import Unsupported
 from proof.universal.report import render_universal_text, to_json
+from proof.universal.solve import SolverGaveUp
 
 
 def title(proof: Proof) -> str:

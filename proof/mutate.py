@@ -10,6 +10,11 @@ change, so a typo can never pass for a policy that survives the mutation.
                       EQUIVALENT mutant (both match when the key is missing), must still pass
     blog-ifexists     the common blog pattern: ifexists and no Null guard
     drop-via-service  remove the key policy's Deny conditioned on kms:ViaService
+    accept-alias      DenyWrongKmsKey also accepts the alias NAME (alias/...), which AWS
+                      resolves in the caller's account
+    allow-partner     the bucket policy lets another account (a partner) PutObject
+    widen-to-put-star the header denies act on s3:PutObject* (PutObjectTagging, PutObjectAcl,
+                      ... refused too): safe, but the uploader can no longer tag its objects
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from proof.assembly import Deployment, Policy
+from scenarios import KMS_KEY_ID_KEY as KMS_KEY_ID
+from scenarios import OTHER_ACCOUNT_ID as PARTNER  # the account allow-partner lets in
 
 StatementJson = dict[str, Any]  # one statement of a policy document, as JSON
 
@@ -70,6 +77,29 @@ DEFENCE_IN_DEPTH: dict[tuple[str, str], str] = {
         "granting nothing to another account"
     ),
 }
+
+
+# Deny statements no scenario can exercise, because the request they refuse is one AWS's
+# API cannot be made to send on purpose; the universal proof shows each is needed.
+# (variant pattern, Sid) -> the property that needs it, and why the table cannot.
+UNIVERSAL_ONLY: dict[tuple[str, str], tuple[str, str]] = {
+    ("sse-kms/default-aware", "DenyUpdateObjectEncryptionWithoutKeyId"): (
+        "stored-encryption",
+        "an UpdateObjectEncryption body always names a key ARN; whether S3 puts it in the "
+        "request context only AWS can tell, and without it the Null guards let any key through",
+    ),
+}
+
+
+def universal_only(deployment: Deployment) -> dict[str, tuple[str, str]]:
+    """{Sid: (property, why)} of the deployment's Denies listed in UNIVERSAL_ONLY."""
+    label = deployment.config.label
+    present = deny_sids(deployment)
+    return {
+        sid: why
+        for (variant, sid), why in UNIVERSAL_ONLY.items()
+        if sid in present and fnmatch.fnmatchcase(label, variant)
+    }
 
 
 def _statements(policy: Policy | None) -> list[StatementJson]:
@@ -199,11 +229,78 @@ def drop_via_service(deployment: Deployment) -> Deployment:
     )
 
 
+def _edit_bucket(
+    deployment: Deployment, name: str, edit: Callable[[list[StatementJson]], bool]
+) -> Deployment:
+    """The deployment with its bucket policy edited in place by `edit` (True: changed)."""
+    if deployment.bucket_policy is None:
+        raise MutationError(f"{name}: the deployment has no bucket policy")
+    changed: list[bool] = []
+
+    def run(statements: list[StatementJson]) -> list[StatementJson]:
+        changed.append(edit(statements))
+        return statements
+
+    policy = _edit(deployment.bucket_policy, run)
+    if not changed[0]:
+        raise MutationError(f"{name}: nothing to change in the bucket policy")
+    return dataclasses.replace(deployment, bucket_policy=policy)
+
+
+def accept_alias(deployment: Deployment) -> Deployment:
+    alias = deployment.alias_name
+
+    def edit(statements: list[StatementJson]) -> bool:
+        found = False
+        for s in statements:
+            block = s.get("Condition", {}).get("StringNotEquals", {})
+            if s.get("Sid") == "DenyWrongKmsKey" and alias and KMS_KEY_ID in block:
+                values = block[KMS_KEY_ID]
+                block[KMS_KEY_ID] = [*(values if isinstance(values, list) else [values]), alias]
+                found = True
+        return found
+
+    return _edit_bucket(deployment, "accept-alias", edit)
+
+
+def allow_partner(deployment: Deployment) -> Deployment:
+    def edit(statements: list[StatementJson]) -> bool:
+        statements.append(
+            {
+                "Sid": "AllowPartnerUploads",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{deployment.env.partition}:iam::{PARTNER}:root"},
+                "Action": "s3:PutObject",
+                "Resource": f"{deployment.bucket_arn}/*",
+            }
+        )
+        return True
+
+    return _edit_bucket(deployment, "allow-partner", edit)
+
+
+def widen_to_put_star(deployment: Deployment) -> Deployment:
+    def edit(statements: list[StatementJson]) -> bool:
+        found = False
+        for s in statements:
+            actions = s.get("Action")
+            listed = actions if isinstance(actions, list) else [actions]
+            if s.get("Effect") == "Deny" and "s3:PutObject" in listed:
+                s["Action"] = ["s3:PutObject*" if a == "s3:PutObject" else a for a in listed]
+                found = True
+        return found
+
+    return _edit_bucket(deployment, "widen-to-put-star", edit)
+
+
 _SIMPLE: dict[str, Callable[[Deployment], Deployment]] = {
     "drop-null-guard": drop_null_guard,
     "ifexists": if_exists,
     "blog-ifexists": blog_if_exists,
     "drop-via-service": drop_via_service,
+    "accept-alias": accept_alias,
+    "allow-partner": allow_partner,
+    "widen-to-put-star": widen_to_put_star,
 }
 NAMES = ("drop:SID", *_SIMPLE)
 

@@ -112,6 +112,16 @@ def encryption_statements(
                     header_actions,
                 )
             )
+            if reencrypts(encryption):
+                # UpdateObjectEncryption's body always names a key: without the key id
+                # condition key the Null guards above would let any key through.
+                statements.append(
+                    deny(
+                        "DenyUpdateObjectEncryptionWithoutKeyId",
+                        {"Null": {KMS_KEY_ID_KEY: "true"}},
+                        [UPDATE_ENCRYPTION_ACTION],
+                    )
+                )
     if not reencrypts(encryption):
         statements.append(deny("DenyUpdateObjectEncryption", None, [UPDATE_ENCRYPTION_ACTION]))
     return statements

@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from stacks.access import Access, fence, key_statements
-from stacks.policy_guard import key_guard_statement
+from stacks.policy_guard import alias_guard_statement, key_guard_statement
 from stacks.statements import deny_everyone
 
 # Data actions: what turns ciphertext into plaintext or mints data keys.
@@ -131,3 +131,4 @@ class ProjectKey(Construct):
         self.key.add_to_resource_policy(deny_grants_not_for_aws_resources())
         if guard_policies:
             self.key.add_to_resource_policy(key_guard_statement(self))
+            self.key.add_to_resource_policy(alias_guard_statement(self))

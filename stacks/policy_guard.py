@@ -1,7 +1,8 @@
 """The policy guard (setting guard_policies): only `cdk deploy` may weaken the encryption.
 
 When on, the bucket policy denies the actions that would change how objects are
-encrypted or where they are copied, and the key policy denies kms:PutKeyPolicy, to every
+encrypted or where they are copied, and the key policy denies kms:PutKeyPolicy and the
+alias changes (CreateAlias, UpdateAlias, DeleteAlias on the project key), to every
 principal except the CloudFormation execution role that `cdk deploy` uses. That role is
 read from the stack's synthesizer, so a custom bootstrap qualifier (or a custom role
 ARN) is followed; its placeholders are left to CloudFormation with Fn::Sub.
@@ -30,8 +31,12 @@ BUCKET_GUARD_ACTIONS = [
     "s3:PutReplicationConfiguration",
 ]
 KEY_GUARD_ACTIONS = ["kms:PutKeyPolicy"]
+# An alias name is a name of the project key only while no one can re-point it: each
+# alias action needs the key policy's permission for the key it touches.
+ALIAS_GUARD_ACTIONS = ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"]
 BUCKET_GUARD_SID = "DenyEncryptionChangesOutsideDeploy"
 KEY_GUARD_SID = "DenyKeyPolicyChangesOutsideDeploy"
+ALIAS_GUARD_SID = "DenyAliasChangesOutsideDeploy"
 
 
 class GuardError(SettingsError):
@@ -82,3 +87,8 @@ def key_guard_statement(scope: IConstruct) -> iam.PolicyStatement:
     """Never a BypassPolicyLockoutSafetyCheck: the deploy role keeps kms:PutKeyPolicy, so
     KMS's lockout check accepts the policy CloudFormation puts."""
     return deny_everyone(KEY_GUARD_SID, KEY_GUARD_ACTIONS, ["*"], outside_deploy(scope))
+
+
+def alias_guard_statement(scope: IConstruct) -> iam.PolicyStatement:
+    """No alias of the project key is created, re-pointed or deleted but by `cdk deploy`."""
+    return deny_everyone(ALIAS_GUARD_SID, ALIAS_GUARD_ACTIONS, ["*"], outside_deploy(scope))

@@ -87,7 +87,7 @@ def _secure(enc: Encoded) -> z3.BoolRef:
 def _as(enc: Encoded, arn: str) -> z3.BoolRef:
     r = enc.req
     account = z3.StringVal(arn.split(":")[4])
-    return z3.And(z3.Not(r.p_svc), r.p_arn == z3.StringVal(arn), r.p_acct == account)
+    return z3.And(r.p_iam, r.p_arn == z3.StringVal(arn), r.p_acct == account)
 
 
 def _required_headers(enc: Encoded) -> z3.BoolRef:
@@ -180,7 +180,7 @@ ACCESS_PROPERTIES = (
         lambda enc: (
             "no request on the bucket, its objects or the key is allowed to a caller outside "
             f"account {enc.u.account}, the declared roles and the declared CloudFront "
-            "distributions"
+            "distributions (anonymous callers included)"
         ),
         no_public_access,
         ("bucket policy", "key policy"),

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 
 import z3
 
+from proof.universal.encode import PRINCIPAL_KINDS
 from proof.universal.iamdata import key_type
 from proof.universal.model import Encoded
+
+ANONYMOUS = "anonymous"  # an unsigned request: no principal at all
 
 
 class NotDecided(RuntimeError):
@@ -22,36 +25,63 @@ class NotDecided(RuntimeError):
 @dataclass(frozen=True)
 class Concrete:
     action: str  # "s3:PutObject"
-    principal: str  # an IAM ARN, or a service principal such as "s3.amazonaws.com"
+    principal: str  # an IAM ARN, a service principal such as "s3.amazonaws.com", or ANONYMOUS
     context: Mapping[str, str] = field(default_factory=dict)  # as iam-simulate gets it
     object_key: str = "probe/object"
 
     @property
+    def kind(self) -> str:
+        """ "iam", "service" or "anonymous" (encode.PRINCIPAL_KINDS)."""
+        if self.principal == ANONYMOUS:
+            return "anonymous"
+        return "iam" if self.principal.startswith("arn:") else "service"
+
+    @property
     def service_principal(self) -> bool:
-        return not self.principal.startswith("arn:")
+        return self.kind == "service"
 
 
 def _value(key: str, text: str) -> z3.ExprRef:
     kind = key_type(key)
     if kind == "Bool":
+        if text.lower() not in ("true", "false"):
+            raise NotDecided(f"{key} = {text!r}: outside the request model (see outside_model)")
         return z3.BoolVal(text.lower() == "true")
     if kind == "Numeric":
         return z3.RealVal(text)
     return z3.StringVal(text)
 
 
+def outside_model(request: Concrete) -> str | None:
+    """Why the request's values are outside the request model (None: inside).
+
+    AWS fills Boolean keys with true or false and numeric keys with numbers; any other
+    value is one no real request carries, and the encoding does not decide it.
+    """
+    for key, text in request.context.items():
+        kind = key_type(key)
+        if kind == "Bool" and text.lower() not in ("true", "false"):
+            return f"{key} = {text!r} is not true or false"
+        if kind == "Numeric":
+            try:
+                float(text)
+            except ValueError:
+                return f"{key} = {text!r} is not a number"
+    return None
+
+
 def substitution(enc: Encoded, request: Concrete) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
     """Every variable of the request model, and every Deny in force (the action apart)."""
     r = enc.req
-    parts = request.principal.split(":", 5)
-    service = request.service_principal
+    iam = request.kind == "iam"
+    parts = request.principal.split(":", 5) if iam else ["", "", "", "", "", ""]
     pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = [
         (r.obj, z3.StringVal(request.object_key)),
-        (r.p_svc, z3.BoolVal(service)),
-        (r.p_svc_name, z3.StringVal(request.principal if service else "")),
-        (r.p_arn, z3.StringVal("" if service else request.principal)),
-        (r.p_acct, z3.StringVal("" if service else parts[4])),
-        (r.p_rest, z3.StringVal("" if service else parts[5])),
+        (r.p_kind, z3.IntVal(PRINCIPAL_KINDS.index(request.kind))),
+        (r.p_svc_name, z3.StringVal(request.principal if request.service_principal else "")),
+        (r.p_arn, z3.StringVal(request.principal if iam else "")),
+        (r.p_acct, z3.StringVal(parts[4])),
+        (r.p_rest, z3.StringVal(parts[5])),
     ]
     context = {k.lower(): v for k, v in request.context.items()}
     for key, present in r.present.items():
@@ -62,18 +92,18 @@ def substitution(enc: Encoded, request: Concrete) -> list[tuple[z3.ExprRef, z3.E
     return pairs
 
 
-def _substitute(formula: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ExprRef:
+def fast_substitute(formula: z3.ExprRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ExprRef:
     """z3.substitute without its per-pair sort checks in Python (the pairs are well sorted)."""
     size = len(pairs)
     sources, targets = (z3.Ast * size)(), (z3.Ast * size)()
     for i, (source, target) in enumerate(pairs):
         sources[i], targets[i] = source.as_ast(), target.as_ast()
     ast = z3.Z3_substitute(formula.ctx_ref(), formula.as_ast(), size, sources, targets)
-    return z3.BoolRef(ast, formula.ctx)
+    return z3.z3._to_expr_ref(ast, formula.ctx)
 
 
 def truth(formula: z3.BoolRef, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> bool:
-    result = z3.simplify(_substitute(formula, pairs))
+    result = z3.simplify(fast_substitute(formula, pairs))
     if z3.is_true(result):
         return True
     if z3.is_false(result):

@@ -72,7 +72,7 @@ def _deleters(enc: Encoded) -> tuple[str, ...]:
 
 
 def iam_is(r: SymbolicRequest, arns: tuple[str, ...]) -> z3.BoolRef:
-    return z3.And(z3.Not(r.p_svc), z3.Or(*[r.p_arn == z3.StringVal(a) for a in arns]))
+    return z3.And(r.p_iam, z3.Or(*[r.p_arn == z3.StringVal(a) for a in arns]))
 
 
 def distribution(r: SymbolicRequest, distributions: tuple[str, ...]) -> z3.BoolRef:
@@ -101,8 +101,14 @@ def writer_here(enc: Encoded) -> z3.BoolRef:
     return iam_is(enc.req, tuple(w for w in d.writers if w.split(":")[4] == d.account))
 
 
+def reader_here(enc: Encoded) -> z3.BoolRef:
+    """The caller is a declared reader of the bucket's own account."""
+    d = Declared.of(enc)
+    return iam_is(enc.req, tuple(w for w in d.readers if w.split(":")[4] == d.account))
+
+
 def declared_caller(enc: Encoded) -> z3.BoolRef:
     """The caller is of this account, a declared role or a declared distribution."""
     r, d = enc.req, Declared.of(enc)
-    here = z3.And(z3.Not(r.p_svc), r.p_acct == z3.StringVal(d.account))
+    here = z3.And(r.p_iam, r.p_acct == z3.StringVal(d.account))
     return z3.Or(here, iam_is(r, (*d.readers, *d.writers)), distribution(r, d.distributions))

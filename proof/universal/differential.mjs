@@ -13,6 +13,8 @@ const { policies, requests } = await readInput()
 
 for (const request of requests) {
   const simulation = simulationOf(request, policies)
+  // An unsigned request: iam-simulate's anonymous principal.
+  if (request.principal === 'anonymous') simulation.request.principal = { type: 'Anonymous' }
   const run = await runSimulation(simulation, {})
   const line = { id: request.id }
   if (run.resultType !== 'single') {

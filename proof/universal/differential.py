@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from proof.assembly import Deployment
@@ -26,12 +26,22 @@ from proof.simulate import (
     request_json,
     run_node_script,
 )
-from proof.universal.concrete import Concrete, decide_concrete, for_action, substitution, truth
+from proof.universal.concrete import (
+    ANONYMOUS,
+    Concrete,
+    decide_concrete,
+    for_action,
+    outside_model,
+    substitution,
+    truth,
+)
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import POLICY_GUARD_ACTIONS
 from scenarios import DEPLOY_ROLE, OTHER_ACCOUNT_ID, STORE_ACTIONS
 
 DIFFERENTIAL_SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
+EDGE_RATE = 0.03
+NOT_BOOLEAN = ("0", "1", "", "yes", "TRUE ")
 FAVOURITES = (
     *STORE_ACTIONS,
     "s3:GetObject",
@@ -73,6 +83,7 @@ class Generator:
             (f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/Other", "worst-case"),
             (f"arn:aws:iam::{OTHER_ACCOUNT_ID}:root", "worst-case"),
             ("s3.amazonaws.com", "none"),
+            (ANONYMOUS, "none"),
         ]
         key = d.key_arn or f"arn:aws:kms:{d.env.region}:{account}:key/absent"
         prefix = key.split(":key/")[0]
@@ -86,12 +97,16 @@ class Generator:
     def draw(self, number: int) -> Drawn:
         rng = self.rng
         action = self.pick(self.favourites if rng.random() < 0.7 else self.actions)
-        principal, identity = self.pick(self.principals)
+        principals = self.principals
+        if action.startswith("kms:"):  # KMS takes signed requests only
+            principals = [p for p in principals if p[0] != ANONYMOUS]
+        principal, identity = self.pick(principals)
         request = Concrete(action, principal, self._context(action, principal), self._object())
         return Drawn(f"{number}", request, identity)
 
     def _object(self) -> str:
-        choices = [f"{self.enc.deployment.probe_prefix}/x", "data/y", "PROBE/x", "a?b", "probe"]
+        prefix = self.enc.deployment.probe_prefix
+        choices = [f"{prefix}/x", "data/y", "PROBE/x", "a?b", "probe", "*", f"{prefix}/*", "a b"]
         return str(self.pick(choices))
 
     def _context(self, action: str, principal: str) -> dict[str, str]:
@@ -99,9 +114,14 @@ class Generator:
         spec = enc.u.actions[enc.u.index(action)]
         secure = rng.random() < 0.8
         context = {"aws:SecureTransport": "true" if secure else "false"}
+        if rng.random() < EDGE_RATE:  # AWS never sends these: the request check refuses them
+            context["aws:SecureTransport"] = self.pick(NOT_BOOLEAN)
         if secure and spec.carries("s3:TlsVersion"):
             context["s3:TlsVersion"] = self.pick(["1.0", "1.1", "1.2", "1.3"])
-        context["aws:PrincipalIsAWSService"] = "false" if principal.startswith("arn:") else "true"
+        if principal != ANONYMOUS:  # only signed requests carry it
+            context["aws:PrincipalIsAWSService"] = (
+                "false" if principal.startswith("arn:") else "true"
+            )
         if principal.startswith("arn:"):
             context["aws:PrincipalArn"] = principal
             context["aws:PrincipalAccount"] = principal.split(":")[4]
@@ -129,8 +149,8 @@ class Generator:
         for key, values in optional.items():
             if spec.carries(key) and rng.random() < 0.6:
                 context[key] = self.pick(values)
-        if action.lower() == "s3:updateobjectencryption":  # an SSE-KMS-only API
-            context[ALG] = "aws:kms"
+        if action.lower() == "s3:updateobjectencryption" and rng.random() < 0.5:
+            context[ALG] = "aws:kms"  # its body names SSE-KMS; the keys may be absent
             context.setdefault(KEY_ID, self.pick(self.key_ids))
         return context
 
@@ -164,8 +184,23 @@ def _payload(
         payload["requests"].append(request_json(sim))
 
 
+# Requests iam-simulate cannot decide, and why that is the simulator's limit, not a
+# disagreement: (a test on the request, the explanation).
+def _star_in_key(request: Concrete) -> bool:
+    return "*" in request.object_key
+
+
+SIMULATOR_LIMITS: tuple[tuple[Callable[[Concrete], bool], str], ...] = (
+    (
+        _star_in_key,
+        "iam-simulate rejects a resource ARN with '*' in it (it reads it as a pattern); to "
+        "S3 '*' is an ordinary character of an object key",
+    ),
+)
+
+
 def simulate_payload(payload: dict[str, Any]) -> dict[str, str]:
-    """{request id: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied"} from iam-simulate."""
+    """{request id: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied" | "error: ..."}."""
     completed = run_node_script(DIFFERENTIAL_SCRIPT, payload)
     if completed.returncode != 0:
         raise SimulatorError(f"the simulator failed: {completed.stderr.strip()[-500:]}")
@@ -173,7 +208,8 @@ def simulate_payload(payload: dict[str, Any]) -> dict[str, str]:
     for line in completed.stdout.splitlines():
         result = json.loads(line)
         if "error" in result:
-            raise SimulatorError(f"request {result['id']}: {result['error']}")
+            out[result["id"]] = f"error: {result['error']}"
+            continue
         unexpected = set(result["ignored"]) - DROPPED_BY_RUN_SIMULATION
         if unexpected:
             raise SimulatorError(
@@ -199,18 +235,37 @@ class Disagreement:
         )
 
 
-def compare(
-    deployments: Mapping[str, Deployment], count: int, seed: int = 0
-) -> tuple[int, list[Disagreement]]:
-    """Draw `count` requests per deployment, decide them all (one Node process for all);
-    returns the number decided and every disagreement."""
+@dataclass
+class Comparison:
+    """The outcome of one differential run."""
+
+    decided: int = 0  # by both deciders
+    disagreements: list[Disagreement] = field(default_factory=list)
+    outside: list[tuple[Drawn, str]] = field(default_factory=list)  # refused by the check
+    simulator_limits: list[tuple[Drawn, str]] = field(default_factory=list)  # explained
+
+
+def compare(deployments: Mapping[str, Deployment], count: int, seed: int = 0) -> Comparison:
+    """Draw `count` requests per deployment, decide them all (one Node process for all).
+
+    A drawn request outside the request model (outside_model) is refused, counted and not
+    decided; one iam-simulate cannot decide for a reason in SIMULATOR_LIMITS is counted
+    with that reason; any other simulator error stops the run."""
     payload: dict[str, Any] = {"policies": {}, "requests": []}
     seen: dict[str, str] = {}  # policy documents already in the payload
     runs = []
+    found = Comparison()
     for number, (tag, deployment) in enumerate(deployments.items()):
         enc = Encoded.build(deployment)
         generator = Generator(enc, seed + number)
-        drawn = [generator.draw(n) for n in range(count)]
+        drawn = []
+        for n in range(count):
+            item = generator.draw(n)
+            reason = outside_model(item.request)
+            if reason:
+                found.outside.append((item, reason))
+            else:
+                drawn.append(item)
         pairs = [substitution(enc, item.request) for item in drawn]
         for item, values in zip(drawn, pairs, strict=True):  # stay inside the request model
             if not truth(for_action(enc, item.request.action, "world"), values):
@@ -218,11 +273,17 @@ def compare(
         _payload(tag, enc, drawn, payload, seen)
         runs.append((tag, enc, drawn, pairs))
     simulated = simulate_payload(payload)
-    out = []
     for tag, enc, drawn, pairs in runs:
         for item, values in zip(drawn, pairs, strict=True):
-            mine = decide_concrete(enc, item.request, item.identity == "uploader", values)
             theirs = simulated[f"{tag}/{item.id}"]
+            if theirs.startswith("error: "):
+                why = next((w for test, w in SIMULATOR_LIMITS if test(item.request)), None)
+                if why is None:
+                    raise SimulatorError(f"request {tag}/{item.id}: {theirs}")
+                found.simulator_limits.append((item, why))
+                continue
+            found.decided += 1
+            mine = decide_concrete(enc, item.request, item.identity == "uploader", values)
             if mine != (theirs == "Allowed"):
-                out.append(Disagreement(tag, item, mine, theirs))
-    return len(simulated), out
+                found.disagreements.append(Disagreement(tag, item, mine, theirs))
+    return found

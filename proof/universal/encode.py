@@ -28,6 +28,10 @@ RE = z3.ReSort(z3.StringSort())
 ONE_CHAR = z3.AllChar(RE)
 NOT_COLON = z3.Intersect(ONE_CHAR, z3.Complement(z3.Re(":")))
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+# Who can send a request: an IAM principal of any account (root, role, user), an AWS
+# service principal, or an anonymous (unsigned) caller. A new kind is one more name here
+# and its facts in model.Encoded; p_kind is the name's index.
+PRINCIPAL_KINDS = ("iam", "service", "anonymous")
 # Keys the request model itself needs, whatever the policies mention.
 MODEL_KEYS = (
     "aws:securetransport",
@@ -79,10 +83,25 @@ class SymbolicRequest:
     p_arn: z3.SeqRef
     p_acct: z3.SeqRef
     p_rest: z3.SeqRef  # "root", "role/Name", ... after the account in the ARN
-    p_svc: z3.BoolRef  # an AWS service principal
+    p_kind: z3.ArithRef  # index into PRINCIPAL_KINDS
     p_svc_name: z3.SeqRef
     present: dict[str, z3.BoolRef] = field(default_factory=dict)
     value: dict[str, z3.ExprRef] = field(default_factory=dict)
+
+    def is_kind(self, kind: str) -> z3.BoolRef:
+        return self.p_kind == PRINCIPAL_KINDS.index(kind)
+
+    @property
+    def p_iam(self) -> z3.BoolRef:
+        return self.is_kind("iam")
+
+    @property
+    def p_svc(self) -> z3.BoolRef:
+        return self.is_kind("service")
+
+    @property
+    def p_anon(self) -> z3.BoolRef:
+        return self.is_kind("anonymous")
 
     @staticmethod
     def make(keys: Iterable[str], tag: str = "") -> SymbolicRequest:
@@ -92,7 +111,7 @@ class SymbolicRequest:
             p_arn=z3.String(f"principal{tag}"),
             p_acct=z3.String(f"account{tag}"),
             p_rest=z3.String(f"principal_rest{tag}"),
-            p_svc=z3.Bool(f"service_principal{tag}"),
+            p_kind=z3.Int(f"principal_kind{tag}"),
             p_svc_name=z3.String(f"service{tag}"),
         )
         for key in sorted(keys):

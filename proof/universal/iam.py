@@ -89,8 +89,8 @@ def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
     if st.principal is None:
         return Matched(st, core, core, z3.BoolVal(False))
     p = st.principal
-    iam = z3.Not(req.p_svc)
-    direct_terms = [z3.BoolVal(p.any)]
+    iam = req.p_iam
+    direct_terms = [z3.BoolVal(p.any)]  # "*" names anonymous callers too
     direct_terms += [z3.And(iam, req.p_arn == z3.StringVal(a)) for a in p.arns]
     direct_terms += [z3.And(req.p_svc, req.p_svc_name == z3.StringVal(s)) for s in p.services]
     account = z3.Or(*[z3.And(iam, req.p_acct == z3.StringVal(a)) for a in p.accounts])
@@ -129,13 +129,16 @@ def decide(
     else:
         id_allows = [(m.statement, m.direct) for m in identity if not m.statement.deny]
         id_allow = z3.Or(*[f for _, f in id_allows])
-    same = z3.And(z3.Not(req.p_svc), req.p_acct == z3.StringVal(u.account))
+    same = z3.And(req.p_iam, req.p_acct == z3.StringVal(u.account))
     if service == "kms":  # the key policy is the root of trust
         same_grant = z3.Or(direct, z3.And(account, id_allow))
     else:
         same_grant = z3.Or(direct, id_allow)
+    # A service or an anonymous caller has no identity policy: only a direct grant.
     grant = z3.If(
-        req.p_svc, direct, z3.If(same, same_grant, z3.And(z3.Or(direct, account), id_allow))
+        z3.Not(req.p_iam),
+        direct,
+        z3.If(same, same_grant, z3.And(z3.Or(direct, account), id_allow)),
     )
     denied = z3.Or(*in_force)
     allows = [(m.statement, z3.Or(m.direct, m.account)) for m in allows_r] + id_allows

@@ -13,7 +13,13 @@ from functools import cached_property
 import z3
 
 from proof.assembly import Deployment
-from proof.universal.encode import MODEL_KEYS, TLS_VERSIONS, SymbolicRequest, Universe
+from proof.universal.encode import (
+    MODEL_KEYS,
+    PRINCIPAL_KINDS,
+    TLS_VERSIONS,
+    SymbolicRequest,
+    Universe,
+)
 from proof.universal.iam import Matched, SymbolicDecision, decide, match
 from proof.universal.policy import Statement, keys_of, parse_policy
 from scenarios import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
@@ -25,11 +31,13 @@ BLOCKED_SSE_C = ("S3", -1)  # the enable literal of BlockedEncryptionTypes
 WORST_CASE = "worst-case identity (Allow * on *)"
 
 ASSUMPTIONS = (
-    "Principals are IAM principals (an account root, a role or a user; aws:PrincipalArn and "
-    "aws:PrincipalAccount always present) of any account, with the worst-case identity "
-    "policy Allow * on *, or AWS service principals (no identity policy, no "
-    "aws:PrincipalArn); aws:PrincipalIsAWSService is present on every request and true "
-    "exactly for a service principal.",
+    "Principals are of three kinds: IAM principals (an account root, a role or a user; "
+    "aws:PrincipalArn and aws:PrincipalAccount always present) of any account, with the "
+    "worst-case identity policy Allow * on *; AWS service principals (no identity policy, "
+    "no aws:PrincipalArn); anonymous callers (unsigned requests: no identity policy, no "
+    'principal keys, S3 actions only, matched only by Principal "*"). '
+    "aws:PrincipalIsAWSService is present on every signed request and true exactly for a "
+    "service principal.",
     "aws:SecureTransport is present on every request; s3:TlsVersion is present on every "
     "request over TLS for the actions AWS's Service Authorization Reference lists it for, "
     "with a value of 1.0, 1.1, 1.2 or 1.3.",
@@ -41,13 +49,17 @@ ASSUMPTIONS = (
     "aws:kms, aws:kms:dsse, a key id without a KMS algorithm, and SSE-C headers together "
     "with SSE headers.",
     "BlockedEncryptionTypes SSE-C makes S3 refuse any write with SSE-C headers.",
-    "UpdateObjectEncryption always names aws:kms and a key id (an SSE-KMS-only API).",
+    "UpdateObjectEncryption stores aws:kms with the key its body names; when the request "
+    "carries no key id condition key, that key is any key (the worst case).",
+    "Key names are resolved as AWS does: the full key ARN names the project key for every "
+    "caller; a bare key id or an alias name is resolved in the caller's account; an alias "
+    "(name or ARN) names the project key only while no principal but the deploy role can "
+    "create, re-point or delete an alias of the key (checked in the same query); any other "
+    "value names another key, assumed usable.",
     "aws:SourceArn is present only when an AWS service principal calls on behalf of one of "
     "its resources (a CloudFront distribution through Origin Access Control); an IAM "
     "principal cannot set it. S3 asks KMS with the caller's credentials (kms:ViaService "
     "S3), also for CloudFront.",
-    "A key id header naming the project key by ARN, key id, alias name or alias ARN stores "
-    "with the project key; any other value names another key, assumed usable.",
 )
 
 
@@ -94,25 +106,25 @@ class Encoded:
     @cached_property
     def world(self) -> z3.BoolRef:
         """What holds for every request (the ASSUMPTIONS about AWS)."""
-        u, r = self.u, self.req
+        return self.world_of(self.req)
+
+    def world_of(self, r: SymbolicRequest) -> z3.BoolRef:
+        u = self.u
         facts = [
             z3.Length(r.obj) > 0,  # S3 object keys have 1 to 1024 characters
             r.act >= 0,
             r.act < len(u.actions),
             z3.Not(u.of_kind(r.act, *[k for k in ("key",) if not u.key_arn])),
-            *self._principal_facts(),
-            *self._key_facts(),
+            *self._principal_facts(r),
+            *self._key_facts(r),
         ]
         tls = r.value["s3:tlsversion"]
         versions = z3.Or(*[tls == z3.RealVal(v) for v in TLS_VERSIONS])
         facts.append(z3.Implies(r.present["s3:tlsversion"], versions))
-        if "s3:updateobjectencryption" in u.by_name:  # an SSE-KMS-only API
-            kms = z3.And(r.present[ALG], r.value[ALG] == z3.StringVal("aws:kms"), r.present[KEY_ID])
-            facts.append(z3.Implies(r.act == u.index("s3:UpdateObjectEncryption"), kms))
         return z3.And(*facts)
 
-    def _principal_facts(self) -> list[z3.BoolRef]:
-        u, r = self.u, self.req
+    def _principal_facts(self, r: SymbolicRequest) -> list[z3.BoolRef]:
+        u = self.u
         arn = z3.Concat(
             z3.StringVal(f"arn:{u.partition}:iam::"), r.p_acct, z3.StringVal(":"), r.p_rest
         )
@@ -120,20 +132,27 @@ class Encoded:
         name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-")))
         iam = z3.And(r.p_arn == arn, z3.InRe(r.p_acct, digits), z3.Length(r.p_rest) > 0)
         service = z3.InRe(r.p_svc_name, z3.Concat(name, z3.Re(".amazonaws.com")))
-        return [z3.Implies(z3.Not(r.p_svc), iam), z3.Implies(r.p_svc, service)]
+        return [
+            r.p_kind >= 0,
+            r.p_kind < len(PRINCIPAL_KINDS),
+            z3.Implies(r.p_iam, iam),
+            z3.Implies(r.p_svc, service),
+            # KMS takes only signed requests: an anonymous caller reaches S3 alone.
+            z3.Implies(r.p_anon, u.of_kind(r.act, "bucket", "object")),
+        ]
 
-    def _key_facts(self) -> list[z3.BoolRef]:
+    def _key_facts(self, r: SymbolicRequest) -> list[z3.BoolRef]:
         """Which condition keys a request carries, and the values AWS fills in."""
-        u, r = self.u, self.req
+        u = self.u
         secure = r.value["aws:securetransport"]
-        iam = z3.Not(r.p_svc)
+        iam = r.p_iam
         tied = {
             "aws:securetransport": (z3.BoolVal(True), None),
             "s3:tlsversion": (z3.And(secure, u.carrying(r.act, "s3:tlsversion")), None),
             "aws:principalarn": (iam, r.p_arn),
             "aws:principalaccount": (iam, r.p_acct),
             # In every signed request: true exactly for an AWS service principal.
-            "aws:principalisawsservice": (z3.BoolVal(True), r.p_svc),
+            "aws:principalisawsservice": (z3.Not(r.p_anon), r.p_svc),
             "kms:calleraccount": (z3.And(iam, u.carrying(r.act, "kms:calleraccount")), r.p_acct),
         }
         facts = []
@@ -151,8 +170,21 @@ class Encoded:
 
     # -- decisions ----------------------------------------------------------------------
 
-    def matched(self, statements: Sequence[Statement]) -> list[Matched]:
-        return [match(s, self.u, self.req) for s in statements]
+    def matched(
+        self, statements: Sequence[Statement], req: SymbolicRequest | None = None
+    ) -> list[Matched]:
+        return [match(s, self.u, req or self.req) for s in statements]
+
+    @cached_property
+    def second(self) -> SymbolicRequest:
+        """A second request, for properties that speak of two (an alias change, then a write)."""
+        return SymbolicRequest.make(self.req.present, " (second request)")
+
+    def second_kms_allowed(self) -> z3.BoolRef:
+        """The key's decision on the second request, for any principal (worst case)."""
+        return decide(
+            self.u, self.second, self.matched(self.key, self.second), None, "kms", self.enable
+        ).allowed
 
     def decision(self, service: str, *, uploader: bool = False) -> SymbolicDecision:
         """The bucket's ("s3") or the key's ("kms") decision: for any principal with the

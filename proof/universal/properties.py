@@ -13,23 +13,48 @@ from dataclasses import dataclass
 import z3
 
 from proof.requests import principal_arn
-from proof.universal.declared import declared_caller, writer_here
+from proof.universal.declared import declared_caller, reader_here, writer_here
+from proof.universal.encode import SymbolicRequest
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.s3 import accepted, project_key_names, stored_algorithm, stored_key
+from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key, updates
 from scenarios import (
     DEPLOY_ROLE,
     STORE_ACTIONS,  # the write paths that store or re-key object data
 )
+from stacks import declared as decl
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+# What re-points a name of the project key (each needs the key policy's permission).
+ALIAS_ACTIONS = ("kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias")
 POLICY_GUARD_ACTIONS = (
     "s3:PutBucketPolicy",
     "s3:DeleteBucketPolicy",
     "s3:PutEncryptionConfiguration",
     "s3:PutReplicationConfiguration",
     "kms:PutKeyPolicy",
+    *ALIAS_ACTIONS,
 )
 MIN_TLS = "1.2"
+# The everyday reads and writes that store no object data: the encryption rules must
+# leave every one of them to IAM (a Deny widened to s3:PutObject* would refuse tagging).
+ORDINARY_ACTIONS = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTagging",
+    "s3:GetObjectAttributes",
+    "s3:PutObjectTagging",
+    "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:ListBucketMultipartUploads",
+    "s3:GetBucketLocation",
+    "s3:GetEncryptionConfiguration",
+)
 
 
 def via_s3(enc: Encoded) -> str:
@@ -45,9 +70,22 @@ def allowed(enc: Encoded) -> z3.BoolRef:
     return z3.If(enc.u.of_kind(enc.req.act, "key"), enc.kms.allowed, enc.s3.allowed)
 
 
-def _same_account(enc: Encoded) -> z3.BoolRef:
-    r = enc.req
-    return z3.And(z3.Not(r.p_svc), r.p_acct == z3.StringVal(enc.u.account))
+def _same_account(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
+    r = r or enc.req
+    return z3.And(r.p_iam, r.p_acct == z3.StringVal(enc.u.account))
+
+
+def _deployer(enc: Encoded, r: SymbolicRequest) -> z3.BoolRef:
+    arn = principal_arn(DEPLOY_ROLE, enc.deployment)[0]
+    return z3.And(r.p_iam, r.p_arn == z3.StringVal(arn))
+
+
+def alias_changeable(enc: Encoded) -> z3.BoolRef:
+    """Some principal but the deploy role may create, re-point or delete an alias of the
+    project key (a second request, so the same query can speak of it)."""
+    r2 = enc.second
+    acts = enc.u.in_set(r2.act, enc.u.matching(ALIAS_ACTIONS))
+    return z3.And(enc.world_of(r2), acts, enc.second_kms_allowed(), z3.Not(_deployer(enc, r2)))
 
 
 def _is(enc: Encoded, key: str, text: str) -> z3.BoolRef:
@@ -64,8 +102,13 @@ def stored_encryption(enc: Encoded) -> z3.BoolRef:
     algorithm = stored_algorithm(enc)
     wrong = algorithm != z3.StringVal(config.algorithm)
     if config.uses_kms:
-        key = stored_key(enc)
-        wrong = z3.Or(wrong, *[z3.And(*[key != z3.StringVal(n) for n in project_key_names(enc)])])
+        # A name from the request is resolved in the caller's account; the bucket default
+        # in the bucket owner's.
+        r = enc.req
+        from_caller = z3.Or(r.present[KEY_ID], updates(enc))
+        in_key_account = z3.If(from_caller, _same_account(enc), z3.BoolVal(True))
+        fixed = z3.Not(alias_changeable(enc))
+        wrong = z3.Or(wrong, z3.Not(names_project_key(enc, stored_key(enc), in_key_account, fixed)))
     return z3.And(_acts(enc, STORE_ACTIONS), allowed(enc), accepted(enc), wrong)
 
 
@@ -102,18 +145,28 @@ def not_vacuous(enc: Encoded) -> z3.BoolRef:
     if config.header_policy == "default-aware":
         headers.append(z3.Not(z3.Or(*[r.present[k] for k in (ALG, KEY_ID, CUSTOMER)])))
     cases = [z3.And(put, h, z3.Not(z3.And(enc.s3.allowed, accepted(enc)))) for h in headers]
+    # Who may: object reads a declared reader, object writes a declared writer (settings
+    # readers, writers), bucket actions any principal of the account.
+    who = z3.If(
+        _acts(enc, decl.READ_ACTIONS),
+        reader_here(enc),
+        z3.If(
+            _acts(enc, (*decl.WRITE_ACTIONS, *decl.DELETE_ACTIONS)),
+            writer_here(enc),
+            _same_account(enc),
+        ),
+    )
+    ordinary = z3.And(_acts(enc, ORDINARY_ACTIONS), who, _secure(enc))
+    cases.append(z3.And(ordinary, z3.Not(enc.s3.allowed)))
     if config.uses_kms:
-        kms = r.act == enc.u.index("kms:GenerateDataKey")
+        kms = _acts(enc, ("kms:GenerateDataKey", "kms:Decrypt"))
         through_s3 = z3.And(writer_here(enc), _is(enc, "kms:viaservice", via_s3(enc)))
         cases.append(z3.And(kms, through_s3, z3.Not(enc.kms.allowed)))
     return z3.Or(*cases)
 
 
 def guard(enc: Encoded) -> z3.BoolRef:
-    r = enc.req
-    deployer = z3.And(
-        z3.Not(r.p_svc), r.p_arn == z3.StringVal(principal_arn(DEPLOY_ROLE, enc.deployment)[0])
-    )
+    deployer = _deployer(enc, enc.req)
     return z3.And(_acts(enc, POLICY_GUARD_ACTIONS), allowed(enc), z3.Not(deployer))
 
 
@@ -121,9 +174,7 @@ def grants(enc: Encoded) -> z3.BoolRef:
     """A grant on the project key that is neither for an AWS resource nor by a service."""
     r = enc.req
     for_aws = z3.And(r.present["kms:grantisforawsresource"], r.value["kms:grantisforawsresource"])
-    return z3.And(
-        _acts(enc, ("kms:CreateGrant",)), enc.kms.allowed, z3.Not(for_aws), z3.Not(r.p_svc)
-    )
+    return z3.And(_acts(enc, ("kms:CreateGrant",)), enc.kms.allowed, z3.Not(for_aws), r.p_iam)
 
 
 @dataclass(frozen=True)
@@ -137,6 +188,9 @@ class Property:
     applies: Callable[[Encoded], bool] = lambda enc: True
     wanted: str = "denied"  # the counterexample is a request that was "allowed" / "denied"
     notes: Callable[[Encoded], list[str]] = lambda enc: []
+    # The actions its violation speaks of (None: any): a Deny on none of them cannot
+    # change the answer, so the necessity check skips that question.
+    actions: tuple[str, ...] | None = None
 
 
 def _untold_tls(enc: Encoded) -> list[str]:
@@ -172,10 +226,15 @@ def _vacuous_words(enc: Encoded) -> str:
     config = enc.deployment.config
     headers = f"{config.algorithm}" + (" + the project key ARN" if config.uses_kms else "")
     also = " (and without any encryption header)" if config.header_policy == "default-aware" else ""
-    kms = "; its KMS GenerateDataKey through S3 is allowed" if config.uses_kms else ""
+    kms = (
+        "; KMS GenerateDataKey and Decrypt through S3 for it are allowed" if config.uses_kms else ""
+    )
     return (
         f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a declared writer of the "
-        f"account with the worst-case identity is allowed and accepted by S3{kms}"
+        f"account with the worst-case identity is allowed and accepted by S3; so is every "
+        f"request for {', '.join(ORDINARY_ACTIONS)} (any headers the action carries) by a "
+        f"declared reader (reads), a declared writer (writes) or a principal of the account "
+        f"(bucket actions){kms}"
     )
 
 
@@ -186,8 +245,9 @@ PROPERTIES = (
         "Stored encryption",
         _stored_words,
         stored_encryption,
-        ("bucket policy",),
+        ("bucket policy", "key policy"),
         notes=lambda enc: [STORE_NOTE],
+        actions=(*STORE_ACTIONS, *ALIAS_ACTIONS),
     ),
     Property(
         "no-sse-c",
@@ -196,6 +256,7 @@ PROPERTIES = (
         lambda enc: "no request stores an object with a customer-provided key (SSE-C)",
         no_sse_c,
         ("bucket policy",),
+        actions=STORE_ACTIONS,
     ),
     Property(
         "transport",
@@ -220,6 +281,7 @@ PROPERTIES = (
         ),
         key_use,
         ("key policy",),
+        actions=KEY_DATA_ACTIONS,
         applies=lambda enc: enc.deployment.key_arn is not None,
     ),
     Property(
@@ -237,10 +299,12 @@ PROPERTIES = (
         "Policy guard",
         lambda enc: (
             "only the deploy role can change the bucket policy, the bucket encryption or "
-            "replication configuration, or the key policy"
+            "replication configuration, the key policy, or the project key's aliases "
+            "(CreateAlias, UpdateAlias, DeleteAlias)"
         ),
         guard,
         ("bucket policy", "key policy"),
+        actions=POLICY_GUARD_ACTIONS,
         applies=lambda enc: bool(enc.deployment.settings.get("guard_policies")),
     ),
     Property(
@@ -254,6 +318,7 @@ PROPERTIES = (
         ),
         grants,
         ("key policy",),
+        actions=("kms:CreateGrant",),
         applies=lambda enc: enc.deployment.key_arn is not None,
     ),
 )

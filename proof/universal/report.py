@@ -6,6 +6,7 @@ import textwrap
 from typing import TypedDict
 
 from proof.universal.check import NecessityJson, PropertyJson, Result, Universal
+from proof.universal.space import ModelJson, model_lines
 from proof.universal.witness import CounterexampleJson
 
 INDENT = "      "
@@ -51,7 +52,7 @@ def _result_lines(r: Result) -> list[str]:
 def render_universal_text(universal: Universal) -> str:
     proved = sum(r.proved for r in universal.results)
     lines = [
-        f"Properties ({universal.variant}; z3, for every request)",
+        f"Properties ({universal.variant}; z3, for every request in this model)",
         "",
         *[line for r in universal.results for line in _result_lines(r)],
         "",
@@ -64,6 +65,9 @@ def render_universal_text(universal: Universal) -> str:
         lines.append(f"  (refuted properties are not judged: {', '.join(universal.refuted)})")
     width = max((len(n.statement) for n in universal.necessity), default=0)
     lines += [f"  {n.statement.ljust(width)}  {n.describe()}" for n in universal.necessity]
+    lines += ["", "The model (every property holds for every request in it):"]
+    for fact in model_lines(universal.model):
+        lines += textwrap.wrap(fact, 100, initial_indent="  ", subsequent_indent="    ")
     lines.append("")
     for i, note in enumerate(universal.assumptions):
         lead = "assumes: " if i == 0 else "         "
@@ -80,6 +84,7 @@ class UniversalJson(TypedDict):
 
     properties: list[PropertyJson]
     necessity: list[NecessityJson]
+    model: ModelJson
     who_can_do_what: str  # a markdown table
 
 
@@ -90,9 +95,10 @@ def _property_json(r: Result, universal: Universal) -> PropertyJson:
 
 
 def to_json(universal: Universal) -> UniversalJson:
-    """The report's keys: properties (each with the assumptions), necessity."""
+    """The report's keys: properties (each with the assumptions), necessity, the model."""
     return {
         "properties": [_property_json(r, universal) for r in universal.results],
         "necessity": [n.to_json() for n in universal.necessity],
+        "model": universal.model,
         "who_can_do_what": universal.who,
     }

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, TypedDict
 
 import z3
 
+from proof.universal.encode import PRINCIPAL_KINDS, SymbolicRequest
 from proof.universal.iamdata import key_name
 from proof.universal.model import WORST_CASE, Encoded
-from proof.universal.s3 import accepted, stored_algorithm, stored_key
+from proof.universal.s3 import KeyNames, accepted, stored_algorithm, stored_key
 
 if TYPE_CHECKING:
     from proof.universal.properties import Property
@@ -43,13 +44,15 @@ class CounterexampleJson(TypedDict):
     action: str
     resource: str
     principal: str
-    account: str | None  # None for an AWS service principal
+    account: str | None  # None for an AWS service principal or an anonymous caller
     transport: str  # "HTTP", "TLS <version>", ...
     context: dict[str, str | None]  # header condition keys; None: absent
 
 
-def _request(enc: Encoded, model: z3.ModelRef) -> CounterexampleJson:
-    r, u = enc.req, enc.u
+def _request(
+    enc: Encoded, model: z3.ModelRef, req: SymbolicRequest | None = None
+) -> CounterexampleJson:
+    r, u = req or enc.req, enc.u
 
     def ev(e: z3.ExprRef) -> z3.ExprRef:
         return model.eval(e, model_completion=True)
@@ -59,7 +62,7 @@ def _request(enc: Encoded, model: z3.ModelRef) -> CounterexampleJson:
         resource = f"{u.bucket_arn}/{text(ev(r.obj))}"
     else:
         resource = u.bucket_arn if action.kind == "bucket" else str(u.key_arn)
-    service = z3.is_true(ev(r.p_svc))
+    kind = PRINCIPAL_KINDS[ev(r.p_kind).as_long()]
     secure = z3.is_true(ev(r.value["aws:securetransport"]))
     tls = r.present["s3:tlsversion"]
     transport = "HTTP"
@@ -74,11 +77,41 @@ def _request(enc: Encoded, model: z3.ModelRef) -> CounterexampleJson:
     return {
         "action": action.name,
         "resource": resource,
-        "principal": f"service {text(ev(r.p_svc_name))}" if service else text(ev(r.p_arn)),
-        "account": None if service else text(ev(r.p_acct)),
+        "principal": {
+            "iam": text(ev(r.p_arn)),
+            "service": f"service {text(ev(r.p_svc_name))}",
+            "anonymous": "an anonymous caller (unsigned request)",
+        }[kind],
+        "account": text(ev(r.p_acct)) if kind == "iam" else None,
         "transport": transport,
         "context": headers,
     }
+
+
+def _key_name_notes(
+    enc: Encoded, model: z3.ModelRef, example: CounterexampleJson, key: str
+) -> list[str]:
+    """Why a name of the project key did not name it for this caller."""
+    names = KeyNames.of(enc)
+    if names is None or key not in names.all() or key == names.arn:
+        return []
+    notes = []
+    caller = example["account"]
+    if key in (names.key_id, names.alias) and caller != names.account:
+        who = f"account {caller}" if caller else "no account (not an IAM principal)"
+        notes.append(
+            f"{key!r} is resolved in the caller's account ({who}), not in the key's account "
+            f"{names.account}: it names another key; only the key ARN names the project key "
+            "for every caller"
+        )
+    if key in (names.alias, names.alias_arn):
+        change = _request(enc, model, enc.second)
+        if change["action"].lower() in ("kms:createalias", "kms:updatealias", "kms:deletealias"):
+            notes.append(
+                f"the alias can be re-pointed: {change['action']} by {change['principal']} is "
+                "allowed, so an alias names the project key only while no one can change it"
+            )
+    return notes
 
 
 def counterexample(
@@ -99,10 +132,11 @@ def counterexample(
             statements.append(WORST_CASE)
         statements.append("no Deny matched")
         if prop.id == "stored-encryption":
+            key = text(model.eval(stored_key(enc), True))
             notes.append(
-                f"S3 stores it as {text(model.eval(stored_algorithm(enc), True))}"
-                f" with key {text(model.eval(stored_key(enc), True))}"
+                f"S3 stores it as {text(model.eval(stored_algorithm(enc), True))} with key {key}"
             )
+            notes += _key_name_notes(enc, model, example, key)
     else:
         statements = [s.label for s, f in decision.denies if true(f)]
         if not statements and not true(decision.allowed):

@@ -11,6 +11,7 @@ import pytest
 
 from proof import mutate
 from proof.prove import Case, prove_cases
+from proof.universal.check import check
 from tests.conftest import CONFIGS
 from tests.proof.support import CountedProofs, prove_counting
 
@@ -100,7 +101,9 @@ def _ids(pairs) -> list[str]:
 def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drop_proofs, config):
     for sid in mutate.deny_sids(deployments[config]):
         proved = single_drop_proofs[(config.label, sid)]
-        if (config.label, sid) in PINNED:
+        if sid in mutate.universal_only(deployments[config]):
+            assert proved.passed, f"{config.label}: {sid} is caught by the table: unlist it"
+        elif (config.label, sid) in PINNED:
             assert proved.passed, (
                 f"{config.label}: {sid} is listed as defence in depth, yet dropping it "
                 f"fails {proved.failed}"
@@ -144,3 +147,17 @@ def test_a_statement_that_stops_mattering_is_reported(variant_templates, deploym
     )
     assert one.passed
     assert "no-header (declared-admin)" in both.failed
+
+
+def test_a_deny_only_the_universal_proof_can_exercise_is_needed_there(deployments):
+    listed = [
+        (config, sid, prop)
+        for config, deployment in deployments.items()
+        for sid, (prop, _) in mutate.universal_only(deployment).items()
+    ]
+    assert [(c.label, s) for c, s, _ in listed] == [
+        ("sse-kms/default-aware", "DenyUpdateObjectEncryptionWithoutKeyId")
+    ]
+    for config, sid, prop in listed:
+        found = {n.statement: n.needed_by for n in check(deployments[config]).necessity}
+        assert prop in found[sid], (sid, found[sid])

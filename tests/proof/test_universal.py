@@ -97,9 +97,9 @@ def test_without_the_via_service_deny_the_key_is_usable_directly(deployments):
 NECESSITY_SSE_KMS_STRICT = {
     "DenyInsecureTransport": "needed by transport",
     "DenyOutdatedTls": "needed by transport",
-    "DenySseC": "redundant: what it refuses is refused by BlockedEncryptionTypes",
+    "DenySseC": "redundant alone: what it refuses is refused by BlockedEncryptionTypes",
     "DenyMissingEncryptionHeader": (
-        "redundant: what it refuses is refused by DenyWrongEncryptionAlgorithm"
+        "redundant alone: what it refuses is refused by DenyWrongEncryptionAlgorithm"
     ),
     "DenyWrongEncryptionAlgorithm": "needed by stored-encryption",
     "DenyWrongKmsKey": "needed by stored-encryption",
@@ -110,13 +110,13 @@ NECESSITY_SSE_KMS_STRICT = {
     # The fence is defence in depth now: the undeclared are refused every data action by
     # DenyDecryptByUndeclared and DenyDataKeysByUndeclared, other accounts' included.
     "DenyDataUseFromOtherAccounts": (
-        "redundant: what it refuses is refused by the other statements and S3's header "
-        "checks together"
+        "redundant alone: what it refuses is refused by the other key policy statements "
+        "together"
     ),
     "DenyDecryptByUndeclared": "needed by confidentiality",
     "DenyDataKeysByUndeclared": "needed by integrity",
     "DenyGrantsNotForAwsResources": "needed by grants",
-    "BlockedEncryptionTypes": "redundant: what it refuses is refused by DenySseC",
+    "BlockedEncryptionTypes": "redundant alone: what it refuses is refused by DenySseC",
 }
 
 

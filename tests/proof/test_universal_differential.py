@@ -13,9 +13,11 @@ PER_VARIANT = 150  # keeps `make test` fast; the benchmark runs >= 10,000 per va
 
 def test_encoding_agrees_with_iam_simulate_on_random_requests(variant_templates):
     deployments = {c.label: find_deployment(t) for c, t in variant_templates.items()}
-    total, disagreements = compare(deployments, PER_VARIANT, seed=12)
-    assert total == PER_VARIANT * len(deployments)
-    assert not disagreements, "\n".join(d.describe() for d in disagreements[:10])
+    found = compare(deployments, PER_VARIANT, seed=12)
+    left_out = len(found.outside) + len(found.simulator_limits)
+    assert found.decided + left_out == PER_VARIANT * len(deployments)
+    assert found.decided > 0.8 * PER_VARIANT * len(deployments)
+    assert not found.disagreements, "\n".join(d.describe() for d in found.disagreements[:10])
 
 
 def test_a_wrong_encoding_would_be_caught(variant_templates, monkeypatch):
@@ -34,6 +36,6 @@ def test_a_wrong_encoding_would_be_caught(variant_templates, monkeypatch):
                 payload["policies"][policy_id] = loose
 
     monkeypatch.setattr(differential, "_payload", tampered)
-    _, disagreements = compare({"sse-kms/strict": d}, PER_VARIANT, seed=12)
+    disagreements = compare({"sse-kms/strict": d}, PER_VARIANT, seed=12).disagreements
     assert disagreements
     assert all("encoding denies, iam-simulate says Allowed" in x.describe() for x in disagreements)
