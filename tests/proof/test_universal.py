@@ -110,8 +110,7 @@ NECESSITY_SSE_KMS_STRICT = {
     # The fence is defence in depth now: the undeclared are refused every data action by
     # DenyDecryptByUndeclared and DenyDataKeysByUndeclared, other accounts' included.
     "DenyDataUseFromOtherAccounts": (
-        "redundant alone: what it refuses is refused by the other key policy statements "
-        "together"
+        "redundant alone: what it refuses is refused by the other key policy statements together"
     ),
     "DenyDecryptByUndeclared": "needed by confidentiality",
     "DenyDataKeysByUndeclared": "needed by integrity",

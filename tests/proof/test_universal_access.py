@@ -187,3 +187,14 @@ def test_a_cloudfront_grant_without_its_source_refutes_no_public_access(access_d
     result = _refuted(_with(d, bucket=[any_distribution], drop=READ_FENCES[:1]), "no-public-access")
     assert result.counterexample["principal"] == "service cloudfront.amazonaws.com"
     assert DISTRIBUTION not in str(result.counterexample["context"])
+
+
+def test_the_put_star_mutation_refutes_declared_use_in_strict_mode(deployments):
+    """proof.mutate's widen-to-put-star (the header denies on s3:PutObject*): a declared
+    writer's PutObjectTagging carries no encryption header and is refused."""
+    d = deployments[SSE_KMS_STRICT]
+    u = check(mutate.apply(d, ["widen-to-put-star"]))
+    (result,) = [r for r in u.results if r.prop.id == "declared-use"]
+    assert not result.proved
+    assert result.counterexample["principal"] == d.role_arn
+    assert result.counterexample["action"].startswith("s3:PutObject")
