@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import subprocess
 
 import pytest
 
@@ -134,3 +135,21 @@ def test_a_write_only_archive_refuses_every_read(access_deployments):
     assert "Condition" not in reads  # no exception: no one reads
     decrypt = _statements(d.key_policy.document)["DenyDecryptByUndeclared"]
     assert decrypt["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [UPLOADER_ARN]}}
+
+
+def test_cfn_lint_is_clean_on_the_declared_variants(access_assemblies, tmp_path):
+    """cdk-nag and the Control Tower controls ran at their synthesis (a finding fails it);
+    cfn-lint here, with zero errors and warnings."""
+    from tests.infra.test_checks import CFN_LINT
+
+    for name, (_, templates) in access_assemblies.items():
+        for stack, template in templates.items():
+            path = tmp_path / f"{name.replace('/', '-').replace('+', '-')}-{stack}.template.json"
+            path.write_text(json.dumps(template))
+    result = subprocess.run(
+        [CFN_LINT, "--format", "parseable", *sorted(map(str, tmp_path.glob("*.json")))],
+        capture_output=True,
+        text=True,
+    )
+    assert len(list(tmp_path.glob("*.json"))) == 8  # the archive and sse-kms have a key stack
+    assert result.stdout.splitlines() == [], result.stdout
