@@ -38,6 +38,11 @@ SCOPES: dict[str, tuple[Applies, str]] = {
         lambda c: _kms(c) and _default_aware(c),
         "default-aware KMS modes only",
     ),
+    "drop:DenyUpdateObjectEncryptionWithoutKeyId": (
+        lambda c: c.encryption == "sse-kms" and _default_aware(c),
+        "default-aware sse-kms only",
+    ),
+    "accept-alias": (_kms, "only the KMS modes have DenyWrongKmsKey"),
     "drop:EnableAccountRootAccess": (_kms, "a key policy statement"),
     "drop:DenyDataUseOutsideS3": (_kms, "a key policy statement"),
     "drop:DenyDataUseFromOtherAccounts": (_kms, "a key policy statement"),

@@ -113,18 +113,21 @@ def encryption_statements(
                 )
             )
             if reencrypts(encryption):
-                # UpdateObjectEncryption's body always names a key: without the key id
-                # condition key the Null guards above would let any key through.
-                statements.append(
-                    deny(
-                        "DenyUpdateObjectEncryptionWithoutKeyId",
-                        {"Null": {KMS_KEY_ID_KEY: "true"}},
-                        [UPDATE_ENCRYPTION_ACTION],
-                    )
-                )
+                statements.append(update_without_key_id(bucket))
     if not reencrypts(encryption):
         statements.append(deny("DenyUpdateObjectEncryption", None, [UPDATE_ENCRYPTION_ACTION]))
     return statements
+
+
+def update_without_key_id(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """Default-aware SSE-KMS: UpdateObjectEncryption's body always names a key, so without
+    the key id condition key the Null guards would let any key through."""
+    return deny_everyone(
+        "DenyUpdateObjectEncryptionWithoutKeyId",
+        [UPDATE_ENCRYPTION_ACTION],
+        [bucket.arn_for_objects("*")],
+        {"Null": {KMS_KEY_ID_KEY: "true"}},
+    )
 
 
 AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"

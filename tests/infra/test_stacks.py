@@ -227,6 +227,8 @@ def test_data_bucket_encryption_statements(variant_templates, config):
     sse_kms = config.encryption == "sse-kms"
     if not sse_kms:
         expected.add("DenyUpdateObjectEncryption")
+    elif not strict:  # a re-key whose request names no key would get any key
+        expected.add("DenyUpdateObjectEncryptionWithoutKeyId")
     assert set(statements) == expected  # every statement has a Sid, none is missing or extra
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
@@ -238,6 +240,9 @@ def test_data_bucket_encryption_statements(variant_templates, config):
         elif sid == "DenyUpdateObjectEncryption":
             actions = "s3:UpdateObjectEncryption"
             assert "Condition" not in s  # denied outright
+        elif sid == "DenyUpdateObjectEncryptionWithoutKeyId":
+            actions = "s3:UpdateObjectEncryption"
+            assert s["Condition"] == {"Null": {KEY_ID_HEADER: "true"}}
         else:
             actions = [*writes, "s3:UpdateObjectEncryption"] if sse_kms else writes
         assert (s["Effect"], s["Principal"], s["Action"], s["Resource"]) == (

@@ -63,6 +63,13 @@ def _on_objects(statement: Mapping[str, Any]) -> bool:
     return any(str(r).endswith("/*") for r in _as_list(statement.get("Resource")))
 
 
+def _rekey_rule(statement: Mapping[str, Any]) -> bool:
+    """A conditional Deny for UpdateObjectEncryption alone (its body always names a key:
+    DenyUpdateObjectEncryptionWithoutKeyId), a rule of that API, not of the writes."""
+    actions = _as_list(statement.get("Action"))
+    return actions == ["s3:UpdateObjectEncryption"] and bool(statement.get("Condition"))
+
+
 def uncovered(policy: Mapping[str, Any], iam_data: Mapping[str, Any]) -> list[str]:
     """Actions carrying an encryption key that the policy's Deny statements do not cover.
 
@@ -71,7 +78,9 @@ def uncovered(policy: Mapping[str, Any], iam_data: Mapping[str, Any]) -> list[st
     the action carries) lists it. Exempt actions (EXEMPT) are left out.
     """
     denies = [
-        s for s in _as_list(policy.get("Statement")) if s.get("Effect") == "Deny" and _on_objects(s)
+        s
+        for s in _as_list(policy.get("Statement"))
+        if s.get("Effect") == "Deny" and _on_objects(s) and not _rekey_rule(s)
     ]
     missing = []
     for action, keys in sorted(encryption_actions(iam_data).items()):
@@ -129,8 +138,10 @@ def _without(policy: Mapping[str, Any], sid: str, action: str) -> dict[str, Any]
 def _listed_pairs(policies: Mapping[Any, Mapping[str, Any]]) -> Iterable[tuple[Any, str, str]]:
     for config, policy in policies.items():
         for statement in policy["Statement"]:
-            if statement["Effect"] == "Deny" and (
-                _tested_keys(statement) & ENCRYPTION_KEYS or not statement.get("Condition")
+            if (
+                statement["Effect"] == "Deny"
+                and not _rekey_rule(statement)
+                and (_tested_keys(statement) & ENCRYPTION_KEYS or not statement.get("Condition"))
             ):
                 for action in _as_list(statement["Action"]):
                     yield config, statement["Sid"], action

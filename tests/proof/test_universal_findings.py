@@ -1,6 +1,6 @@
 """Where "proved for every request" said more than the model held, and the fixes: key
 names as AWS resolves them, alias changes, anonymous callers, edge values, re-keys that
-name no key (docs/design.md, "The universal proof's model")."""
+name no key (docs/design.md, "Universal proof")."""
 
 from __future__ import annotations
 
