@@ -32,3 +32,9 @@ def test_the_table_names_every_declared_principal_and_says_refuted(access_deploy
     assert "CloudFront `arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE`" in u.who
     broken = check(mutate.apply(d, ["drop:DenyObjectReadsByUndeclared"]))
     assert "confidentiality REFUTED" in broken.who
+
+
+def test_dev_adds_the_auto_delete_roles_row(dev_templates):
+    u = check(find_deployment(dev_templates))
+    row = "| CDK's auto-delete role (retain_data false) | no | no | yes | no | no |"
+    assert row in u.who.splitlines()
