@@ -81,6 +81,8 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
         "DenyGrantsNotForAwsResources",  # tests/infra/test_hardening.py
+        "DenyDecryptByUndeclared",  # who can read it: tests/infra/test_access.py
+        "DenyDataKeysByUndeclared",
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -229,6 +231,12 @@ def test_data_bucket_encryption_statements(variant_templates, config):
         expected.add("DenyUpdateObjectEncryption")
     elif not strict:  # a re-key whose request names no key would get any key
         expected.add("DenyUpdateObjectEncryptionWithoutKeyId")
+    # Who can read it: tests/infra/test_access.py.
+    expected |= {
+        "DenyObjectReadsByUndeclared",
+        "DenyObjectWritesByUndeclared",
+        "DenyObjectDeletesByUndeclared",
+    }
     assert set(statements) == expected  # every statement has a Sid, none is missing or extra
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
