@@ -232,12 +232,13 @@ def test_data_bucket_encryption_statements(variant_templates, config):
     elif not strict:  # a re-key whose request names no key would get any key
         expected.add("DenyUpdateObjectEncryptionWithoutKeyId")
     # Who can read it: tests/infra/test_access.py.
-    expected |= {
+    access = {
         "DenyObjectReadsByUndeclared",
         "DenyObjectWritesByUndeclared",
         "DenyObjectDeletesByUndeclared",
     }
-    assert set(statements) == expected  # every statement has a Sid, none is missing or extra
+    # Every statement has a Sid, none is missing or extra.
+    assert set(statements) == expected | access
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
     writes = ["s3:PutObject", "s3:ReplicateObject"]
