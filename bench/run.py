@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.access import access_figure, synth_access_variants
 from bench.app_figures import lambda_figures, proof_figure, synth_figures, test_suite_figure
 from bench.common import ROOT, synth_variants
 from bench.first_demo import first_demo_figure
@@ -51,6 +52,10 @@ def other_figures(reps: int, quick: bool, workdir: Path, loop_only: bool = False
     figures.append(proof_figure(5, variants))
     step("universal proof and the differential check")
     figures += universal_figures(synth_s, list(variants.values()), quick=quick)
+    step("universal proof with readers and writers declared")
+    figures.append(
+        access_figure(list(variants.values()), synth_access_variants(workdir), 3 if quick else 5)
+    )
     step("live proof against local moto")
     figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
     step("the audit of existing objects against local moto (10,000 and 50,000 objects)")

@@ -118,6 +118,8 @@ class Deployment:
             self.settings["encryption"],
             self.settings["header_policy"],
             bool(self.settings.get("guard_policies", False)),
+            tuple(self.settings.get("readers", Config.readers)),
+            tuple(self.settings.get("writers", Config.writers)),
         )
 
     @property

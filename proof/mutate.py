@@ -12,7 +12,8 @@ change, so a typo can never pass for a policy that survives the mutation.
     drop-via-service  remove the key policy's Deny conditioned on kms:ViaService
     accept-alias      DenyWrongKmsKey also accepts the alias NAME (alias/...), which AWS
                       resolves in the caller's account
-    allow-partner     the bucket policy lets another account (a partner) PutObject
+    allow-partner     the bucket policy lets another account's role (a partner, declared a
+                      writer) PutObject
     widen-to-put-star the header denies act on s3:PutObject* (PutObjectTagging, PutObjectAcl,
                       ... refused too): safe, but the uploader can no longer tag its objects
 """
@@ -27,8 +28,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from proof.assembly import Deployment, Policy
-from proof.requests import OTHER_ACCOUNT_ID as PARTNER  # the account allow-partner lets in
 from scenarios import KMS_KEY_ID_KEY as KMS_KEY_ID
+from scenarios import OTHER_ACCOUNT_ID as PARTNER  # the account allow-partner lets in
 
 StatementJson = dict[str, Any]  # one statement of a policy document, as JSON
 
@@ -264,12 +265,20 @@ def accept_alias(deployment: Deployment) -> Deployment:
 
 
 def allow_partner(deployment: Deployment) -> Deployment:
+    # The partner's role, declared a writer (settings writers): the write fence lets it by.
+    partner = f"arn:{deployment.env.partition}:iam::{PARTNER}:role/PartnerUploads"
+
     def edit(statements: list[StatementJson]) -> bool:
+        for s in statements:
+            if s.get("Sid") == "DenyObjectWritesByUndeclared":
+                arns = s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+                arns = arns if isinstance(arns, list) else [arns]
+                s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] = [*arns, partner]
         statements.append(
             {
                 "Sid": "AllowPartnerUploads",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{deployment.env.partition}:iam::{PARTNER}:root"},
+                "Principal": {"AWS": partner},
                 "Action": "s3:PutObject",
                 "Resource": f"{deployment.bucket_arn}/*",
             }

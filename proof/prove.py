@@ -130,7 +130,8 @@ def _outcome(waiting: _Pending, decisions: Mapping[Signature, Decision]) -> Outc
 def prove_cases(cases: Sequence[Case]) -> list[Proof]:
     """Prove every case; all simulations of all cases run in ONE Node process.
 
-    Every scenario runs once per principal it names (scenarios.PRINCIPALS: the uploader,
+    Every scenario runs once per principal it names (scenarios.PRINCIPALS: the uploader, a declared
+    admin,
     an account admin, another account's admin), so a rule the uploader's own role
     happens to enforce cannot hide a gap in the bucket policy.
     """

@@ -17,6 +17,7 @@ from typing import Any
 
 from proof.paths import ROOT
 from scenarios import failed, not_run, row_name
+from scenarios.layers import offline_layer
 from stacks.source import SOURCE_FILE, recorded_source
 
 Row = Mapping[str, object]
@@ -114,6 +115,15 @@ def _with_cells(rows: Sequence[Row]) -> list[tuple[Row, list[str]]]:
     return [(r, _cells(r)) for r in rows]
 
 
+def _layers_agree(offline: Row, live: Row) -> str:
+    """ ", layer NO (...)" when both name the denying layer and they differ."""
+    o = offline_layer(str(offline.get("detail") or ""))
+    v = str(live.get("detail") or "").partition(": ")[2]
+    if o and v.startswith(("explicit deny", "no ")) and o != v:
+        return f", layer NO (offline {o}, live {v})"
+    return ""
+
+
 def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
     """One table with offline and live columns per row, matched by (scenario, principal).
 
@@ -142,6 +152,7 @@ def side_by_side(offline_rows: Sequence[Row], live_rows: Sequence[Row]) -> str:
         agree = "-"
         if o is not None and v is not None and not not_run(o) and not not_run(v):
             agree = "yes" if o["actual"] == v["actual"] else "NO"
+            agree += _layers_agree(o, v)
         body.append(
             [
                 name,

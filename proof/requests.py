@@ -17,8 +17,12 @@ from proof.simulate import SimRequest
 from scenarios import (
     ACCOUNT_ADMIN,
     AWS_SERVICE,
+    DECLARED_ADMIN,
+    DECLARED_READER,
+    DECLARED_READER_ARN,
     DEPLOY_ROLE,
     OTHER_ACCOUNT,
+    OTHER_ACCOUNT_ID,
     REKEY_ROLE,
     UPLOADER,
     Config,
@@ -36,7 +40,6 @@ DEPLOY_ROLE_NAME = "cdk-hnb659fds-cfn-exec-role-{account}-{region}"
 # The caller S3 acts for when it creates a grant for an AWS resource.
 SERVICE_CALLER_ROLE = "S3Caller"
 # A principal of another account with the same identity policy: nothing grants it access.
-OTHER_ACCOUNT_ID = "210987654321"
 OTHER_ACCOUNT_ROLE = "OtherAccountAdmin"
 # The AdministratorAccess managed policy: what an account admin can do by identity.
 ADMINISTRATOR_ACCESS = {
@@ -98,7 +101,7 @@ def written_with(scenario: Scenario, config: Config) -> Sse:
 def principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
     """The simulated principal's ARN and account."""
     env = deployment.env
-    if principal == UPLOADER:
+    if principal in (UPLOADER, DECLARED_ADMIN):
         return deployment.role_arn, env.account
     if principal == ACCOUNT_ADMIN:
         return f"arn:{env.partition}:iam::{env.account}:role/{ADMIN_ROLE}", env.account
@@ -109,6 +112,8 @@ def principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
         if not deployment.rekey_role_arn:
             raise ValueError("this deployment has no re-key role (sse-kms only)")
         return deployment.rekey_role_arn, env.account
+    if principal == DECLARED_READER:
+        return DECLARED_READER_ARN, OTHER_ACCOUNT_ID
     if principal in (DEPLOY_ROLE, AWS_SERVICE):
         name = (
             DEPLOY_ROLE_NAME.format(account=env.account, region=env.region)

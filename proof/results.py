@@ -12,10 +12,19 @@ from typing import TypedDict
 from proof import mutate
 from proof.assembly import Deployment
 from proof.detail import step_detail
-from proof.requests import OTHER_ACCOUNT_ID
 from proof.resolve import PLACEHOLDER_ENV, Env, Templates
 from proof.simulate import Decision, SimRequest
-from scenarios import ERROR, UPLOADER, Config, IamRequest, Row, Scenario, failed, row
+from scenarios import (
+    ERROR,
+    OTHER_ACCOUNT_ID,
+    UPLOADER,
+    Config,
+    IamRequest,
+    Row,
+    Scenario,
+    failed,
+    row,
+)
 
 NOTES = (
     "Multipart: UploadPart and CompleteMultipartUpload are evaluated with the encryption "
@@ -29,8 +38,11 @@ NOTES = (
     "(marked *); on every other request both must agree.",
     "BlockedEncryptionTypes is a layer after IAM: it refuses any request with SSE-C headers.",
     "Principals: every S3 scenario runs as the uploader (its role), as account-admin (same "
-    f"account, identity policy Allow * on *) and as other-account (a role in account "
-    f"{OTHER_ACCOUNT_ID} with the same identity policy).",
+    f"account, identity policy Allow * on *, declared neither reader nor writer), as "
+    f"other-account (a role in account {OTHER_ACCOUNT_ID} with the same identity policy) "
+    "and as declared-admin (the uploader's role ARN, a declared reader and writer, with "
+    "the identity policy Allow * on *: what the bucket and the key allow a declared "
+    "principal).",
     "Policy guard rows: deploy-role is the CloudFormation execution role of a default "
     "`cdk bootstrap` (qualifier hnb659fds) with AdministratorAccess; aws-service is a caller "
     "of this account (AdministratorAccess) for whom S3 creates a grant "

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from scenarios.vocabulary import reencrypts
 from stacks import names
+from stacks.access import Access
 from stacks.encrypted_bucket import EncryptedBucket
 from stacks.encryption_key import ProjectKey
 from stacks.rekey_role import RekeyRole
@@ -28,6 +29,7 @@ class KeyStack(Stack):
             alias=settings.key_alias,
             rotation_days=settings.key_rotation_days,
             admins=settings.key_admins,
+            access=Access.of(settings),
             removal_policy=removal_policy(settings.retain_data),
             guard_policies=settings.guard_policies,
         )
@@ -53,6 +55,7 @@ class BucketStack(Stack):
             header_policy=settings.header_policy,
             key=project_key.key if project_key else None,
             retain_data=settings.retain_data,
+            access=Access.of(settings),
             guard_policies=settings.guard_policies,
             probe_prefix=names.PROBE_PREFIX,
         )
@@ -99,5 +102,6 @@ class UploaderStack(Stack):
             encryption=settings.encryption,
             header_policy=settings.header_policy,
             retain_logs=settings.retain_data,
+            role_name=names.uploader_role_name(settings.env),
         )
         CfnOutput(self, names.FUNCTION_NAME_OUTPUT, value=self.uploader.function.function_name)

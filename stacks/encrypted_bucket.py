@@ -26,6 +26,7 @@ from scenarios.vocabulary import (
     reencrypts,
 )
 from stacks import names
+from stacks.access import Access, bucket_statements
 from stacks.policy_guard import bucket_guard_statements
 from stacks.removal import removal_policy
 from stacks.statements import deny_everyone
@@ -175,6 +176,7 @@ class EncryptedBucket(Construct):
         header_policy: str,
         key: kms.IKey | None,
         retain_data: bool,
+        access: Access,
         guard_policies: bool = False,
         probe_prefix: str | None = None,
     ) -> None:
@@ -191,6 +193,7 @@ class EncryptedBucket(Construct):
         if not retain_data:
             self._drop_auto_delete_depends_on()
         self._build_policies(encryption, header_policy, key, guard_policies)
+        self._build_access(access)
 
     def _build_log_bucket(self, common: dict[str, Any]) -> s3.Bucket:
         # S3 server access logs can only be delivered to an SSE-S3 bucket.
@@ -267,6 +270,18 @@ class EncryptedBucket(Construct):
         # The provider's handler is a plain CfnResource (find_child is typed IConstruct).
         handler = cast(CfnResource, provider.node.find_child("Handler"))
         handler.add_deletion_override("DependsOn")
+
+    def _build_access(self, access: Access) -> None:
+        """Who may read and write the objects. The one exception besides the declared
+        writers: CDK's auto-delete role (only where retain_data is false) deletes every
+        object when the stack is destroyed."""
+        provider = auto_delete_provider(self)
+        deleters = []
+        if provider is not None:
+            role = cast(CfnResource, provider.node.find_child("Role"))
+            deleters.append(role.get_att("Arn").to_string())
+        for statement in bucket_statements(self.bucket, access, deleters):
+            self.bucket.add_to_resource_policy(statement)
 
     def _build_policies(
         self, encryption: str, header_policy: str, key: kms.IKey | None, guard_policies: bool

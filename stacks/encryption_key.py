@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.access import Access, fence, key_statements
 from stacks.policy_guard import alias_guard_statement, key_guard_statement
 from stacks.statements import deny_everyone
 
@@ -37,17 +38,14 @@ def s3_service_name(scope: Construct) -> str:
     return f"s3.{Stack.of(scope).region}.amazonaws.com"
 
 
-def data_use_denies(scope: Construct) -> list[iam.PolicyStatement]:
+def data_use_denies(scope: Construct, access: Access) -> list[iam.PolicyStatement]:
     """Explicit denies beat every allow, the account root's included: no one can use the
-    key for data except through S3, and only from this account."""
-
-    def deny_data_use_unless(sid: str, key: str, value: str) -> iam.PolicyStatement:
-        return deny_everyone(sid, DATA_USE_ACTIONS, ["*"], {"StringNotEquals": {key: value}})
-
+    key for data except through S3, and only from this account and the declared ones."""
+    via_s3 = {"StringNotEquals": {"kms:ViaService": s3_service_name(scope)}}
     return [
-        deny_data_use_unless("DenyDataUseOutsideS3", "kms:ViaService", s3_service_name(scope)),
-        deny_data_use_unless(
-            "DenyDataUseFromOtherAccounts", "kms:CallerAccount", Stack.of(scope).account
+        deny_everyone("DenyDataUseOutsideS3", DATA_USE_ACTIONS, ["*"], via_s3),
+        deny_everyone(
+            "DenyDataUseFromOtherAccounts", DATA_USE_ACTIONS, ["*"], fence(scope, access)
         ),
     ]
 
@@ -80,6 +78,7 @@ class ProjectKey(Construct):
         alias: str,
         rotation_days: int,
         admins: tuple[str, ...],
+        access: Access,
         removal_policy: RemovalPolicy,
         guard_policies: bool = False,
     ) -> None:
@@ -87,7 +86,7 @@ class ProjectKey(Construct):
         self.key = self._build_key(alias, rotation_days, removal_policy)
         self.alias = kms.Alias(self, "Alias", alias_name=alias, target_key=self.key)
         self.alias.apply_removal_policy(removal_policy)
-        self._build_key_policy(admins, guard_policies)
+        self._build_key_policy(admins, access, guard_policies)
 
     def _build_key(self, alias: str, rotation_days: int, removal_policy: RemovalPolicy) -> kms.Key:
         # The account-root statement keeps the key recoverable and lets IAM policies
@@ -113,8 +112,11 @@ class ProjectKey(Construct):
             removal_policy=removal_policy,
         )
 
-    def _build_key_policy(self, admins: tuple[str, ...], guard_policies: bool) -> None:
-        """Administration for `admins` (no data actions), then the denies."""
+    def _build_key_policy(
+        self, admins: tuple[str, ...], access: Access, guard_policies: bool
+    ) -> None:
+        """Administration for `admins` (no data actions), then the denies and the
+        declared readers' and writers' statements (stacks/access.py)."""
         if admins:
             self.key.add_to_resource_policy(
                 iam.PolicyStatement(
@@ -124,7 +126,7 @@ class ProjectKey(Construct):
                     resources=["*"],
                 )
             )
-        for statement in data_use_denies(self):
+        for statement in data_use_denies(self, access) + key_statements(self, access):
             self.key.add_to_resource_policy(statement)
         self.key.add_to_resource_policy(deny_grants_not_for_aws_resources())
         if guard_policies:

@@ -18,6 +18,12 @@ PROBE_PREFIX = "probe"
 UPLOADER_TIMEOUT_S = 300
 
 
+def uploader_role_name(env: str) -> str:
+    """The uploader role's name: fixed, so the key and the bucket (deployed before the
+    uploader) can name it as a declared reader and writer without a dependency cycle."""
+    return f"EncryptedS3-{env}-uploader"
+
+
 def stack_name(env: str, stack: str) -> str:
     """e.g. stack_name("dev", "Uploader") == "EncryptedS3-dev-Uploader"."""
     if stack not in STACKS:

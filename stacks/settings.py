@@ -19,7 +19,7 @@ from typing import Any
 
 from scenarios import vocabulary
 from scenarios.vocabulary import ENCRYPTIONS, HEADER_POLICIES
-from stacks import names
+from stacks import declared, names
 
 CONTEXT_KEY = "encrypted-s3"
 DEFAULT_ENV = "dev"
@@ -46,6 +46,11 @@ class Settings:
     retain_data: bool = True
     # Bucket policy, encryption configuration and key policy changeable only by `cdk deploy`.
     guard_policies: bool = False
+    # Who may read and who may write the objects (stacks/declared.py); no reader at all
+    # only with write_only_archive.
+    readers: tuple[str, ...] = (declared.UPLOADER,)
+    writers: tuple[str, ...] = (declared.UPLOADER,)
+    write_only_archive: bool = False
 
     @property
     def uses_kms(self) -> bool:
@@ -67,6 +72,9 @@ class Settings:
             "key_admins": list(self.key_admins),
             "retain_data": self.retain_data,
             "guard_policies": self.guard_policies,
+            "readers": list(self.readers),
+            "writers": list(self.writers),
+            "write_only_archive": self.write_only_archive,
         }
 
 
@@ -162,6 +170,33 @@ def _flag(env: str, name: str, value: Any) -> bool:
     return value
 
 
+def _access(env: str, values: Mapping[str, Any], defaults: Settings) -> dict[str, Any]:
+    """readers, writers and write_only_archive, checked together (stacks/declared.py)."""
+    archive = _flag(
+        env, "write_only_archive", values.get("write_only_archive", defaults.write_only_archive)
+    )
+    try:
+        readers, writers = (
+            declared.parse(
+                env, name, values.get(name, list(getattr(defaults, name))), readers=reads
+            )
+            for name, reads in (("readers", True), ("writers", False))
+        )
+    except declared.DeclarationError as error:
+        raise SettingsError(str(error)) from None
+    if not readers and not archive:
+        raise SettingsError(
+            f"setting readers=[] (env {env!r}) is invalid: allowed at least one reader, or "
+            "write_only_archive=true for an archive that no one reads"
+        )
+    if readers and archive:
+        raise SettingsError(
+            f"setting write_only_archive=true (env {env!r}) is invalid with readers "
+            f"{', '.join(readers)}: allowed only with readers=[]"
+        )
+    return {"readers": readers, "writers": writers, "write_only_archive": archive}
+
+
 def parse(env: str, values: Mapping[str, Any]) -> Settings:
     """Validate one environment's settings (defaults fill what is not given)."""
     if not isinstance(env, str) or not ENV_NAME.match(env):
@@ -191,6 +226,7 @@ def parse(env: str, values: Mapping[str, Any]) -> Settings:
         guard_policies=_flag(
             env, "guard_policies", values.get("guard_policies", defaults.guard_policies)
         ),
+        **_access(env, values, defaults),
     )
     # DESTROY + auto-delete of encrypted data is a development convenience only.
     if not settings.retain_data and env != DEFAULT_ENV:
@@ -198,6 +234,17 @@ def parse(env: str, values: Mapping[str, Any]) -> Settings:
             f"setting retain_data=false (env {env!r}) is invalid: allowed only in env "
             f"{DEFAULT_ENV!r}; other environments must keep their key and data"
         )
+    try:
+        declared.check_partitions(
+            env,
+            {
+                "readers": settings.readers,
+                "writers": settings.writers,
+                "key_admins": settings.key_admins,
+            },
+        )
+    except declared.DeclarationError as error:
+        raise SettingsError(str(error)) from None
     if settings.key_admins and not settings.uses_kms:
         raise SettingsError(
             f"setting key_admins (env {env!r}) is invalid with encryption=sse-s3: "

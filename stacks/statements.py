@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import aws_iam as iam
 
@@ -11,7 +12,7 @@ def deny_everyone(
     sid: str,
     actions: Sequence[str],
     resources: Sequence[str],
-    conditions: Mapping[str, Mapping[str, str]] | None = None,
+    conditions: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> iam.PolicyStatement:
     """A Deny for every principal (account root and AWS services included) by its Sid."""
     return iam.PolicyStatement(

@@ -39,6 +39,7 @@ class Uploader(Construct):
         encryption: str,
         header_policy: str,
         retain_logs: bool,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -58,7 +59,7 @@ class Uploader(Construct):
             statements.append(self._key_statement(bucket, key, encryption))
             environment["KEY_ARN"] = key.key_arn
             environment["KEY_ALIAS"] = key_alias or ""
-        self.role = self._build_role(statements)
+        self.role = self._build_role(statements, role_name)
         self.function = self._build_function(environment)
 
     def _object_statements(self, bucket: s3.IBucket) -> list[iam.PolicyStatement]:
@@ -126,12 +127,14 @@ class Uploader(Construct):
             },
         )
 
-    def _build_role(self, statements: list[iam.PolicyStatement]) -> iam.Role:
+    def _build_role(self, statements: list[iam.PolicyStatement], role_name: str | None) -> iam.Role:
         # A role of its own with an inline policy (no AWS managed policy): only what
-        # the probe needs, in place before the function can run.
+        # the probe needs, in place before the function can run. Its name is fixed
+        # (names.uploader_role_name) when the bucket and the key name it as declared.
         return iam.Role(
             self,
             "Role",
+            role_name=role_name,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Uploader: writes, reads and removes objects under its probe prefix",
             inline_policies={"Uploader": iam.PolicyDocument(statements=statements)},

@@ -127,3 +127,7 @@ def prod_templates(tmp_path_factory, offline_aws) -> dict:
     synthesized with the Control Tower controls: a synthesis they must let pass."""
     out = tmp_path_factory.mktemp("prod")
     return synth_settings(environment_settings("prod"), out, controls=True)
+
+
+# Variants with readers and writers declared (tests/access_support.py).
+from tests.access_support import access_assemblies, access_deployments  # noqa: E402, F401

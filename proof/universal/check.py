@@ -15,11 +15,13 @@ from typing import NotRequired, TypedDict
 import z3
 
 from proof.assembly import Deployment
+from proof.universal.access import ACCESS_PROPERTIES
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
 from proof.universal.s3 import accepted
 from proof.universal.solve import Session
 from proof.universal.space import ModelJson, model_json
+from proof.universal.who import table as who_table
 from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID, STORE_ACTIONS
 
@@ -126,6 +128,7 @@ class Universal:
     necessity: list[Necessity]
     model: ModelJson
     assumptions: tuple[str, ...] = ASSUMPTIONS
+    who: str = ""  # the "Who can do what" table (proof/universal/who.py)
 
     @property
     def refuted(self) -> list[str]:
@@ -135,7 +138,7 @@ class Universal:
 class Checker:
     def __init__(self, enc: Encoded) -> None:
         self.enc = enc
-        self.props = [p for p in PROPERTIES if p.applies(enc)]
+        self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
         self.sessions = {p.id: Session([enc.world, p.violation(enc)]) for p in self.props}
         self.overlap = Session([enc.world])  # which statements refuse the same requests
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
@@ -303,6 +306,11 @@ def check(
     checker = Checker(enc)
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
+    who = who_table(enc, results, variant)
     return Universal(
-        variant, results, checker.necessity(proved) if necessity else [], model_json(enc)
+        variant,
+        results,
+        checker.necessity(proved) if necessity else [],
+        model_json(enc),
+        who=who,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from proof.assembly import Deployment
 from proof.paths import ROOT
-from proof.requests import ENCRYPTION_CONTEXT, OTHER_ACCOUNT_ID, principal_arn, register_policies
+from proof.requests import ENCRYPTION_CONTEXT, principal_arn, register_policies
 from proof.simulate import (
     DROPPED_BY_RUN_SIMULATION,
     SimRequest,
@@ -37,7 +37,7 @@ from proof.universal.concrete import (
 )
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import POLICY_GUARD_ACTIONS
-from scenarios import DEPLOY_ROLE, STORE_ACTIONS
+from scenarios import DEPLOY_ROLE, OTHER_ACCOUNT_ID, STORE_ACTIONS
 
 DIFFERENTIAL_SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
 EDGE_RATE = 0.03

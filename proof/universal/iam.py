@@ -44,6 +44,8 @@ def _value_match(base: str, value: z3.ExprRef, text: str, where: str) -> z3.Bool
     if base in ("StringLike", "StringNotLike"):
         return z3.InRe(value, glob(text))
     if base.startswith("Arn"):
+        if not any(c in text for c in "*?") and text.count(":") >= 5:
+            return value == z3.StringVal(text)  # no wildcard: the ARN itself (cheaper)
         pattern = arn_glob(text)
         return z3.BoolVal(False) if pattern is None else z3.InRe(value, pattern)
     if base == "Bool":

@@ -108,5 +108,6 @@ GLOBAL_KEYS = {
         ("aws:PrincipalArn", "ARN"),
         ("aws:PrincipalAccount", "String"),
         ("aws:PrincipalIsAWSService", "Bool"),
+        ("aws:SourceArn", "ARN"),
     )
 }

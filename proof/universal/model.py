@@ -56,6 +56,10 @@ ASSUMPTIONS = (
     "(name or ARN) names the project key only while no principal but the deploy role can "
     "create, re-point or delete an alias of the key (checked in the same query); any other "
     "value names another key, assumed usable.",
+    "aws:SourceArn is present only when an AWS service principal calls on behalf of one of "
+    "its resources (a CloudFront distribution through Origin Access Control); an IAM "
+    "principal cannot set it. S3 asks KMS with the caller's credentials (kms:ViaService "
+    "S3), also for CloudFront.",
 )
 
 
@@ -160,6 +164,8 @@ class Encoded:
                     facts.append(z3.Implies(present, r.value[key] == value))
             elif not key.startswith("aws:"):
                 facts.append(z3.Implies(present, u.carrying(r.act, key)))
+        if "aws:sourcearn" in r.present:  # only a service acting for one of its resources
+            facts.append(z3.Implies(r.present["aws:sourcearn"], r.p_svc))
         return facts
 
     # -- decisions ----------------------------------------------------------------------

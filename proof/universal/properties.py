@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import z3
 
 from proof.requests import principal_arn
+from proof.universal.declared import declared_caller, reader_here, writer_here
 from proof.universal.encode import SymbolicRequest
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key, updates
@@ -20,6 +21,7 @@ from scenarios import (
     DEPLOY_ROLE,
     STORE_ACTIONS,  # the write paths that store or re-key object data
 )
+from stacks import declared as decl
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 # What re-points a name of the project key (each needs the key policy's permission).
@@ -122,7 +124,8 @@ def transport(enc: Encoded) -> z3.BoolRef:
 
 
 def key_use(enc: Encoded) -> z3.BoolRef:
-    through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
+    # From this account, or by a declared reader or writer of another (settings).
+    through_s3 = z3.And(declared_caller(enc), _is(enc, "kms:viaservice", via_s3(enc)))
     return z3.And(_acts(enc, KEY_DATA_ACTIONS), enc.kms.allowed, z3.Not(through_s3))
 
 
@@ -134,18 +137,30 @@ def _secure(enc: Encoded) -> z3.BoolRef:
 def not_vacuous(enc: Encoded) -> z3.BoolRef:
     """A well-formed upload that is denied: the violation of "not vacuous"."""
     r, config, d = enc.req, enc.deployment.config, enc.deployment
-    put = z3.And(r.act == enc.u.index("s3:PutObject"), _same_account(enc), _secure(enc))
+    # By a declared writer of the account: no one else may write (settings writers).
+    put = z3.And(r.act == enc.u.index("s3:PutObject"), writer_here(enc), _secure(enc))
     key_header = _is(enc, KEY_ID, str(d.key_arn)) if config.uses_kms else z3.Not(r.present[KEY_ID])
     required = z3.And(_is(enc, ALG, config.algorithm), key_header, z3.Not(r.present[CUSTOMER]))
     headers = [required]
     if config.header_policy == "default-aware":
         headers.append(z3.Not(z3.Or(*[r.present[k] for k in (ALG, KEY_ID, CUSTOMER)])))
     cases = [z3.And(put, h, z3.Not(z3.And(enc.s3.allowed, accepted(enc)))) for h in headers]
-    ordinary = z3.And(_acts(enc, ORDINARY_ACTIONS), _same_account(enc), _secure(enc))
+    # Who may: object reads a declared reader, object writes a declared writer (settings
+    # readers, writers), bucket actions any principal of the account.
+    who = z3.If(
+        _acts(enc, decl.READ_ACTIONS),
+        reader_here(enc),
+        z3.If(
+            _acts(enc, (*decl.WRITE_ACTIONS, *decl.DELETE_ACTIONS)),
+            writer_here(enc),
+            _same_account(enc),
+        ),
+    )
+    ordinary = z3.And(_acts(enc, ORDINARY_ACTIONS), who, _secure(enc))
     cases.append(z3.And(ordinary, z3.Not(enc.s3.allowed)))
     if config.uses_kms:
         kms = _acts(enc, ("kms:GenerateDataKey", "kms:Decrypt"))
-        through_s3 = z3.And(_same_account(enc), _is(enc, "kms:viaservice", via_s3(enc)))
+        through_s3 = z3.And(writer_here(enc), _is(enc, "kms:viaservice", via_s3(enc)))
         cases.append(z3.And(kms, through_s3, z3.Not(enc.kms.allowed)))
     return z3.Or(*cases)
 
@@ -212,14 +227,14 @@ def _vacuous_words(enc: Encoded) -> str:
     headers = f"{config.algorithm}" + (" + the project key ARN" if config.uses_kms else "")
     also = " (and without any encryption header)" if config.header_policy == "default-aware" else ""
     kms = (
-        "; KMS GenerateDataKey and Decrypt through S3 from the account are allowed"
-        if config.uses_kms
-        else ""
+        "; KMS GenerateDataKey and Decrypt through S3 for it are allowed" if config.uses_kms else ""
     )
     return (
-        f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a principal of the "
+        f"a PutObject over TLS >= {MIN_TLS} with {headers}{also} by a declared writer of the "
         f"account with the worst-case identity is allowed and accepted by S3; so is every "
-        f"request for {', '.join(ORDINARY_ACTIONS)} (any headers the action carries){kms}"
+        f"request for {', '.join(ORDINARY_ACTIONS)} (any headers the action carries) by a "
+        f"declared reader (reads), a declared writer (writes) or a principal of the account "
+        f"(bucket actions){kms}"
     )
 
 
@@ -261,7 +276,8 @@ PROPERTIES = (
         lambda enc: (
             "every Encrypt, Decrypt, ReEncrypt*, GenerateDataKey* on the project key by any "
             f"principal (account root and key administrators included) is denied unless it "
-            f"comes through {via_s3(enc)} from account {enc.u.account}"
+            f"comes through {via_s3(enc)} from account {enc.u.account} or a declared reader "
+            "or writer"
         ),
         key_use,
         ("key policy",),

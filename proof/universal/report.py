@@ -56,6 +56,9 @@ def render_universal_text(universal: Universal) -> str:
         "",
         *[line for r in universal.results for line in _result_lines(r)],
         "",
+        "Who can do what:",
+        *[f"  {line}" if line else "" for line in universal.who.splitlines()],
+        "",
         "Necessity of each Deny (dropped, then the proved properties re-checked):",
     ]
     if universal.refuted:
@@ -82,6 +85,7 @@ class UniversalJson(TypedDict):
     properties: list[PropertyJson]
     necessity: list[NecessityJson]
     model: ModelJson
+    who_can_do_what: str  # a markdown table
 
 
 def _property_json(r: Result, universal: Universal) -> PropertyJson:
@@ -96,4 +100,5 @@ def to_json(universal: Universal) -> UniversalJson:
         "properties": [_property_json(r, universal) for r in universal.results],
         "necessity": [n.to_json() for n in universal.necessity],
         "model": universal.model,
+        "who_can_do_what": universal.who,
     }

@@ -80,6 +80,8 @@ def test_key_is_usable_for_data_only_through_s3_in_this_account(variant_template
         "DenyDataUseOutsideS3",
         "DenyDataUseFromOtherAccounts",
         "DenyGrantsNotForAwsResources",  # tests/infra/test_hardening.py
+        "DenyDecryptByUndeclared",  # who can read it: tests/infra/test_access.py
+        "DenyDataKeysByUndeclared",
     }
     root = statements["EnableAccountRootAccess"]
     assert root["Effect"] == "Allow" and root["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
@@ -229,7 +231,14 @@ def test_data_bucket_encryption_statements(variant_templates, config):
         expected.add("DenyUpdateObjectEncryption")
     elif not strict:  # a re-key whose request names no key would get any key
         expected.add("DenyUpdateObjectEncryptionWithoutKeyId")
-    assert set(statements) == expected  # every statement has a Sid, none is missing or extra
+    # Who can read it: tests/infra/test_access.py.
+    access = {
+        "DenyObjectReadsByUndeclared",
+        "DenyObjectWritesByUndeclared",
+        "DenyObjectDeletesByUndeclared",
+    }
+    # Every statement has a Sid, none is missing or extra.
+    assert set(statements) == expected | access
 
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [DATA_BUCKET_ID, "Arn"]}, "/*"]]}
     writes = ["s3:PutObject", "s3:ReplicateObject"]

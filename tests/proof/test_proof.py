@@ -19,9 +19,11 @@ from proof.scope import template_sids
 from scenarios import (
     ACCOUNT_ADMIN,
     ALLOWED,
+    DECLARED_ADMIN,
     DENIED,
     OTHER_ACCOUNT,
     UPLOADER,
+    WRITE_OPERATIONS,
     Config,
     Stored,
     scenarios_for,
@@ -93,22 +95,20 @@ def test_the_principals_are_whom_they_claim(proofs):
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
-def test_another_account_gets_nothing_and_an_admin_what_the_bucket_allows(proofs, config):
+def test_another_account_gets_nothing_and_an_undeclared_admin_no_object(proofs, config):
     proved = proofs[config]
     others = [o for o in proved.outcomes if o.principal == OTHER_ACCOUNT]
     assert others and {o.actual for o in others} == {DENIED}
-    admin_allowed = {
-        o.scenario.name
-        for o in proved.outcomes
-        if o.principal == ACCOUNT_ADMIN and o.actual == ALLOWED
-    }
-    # What the bucket's rules allow, whoever asks with broad enough IAM rights.
-    assert admin_allowed == {
-        s.name
-        for s in scenarios_for(config)
-        if s.expect(config).outcome == ALLOWED and ACCOUNT_ADMIN in s.principals
-    }
-    assert {"replicate-required", "read-back"} <= admin_allowed
+    admin = [o for o in proved.outcomes if o.principal == ACCOUNT_ADMIN]
+    # An account admin is no declared reader or writer: every object read and write is
+    # denied whatever its IAM rights, by the statement that fences the undeclared.
+    on_objects = [o for o in admin if o.scenario.operation in ("get", *WRITE_OPERATIONS)]
+    assert on_objects and {o.actual for o in on_objects} == {DENIED}
+    read = next(o for o in on_objects if o.scenario.name == "read-back")
+    assert "DenyObjectReadsByUndeclared" in read.detail
+    # The required headers: only the fence refuses it.
+    write = next(o for o in on_objects if o.scenario.name == "multipart-required")
+    assert "DenyObjectWritesByUndeclared" in write.detail
 
 
 # How a denial is named when no Sid decided: a policy that grants nothing, a bucket
@@ -198,8 +198,8 @@ def _other_default_key(rule: dict) -> None:
 
 
 def both(*names: str) -> set[str]:
-    """The rows of these scenarios as the uploader and as the account admin."""
-    return {*names, *(f"{name} (account-admin)" for name in names)}
+    """The rows of these scenarios as the uploader and as the declared admin."""
+    return {*names, *(f"{name} (declared-admin)" for name in names)}
 
 
 # (configs, mutations, what must follow). Another account's rows never fail: nothing
@@ -229,16 +229,18 @@ MUTANTS = [
     (DEFAULT_AWARE, ("drop-null-guard",), {"fails": both("no-header", "copy-no-header")}),
     (DEFAULT_AWARE, ("blog-ifexists",), {"fails": both("no-header", "copy-no-header")}),
     (CONFIGS, ("ifexists",), {"fails": set()}),  # the equivalent mutant
-    (KMS_CONFIGS, ("drop-via-service",), {"fails": {"kms-direct (account-admin)"}}),
+    # The account admin is still stopped by the undeclared fence (DenyDecryptByUndeclared,
+    # DenyDataKeysByUndeclared): only the declared admin shows the gap.
+    (KMS_CONFIGS, ("drop-via-service",), {"fails": {"kms-direct (declared-admin)"}}),
     (CONFIGS, ("drop:DenyInsecureTransport",), {"fails": both("http-required")}),
     (CONFIGS, ("drop:DenyOutdatedTls",), {"fails": both("tls-1.1-required")}),
     (CONFIGS, ("drop:DenySseC",), {"fails": set()}),
     # The uploader's role masks this one (its KMS grant wants the Bucket Key's encryption
-    # context, which DSSE-KMS does not send): only the account admin shows the gap.
+    # context, which DSSE-KMS does not send): only the declared admin shows the gap.
     (
         [SSE_KMS_STRICT],
         ("drop:DenyWrongEncryptionAlgorithm",),
-        {"fails": {"dsse-kms-project-key (account-admin)"}},
+        {"fails": {"dsse-kms-project-key (declared-admin)"}},
     ),
 ]
 
@@ -304,11 +306,14 @@ def test_without_deny_sse_c_another_layer_decides(proofs, mutants, config):
         assert after.detail.startswith("BlockedEncryptionTypes")
 
 
-def test_kms_direct_without_via_service_deny_is_allowed_for_an_admin(mutants):
+def test_kms_direct_without_via_service_deny_is_allowed_for_a_declared_admin(mutants):
     mutant = mutants[mutant_id(SSE_KMS_STRICT, ("drop-via-service",))]
-    outcome = mutant.outcome("kms-direct", ACCOUNT_ADMIN)
+    outcome = mutant.outcome("kms-direct", DECLARED_ADMIN)
     assert outcome.actual == ALLOWED
     assert "AdministratorAccess" in outcome.detail
+    # The undeclared account admin stays fenced off the key by the key policy alone.
+    fenced = mutant.outcome("kms-direct", ACCOUNT_ADMIN)
+    assert fenced.actual == DENIED and "DenyDecryptByUndeclared" in fenced.detail
 
 
 def test_a_bucket_without_bucket_key_fails_the_allowed_writes(mutants):

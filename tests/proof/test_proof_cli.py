@@ -68,6 +68,7 @@ def test_a_good_assembly_passes_and_writes_both_reports(assembly):
         "uploader",
         "account-admin",
         "other-account",
+        "declared-admin",
     }
     assert report["config"] == {"encryption": "sse-kms", "header_policy": "strict"}
     # Provenance: what the report was made from, in both reports and one line of text.
@@ -92,7 +93,7 @@ def test_a_broken_policy_exits_1_and_names_the_scenarios(assembly, tmp_path):
     result = run_cli("--break", "drop:DenyOutdatedTls", str(assembly))
     assert result.returncode == 1, result.stdout + result.stderr
     last = result.stdout.strip().splitlines()[-1]
-    both = "tls-1.1-required, tls-1.1-required (account-admin)"
+    both = "tls-1.1-required, tls-1.1-required (declared-admin)"
     assert last.startswith("FAILED") and last.endswith(f": {both}")
     report = json.loads((assembly / "proof-report.json").read_text())
     assert report["failed"] == both.split(", ")
@@ -121,14 +122,14 @@ def test_an_unknown_sid_exits_2_and_names_it_with_nothing_on_stdout(assembly):
     [
         # The uploader's own role refuses DSSE-KMS here (its KMS grant wants the Bucket
         # Key's encryption context): only the account admin shows the bucket's gap.
-        ("drop:DenyWrongEncryptionAlgorithm", {"dsse-kms-project-key (account-admin)"}),
+        ("drop:DenyWrongEncryptionAlgorithm", {"dsse-kms-project-key (declared-admin)"}),
         (
             "drop:DenyWrongKmsKey",
             {
-                "sse-kms-aws-managed (account-admin)",
-                "sse-kms-project-alias (account-admin)",
-                "sse-kms-other-key (account-admin)",
-                "update-encryption-other-key (account-admin)",
+                "sse-kms-aws-managed (declared-admin)",
+                "sse-kms-project-alias (declared-admin)",
+                "sse-kms-other-key (declared-admin)",
+                "update-encryption-other-key (declared-admin)",
             },
         ),
     ],

@@ -119,7 +119,8 @@ def test_each_deny_is_caught_or_defence_in_depth(deployments, single_drop_proofs
 
 
 def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drop_proofs):
-    """Encryption denies must show on the account admin's rows, whom only the bucket stops."""
+    """Encryption denies must show on the declared admin's rows, whom only the bucket's
+    encryption rules stop (the undeclared account admin is fenced off every object)."""
     encryption = {
         "DenyWrongEncryptionAlgorithm",
         "DenyWrongKmsKey",
@@ -128,7 +129,7 @@ def test_a_caught_deny_is_caught_where_only_the_bucket_decides(single_drop_proof
     }
     for (label, sid), proved in single_drop_proofs.items():
         if sid in encryption and (label, sid) not in PINNED:
-            assert any(name.endswith("(account-admin)") for name in proved.failed), (label, sid)
+            assert any(name.endswith("(declared-admin)") for name in proved.failed), (label, sid)
 
 
 def test_a_statement_that_stops_mattering_is_reported(variant_templates, deployments):
@@ -146,7 +147,7 @@ def test_a_statement_that_stops_mattering_is_reported(variant_templates, deploym
         ]
     )
     assert one.passed
-    assert "no-header (account-admin)" in both.failed
+    assert "no-header (declared-admin)" in both.failed
 
 
 def test_a_deny_only_the_universal_proof_can_exercise_is_needed_there(deployments):

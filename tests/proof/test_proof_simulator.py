@@ -39,6 +39,13 @@ CALLER = [
     ("aws:PrincipalIsAWSService", "false", "Bool"),
 ]
 GRANT = [("kms:GrantIsForAWSResource", "false", "Bool")]
+# Who asks (who can read it: the readers' and writers' fences and Allows read them).
+PRINCIPAL = [
+    ("aws:PrincipalArn", ROLE, "ArnEquals"),
+    ("aws:PrincipalAccount", PLACEHOLDER_ACCOUNT, "StringEquals"),
+]
+OBJECT_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:ReplicateObject", "s3:UpdateObjectEncryption")
+OBJECT_ACTIONS += ("s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObject")
 KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt")
 KMS_ACTIONS += ("kms:ReEncryptFrom", "kms:ReEncryptTo")
 
@@ -64,6 +71,9 @@ CONDITION_KEY_CASES = [
     *((action, BUCKET_ARN, *key) for action in BUCKET_GUARD_ACTIONS for key in TRANSPORT + CALLER),
     *(("kms:PutKeyPolicy", KEY_ARN, *key) for key in VIA_S3[1:2] + CALLER),
     *(("kms:CreateGrant", KEY_ARN, *key) for key in VIA_S3[:2] + CALLER + GRANT),
+    *((action, OBJECT, *key) for action in OBJECT_ACTIONS for key in PRINCIPAL),
+    *((action, KEY_ARN, *key) for action in KMS_ACTIONS for key in PRINCIPAL),
+    *((action, OBJECT, *key) for action in OBJECT_ACTIONS[4:] for key in TRANSPORT),
 ]
 # A value the operators above do not match.
 OTHER_VALUE = {"Bool": "true", "NumericLessThan": "1.3", "StringEquals": "x", "StringLike": "x"}

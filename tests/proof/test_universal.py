@@ -19,6 +19,7 @@ from stacks.policy_guard import BUCKET_GUARD_SID, KEY_GUARD_SID
 from tests.proof.support import SSE_KMS_STRICT
 
 ALWAYS = ("stored-encryption", "no-sse-c", "transport", "not-vacuous")
+ACCESS = ["confidentiality", "integrity", "no-public-access", "declared-use"]
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,7 @@ def test_every_property_is_proved_on_the_real_templates(universal, config):
     kms_only = config.uses_kms
     expected = [*ALWAYS[:3], *(["key-use"] if kms_only else []), ALWAYS[3]]
     expected += ["grants"] if kms_only else []
+    expected += ACCESS
     assert [r.prop.id for r in u.results] == expected
     assert [r.prop.id for r in u.results if not r.proved] == []
     assert all(r.counterexample is None for r in u.results)
@@ -102,9 +104,16 @@ NECESSITY_SSE_KMS_STRICT = {
     "DenyWrongEncryptionAlgorithm": "needed by stored-encryption",
     "DenyWrongKmsKey": "needed by stored-encryption",
     "DenyDataUseOutsideS3": "needed by key-use",
+    "DenyObjectReadsByUndeclared": "needed by confidentiality",
+    "DenyObjectWritesByUndeclared": "needed by integrity",
+    "DenyObjectDeletesByUndeclared": "needed by integrity",
+    # The fence is defence in depth now: the undeclared are refused every data action by
+    # DenyDecryptByUndeclared and DenyDataKeysByUndeclared, other accounts' included.
     "DenyDataUseFromOtherAccounts": (
-        "redundant alone: no property fails without it; what it refuses is allowed by nothing else"
+        "redundant alone: what it refuses is refused by the other key policy statements together"
     ),
+    "DenyDecryptByUndeclared": "needed by confidentiality",
+    "DenyDataKeysByUndeclared": "needed by integrity",
     "DenyGrantsNotForAwsResources": "needed by grants",
     "BlockedEncryptionTypes": "redundant alone: what it refuses is refused by DenySseC",
 }
@@ -129,7 +138,7 @@ def prod_deployment(prod_templates):
 
 def test_guard_is_proved_when_both_policies_keep_changes_to_the_deploy_role(prod_deployment):
     u = check(prod_deployment)
-    assert [r.prop.id for r in u.results][-2:] == ["guard", "grants"]
+    assert [r.prop.id for r in u.results][-6:] == ["guard", "grants", *ACCESS]
     assert u.refuted == []
     found = {n.statement: n.needed_by for n in u.necessity}
     assert found[BUCKET_GUARD_SID] == ["guard"]
@@ -157,7 +166,7 @@ def test_report_json_and_text_carry_every_property(universal):
     assert first["counterexample"] is None and first["assumptions"]
     text = render_universal_text(u)
     assert text.startswith("Properties (sse-kms/strict;")
-    assert text.rstrip().endswith("6 proved, 0 refuted")
+    assert text.rstrip().endswith("10 proved, 0 refuted")
 
 
 def test_cli_prints_a_counterexample_and_fails_when_a_deny_is_dropped(

@@ -49,7 +49,9 @@ def test_an_alias_name_accepted_for_a_partner_is_refuted_naming_partner_and_alia
     prod_deployment,
 ):
     u, result = _result(prod_deployment, ["accept-alias", "allow-partner"], "stored-encryption")
-    assert u.refuted == ["stored-encryption"]
+    # The partner is let by the write fence but not declared in the settings: who can
+    # read it refutes integrity and no public access as well.
+    assert u.refuted == ["stored-encryption", "integrity", "no-public-access"]
     example = result.counterexample
     assert example["account"] == OTHER_ACCOUNT_ID
     assert example["context"][KMS_KEY_ID_KEY] == prod_deployment.alias_name
@@ -76,7 +78,7 @@ def test_an_alias_name_is_a_name_of_the_key_only_while_no_one_can_repoint_it(
 
 def test_the_partner_alone_must_name_the_key_by_its_arn(prod_deployment):
     u, _ = _result(prod_deployment, ["allow-partner"], "stored-encryption")
-    assert u.refuted == []
+    assert u.refuted == ["integrity", "no-public-access"]  # an undeclared writer
 
 
 def test_the_guard_keeps_alias_changes_to_the_deploy_role(prod_deployment):
@@ -174,7 +176,7 @@ def test_a_check_that_cannot_be_decided_stops_with_one_line(deployments, monkeyp
 # 5. "Not vacuous" covers the everyday reads and writes, not one PutObject.
 def test_a_deny_widened_to_put_object_star_is_refuted(deployments):
     u, result = _result(deployments[SSE_KMS_STRICT], ["widen-to-put-star"], "not-vacuous")
-    assert u.refuted == ["not-vacuous"]
+    assert u.refuted == ["not-vacuous", "declared-use"]  # a writer's tagging is refused
     example = result.counterexample
     assert example["action"] in ("s3:PutObjectTagging", "s3:PutObjectVersionTagging")
     assert example["account"] == deployments[SSE_KMS_STRICT].env.account

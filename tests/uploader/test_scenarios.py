@@ -197,6 +197,13 @@ def test_update_encryption_rows_are_live():
         assert OPERATIONS[scenario.operation] is update_encryption_op
 
 
+# What the undeclared are fenced off: every object, and S3's use of the key for them.
+FENCED = (*sc.WRITE_OPERATIONS, "get", "get-tagging", "put-tagging", "delete") + (
+    "kms-decrypt-via-s3",
+    "kms-data-key-via-s3",
+)
+
+
 @pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
 def test_expectations_per_principal(config):
     for scenario in sc.scenarios_for(config):
@@ -205,14 +212,22 @@ def test_expectations_per_principal(config):
             if principal == sc.OTHER_ACCOUNT:
                 assert expected.outcome == D, scenario.name
             elif principal == sc.ACCOUNT_ADMIN:
+                # Declared neither reader nor writer: no object, whatever the bucket allows.
+                on_objects = scenario.operation in FENCED
+                assert (expected.outcome == D) or not on_objects, scenario.name
+                if not on_objects:
+                    assert expected == scenario.expect(config), scenario.name
+            elif principal == sc.DECLARED_ADMIN:
                 assert expected == scenario.expect(config), scenario.name
-    # Only kms-direct is run once, as the account admin; the policy guard's rows name
-    # their own principals (tests/infra/test_hardening.py), the re-key role's rows it.
+    # The key's own rows run as the account admin and a declared one; the policy guard's
+    # rows name their own principals (tests/infra/test_hardening.py), the re-key role's it.
     single = {s.name for s in sc.SCENARIOS if s.principals != sc.PRINCIPALS}
+    key_rows = {"kms-direct", "kms-decrypt-via-s3", "kms-data-key-via-s3"}
     guard, rekey = sc.GUARD_SCENARIOS, sc.REKEY_ROLE_SCENARIOS
-    assert single == {"kms-direct"} | {s.name for s in (*guard, *rekey)}
+    assert single == key_rows | {"read-declared-other-account"} | {s.name for s in (*guard, *rekey)}
     assert {s.principals for s in rekey} == {(sc.REKEY_ROLE,)}
-    assert by_name("kms-direct").principals == (sc.ACCOUNT_ADMIN,)
+    for name in key_rows:
+        assert by_name(name).principals == (sc.ACCOUNT_ADMIN, sc.DECLARED_ADMIN)
     with pytest.raises(ValueError, match="principal 'root' is not one of"):
         by_name("no-header").expect_as(config, "root")
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scenarios import DENIED, ERROR
+from scenarios.layers import live_layer
 
 # Error codes that mean "the policy said no". A 403 with another code counts too, except
 # for codes that say the request was never authorized at all (bad or expired credentials).
@@ -81,7 +82,10 @@ def classify(exc: BaseException) -> tuple[str, str]:
     metadata = {} if response is None else response.get("ResponseMetadata", {})
     status = metadata.get("HTTPStatusCode")
     if code in DENIED_CODES or (status == 403 and code not in NOT_A_DECISION_CODES):
-        return DENIED, code
+        # S3 names the denying layer for same-account callers (scenarios.layers).
+        message = "" if response is None else str(response.get("Error", {}).get("Message", ""))
+        layer = live_layer(message)
+        return DENIED, f"{code}: {layer}" if layer else code
     return ERROR, code
 
 

@@ -35,6 +35,7 @@ from scenarios.authorizations import (
 from scenarios.config import Config, all_configs
 from scenarios.expectations import (
     OTHER_ACCOUNT_DENIED,
+    expected_access,
     expected_update_encryption,
     expected_write,
 )
@@ -65,8 +66,13 @@ from scenarios.principals import (
     ACCOUNT_ADMIN,
     ALL_PRINCIPALS,
     AWS_SERVICE,
+    DECLARED_ADMIN,
+    DECLARED_AS,
+    DECLARED_READER,
+    DECLARED_READER_ARN,
     DEPLOY_ROLE,
     OTHER_ACCOUNT,
+    OTHER_ACCOUNT_ID,
     PRINCIPALS,
     REKEY_ROLE,
     UPLOADER,
@@ -101,6 +107,12 @@ from scenarios.vocabulary import (
 )
 
 __all__ = [
+    "DECLARED_ADMIN",
+    "DECLARED_AS",
+    "DECLARED_READER",
+    "DECLARED_READER_ARN",
+    "OTHER_ACCOUNT_ID",
+    "expected_access",
     "ABSENT_PROJECT_ALIAS",
     "ABSENT_PROJECT_KEY_ID",
     "ACCOUNT_ADMIN",

@@ -36,8 +36,23 @@ GUARD_OPERATIONS: dict[str, tuple[str, str]] = {
     "put-key-policy": ("PutKeyPolicy", "kms:PutKeyPolicy"),
     "create-grant": ("CreateGrant", "kms:CreateGrant"),
 }
+# What S3 asks KMS for with a caller's credentials, stated alone (offline only): the key
+# policy's own fence on undeclared callers, whatever the bucket decides first.
+KMS_VIA_S3_OPERATIONS = {
+    "kms-decrypt-via-s3": "kms:Decrypt",
+    "kms-data-key-via-s3": "kms:GenerateDataKey",
+}
 # Every operation a scenario can name (the probe's operations perform the live ones).
-OPERATION_NAMES = (*WRITE_OPERATIONS, "get", "kms-direct", *GUARD_OPERATIONS)
+OPERATION_NAMES = (
+    *WRITE_OPERATIONS,
+    "get",
+    "get-tagging",
+    "put-tagging",
+    "delete",
+    "kms-direct",
+    *KMS_VIA_S3_OPERATIONS,
+    *GUARD_OPERATIONS,
+)
 
 # The S3 authorizations of each operation: (API call, IAM action), each evaluated with
 # the encryption condition keys of the request.
@@ -59,6 +74,9 @@ S3_STEPS: dict[str, list[tuple[str, str]]] = {
     ],
     "replicate": [("ReplicateObject", "s3:ReplicateObject")],
     "get": [("GetObject", "s3:GetObject")],
+    "get-tagging": [("GetObjectTagging", "s3:GetObjectTagging")],
+    "put-tagging": [("PutObjectTagging", "s3:PutObjectTagging")],
+    "delete": [("DeleteObject", "s3:DeleteObject")],
 }
 
 # The KMS actions S3 asks for, with the caller's credentials, when the object is (or is
@@ -79,6 +97,10 @@ KMS_ACTIONS_VIA_S3: dict[str, list[str]] = {
     # The replication role encrypts the replica with the destination bucket's key.
     "replicate": ["kms:Encrypt"],
     "get": ["kms:Decrypt"],
+    # Reading or writing an object's tags, or removing it, needs no key.
+    "get-tagging": [],
+    "put-tagging": [],
+    "delete": [],
 }
 
 
@@ -110,7 +132,11 @@ def kms_direct_requests(principal: str) -> list[IamRequest]:
             "kms",
             action,
             "key",
-            {"kms:CallerAccount": "{caller_account}"},
+            {
+                "kms:CallerAccount": "{caller_account}",
+                "aws:PrincipalArn": "{principal_arn}",
+                "aws:PrincipalAccount": "{caller_account}",
+            },
             principal,
         )
         for action in ("kms:Decrypt", "kms:GenerateDataKey")
@@ -118,12 +144,19 @@ def kms_direct_requests(principal: str) -> list[IamRequest]:
 
 
 def kms_requests_via_s3(operation: str, step: str, principal: str) -> list[IamRequest]:
-    """What S3 asks KMS, with the caller's credentials, for the object's project key."""
+    """What S3 asks KMS, with the caller's credentials, for the object's project key (or,
+    for a KMS_VIA_S3_OPERATIONS one, that one request alone)."""
     via_s3 = {
         "kms:ViaService": "s3.{region}.amazonaws.com",
         "kms:CallerAccount": "{caller_account}",
+        # S3 asks with the caller's credentials: the caller's ARN and account.
+        "aws:PrincipalArn": "{principal_arn}",
+        "aws:PrincipalAccount": "{caller_account}",
     }
+    if operation in KMS_VIA_S3_OPERATIONS:
+        actions = [KMS_VIA_S3_OPERATIONS[operation]]
+    else:
+        actions = KMS_ACTIONS_VIA_S3[operation]
     return [
-        IamRequest(f"{step} via S3", "kms", action, "key", via_s3, principal)
-        for action in KMS_ACTIONS_VIA_S3[operation]
+        IamRequest(f"{step} via S3", "kms", action, "key", via_s3, principal) for action in actions
     ]

@@ -16,6 +16,9 @@ class Config:
     # Setting guard_policies: only the deploy role may change the bucket policy, the
     # bucket's encryption and replication configuration, and the key policy.
     guard_policies: bool = False
+    # Settings readers and writers (who can read it): the app's uploader by default.
+    readers: tuple[str, ...] = ("uploader",)
+    writers: tuple[str, ...] = ("uploader",)
 
     def __post_init__(self) -> None:
         if self.encryption not in v.ENCRYPTIONS:

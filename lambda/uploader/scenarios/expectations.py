@@ -47,3 +47,29 @@ OTHER_ACCOUNT_DENIED = Expectation(
     "another account: nothing grants it (a cross-account request needs an allow in the "
     "identity AND the resource policy; the bucket policy only denies)",
 )
+
+
+def expected_access(operation: str, config: Config, declared_as: str | None) -> Expectation | None:
+    """Who can read it: an object read only by a declared reader, an object write only by a
+    declared writer (a copy reads its source and writes); None when the caller may."""
+    reads = operation in ("get", "get-tagging", "copy")
+    writes = operation in (
+        "put",
+        "multipart",
+        "copy",
+        "update-encryption",
+        "replicate",
+        "put-tagging",
+    )
+    if operation == "delete" and declared_as not in config.writers:
+        return Expectation(DENIED, "not a declared writer (DenyObjectDeletesByUndeclared)")
+    if operation == "kms-data-key-via-s3" and declared_as not in config.writers:
+        return Expectation(DENIED, "not a declared writer (DenyDataKeysByUndeclared)")
+    decrypters = (*config.readers, *config.writers)
+    if operation == "kms-decrypt-via-s3" and declared_as not in decrypters:
+        return Expectation(DENIED, "neither a declared reader nor writer (DenyDecryptByUndeclared)")
+    if writes and declared_as not in config.writers:
+        return Expectation(DENIED, "not a declared writer (DenyObjectWritesByUndeclared)")
+    if reads and declared_as not in config.readers:
+        return Expectation(DENIED, "not a declared reader (DenyObjectReadsByUndeclared)")
+    return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from scenarios.authorizations import (
     GUARD_OPERATIONS,
+    KMS_VIA_S3_OPERATIONS,
     S3_STEPS,
     WRITE_OPERATIONS,
     IamRequest,
@@ -16,10 +17,10 @@ from scenarios.authorizations import (
     kms_requests_via_s3,
 )
 from scenarios.config import Config
-from scenarios.expectations import OTHER_ACCOUNT_DENIED
+from scenarios.expectations import OTHER_ACCOUNT_DENIED, expected_access
 from scenarios.headers import PROJECT_KEY, KeyRefs, Sse, s3_context
 from scenarios.outcomes import Expectation
-from scenarios.principals import ALL_PRINCIPALS, OTHER_ACCOUNT, PRINCIPALS, UPLOADER
+from scenarios.principals import ALL_PRINCIPALS, DECLARED_AS, OTHER_ACCOUNT, PRINCIPALS, UPLOADER
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Scenario:
             raise ValueError(f"principal {principal!r} is not one of {', '.join(ALL_PRINCIPALS)}")
         if principal == OTHER_ACCOUNT:
             return OTHER_ACCOUNT_DENIED
+        access = expected_access(self.operation, config, DECLARED_AS.get(principal))
+        if access is not None:
+            return access
         for who, expect in self.expect_for:
             if who == principal:
                 return expect(config)
@@ -70,9 +74,14 @@ class Scenario:
             return [guard_request(self.operation, principal, self.tls_version, self.context)]
         if self.operation == "kms-direct":
             return kms_direct_requests(principal)
+        if self.operation in KMS_VIA_S3_OPERATIONS:
+            return kms_requests_via_s3(self.operation, self.operation, principal)
         transport = {
             "aws:SecureTransport": "true" if self.secure_transport else "false",
             "s3:TlsVersion": self.tls_version,
+            # In every signed request: who calls (a role's ARN also for its sessions).
+            "aws:PrincipalArn": "{principal_arn}",
+            "aws:PrincipalAccount": "{caller_account}",
         }
         sse = self.sse(config)
         if self.writes():

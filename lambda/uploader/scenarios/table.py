@@ -12,7 +12,13 @@ from scenarios.config import Config
 from scenarios.expectations import expected_update_encryption, expected_write
 from scenarios.headers import OTHER_KEY, PROJECT_ALIAS, PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation
-from scenarios.principals import ACCOUNT_ADMIN, AWS_SERVICE, DEPLOY_ROLE
+from scenarios.principals import (
+    ACCOUNT_ADMIN,
+    AWS_SERVICE,
+    DECLARED_ADMIN,
+    DECLARED_READER,
+    DEPLOY_ROLE,
+)
 from scenarios.rekey_rows import REKEY_ROLE_SCENARIOS
 from scenarios.scenario import Scenario
 from scenarios.vocabulary import SSE_S3
@@ -73,6 +79,10 @@ def _replicate_scenario(name: str, seed: str, sse_of: Callable[[Config], Sse]) -
         expect_uploader=_always(DENIED, "the uploader's role does not grant s3:ReplicateObject"),
     )
 
+
+# The live probe runs as its own role only: no undeclared role, no other account's role,
+# and its cleanup (not a row) deletes what it wrote.
+WHO_OFFLINE = "offline only: the probe acts as its own role, a declared reader and writer"
 
 GUARD_OFFLINE = "offline only: the probe's role may not change the bucket or the key"
 
@@ -240,13 +250,71 @@ SCENARIOS: tuple[Scenario, ...] = (
         _always(ALLOWED, "reads over TLS are allowed"),
     ),
     Scenario(
+        "read-declared-other-account",
+        f"a declared reader of another account reads an object ({WHO_OFFLINE})",
+        "get",
+        Sse.required,
+        _always(ALLOWED, "a declared reader: the bucket and the key allow its account"),
+        live=False,
+        principals=(DECLARED_READER,),
+    ),
+    Scenario(
+        "read-tags",
+        f"read an object's tags, which needs no key ({WHO_OFFLINE})",
+        "get-tagging",
+        Sse.required,
+        _always(ALLOWED, "a declared reader may read what is stored with an object"),
+        live=False,
+        # Written from the role, not the bucket: the uploader does not read tags.
+        expect_uploader=_always(DENIED, "the uploader's role does not grant s3:GetObjectTagging"),
+    ),
+    Scenario(
+        "tag-object",
+        f"tag an object, which needs no key ({WHO_OFFLINE})",
+        "put-tagging",
+        _fixed(Sse()),
+        _always(ALLOWED, "a declared writer may change what is stored with an object"),
+        live=False,
+        expect_uploader=_always(DENIED, "the uploader's role does not grant s3:PutObjectTagging"),
+    ),
+    Scenario(
+        "delete-object",
+        f"delete an object ({WHO_OFFLINE})",
+        "delete",
+        _fixed(Sse()),
+        _always(ALLOWED, "a declared writer may delete"),
+        live=False,
+    ),
+    Scenario(
+        "kms-decrypt-via-s3",
+        f"S3 decrypts with the caller's credentials, the key policy alone ({WHO_OFFLINE})",
+        "kms-decrypt-via-s3",
+        _fixed(Sse()),
+        _always(ALLOWED, "a declared reader or writer, through S3"),
+        applies=lambda config: config.uses_kms,
+        live=False,
+        principals=(ACCOUNT_ADMIN, DECLARED_ADMIN),
+    ),
+    Scenario(
+        "kms-data-key-via-s3",
+        f"S3 asks a data key with the caller's credentials, the key policy alone ({WHO_OFFLINE})",
+        "kms-data-key-via-s3",
+        _fixed(Sse()),
+        _always(ALLOWED, "a declared writer, through S3"),
+        applies=lambda config: config.uses_kms,
+        live=False,
+        principals=(ACCOUNT_ADMIN, DECLARED_ADMIN),
+    ),
+    Scenario(
         "kms-direct",
         "use the key directly, outside S3 (even as an account admin)",
         "kms-direct",
         _fixed(Sse()),
         _always(DENIED, "the key is usable only through S3 (key policy)"),
         applies=lambda config: config.uses_kms,
-        principals=(ACCOUNT_ADMIN,),  # the strongest principal of the account, once
+        # The strongest principal of the account, and a declared one (whom only
+        # DenyDataUseOutsideS3 stops).
+        principals=(ACCOUNT_ADMIN, DECLARED_ADMIN),
     ),
     *GUARD_SCENARIOS,
     *REKEY_ROLE_SCENARIOS,
