@@ -134,12 +134,16 @@ def test_denials_name_the_deciding_statement(proofs, variant_templates):
     # The rules say which statement refuses what (docs/design.md, "The rules").
     strict = proofs[SSE_KMS_STRICT]
     deciding = {
-        ("http-required", ACCOUNT_ADMIN): "DenyInsecureTransport",
-        ("tls-1.1-required", ACCOUNT_ADMIN): "DenyOutdatedTls",
-        ("sse-kms-other-key", ACCOUNT_ADMIN): "DenyWrongKmsKey",
-        ("sse-s3", ACCOUNT_ADMIN): "DenyWrongEncryptionAlgorithm",
+        # The encryption and transport rules, as the declared admin meets them.
+        ("http-required", DECLARED_ADMIN): "DenyInsecureTransport",
+        ("tls-1.1-required", DECLARED_ADMIN): "DenyOutdatedTls",
+        ("sse-kms-other-key", DECLARED_ADMIN): "DenyWrongKmsKey",
+        ("sse-s3", DECLARED_ADMIN): "DenyWrongEncryptionAlgorithm",
         ("kms-direct", ACCOUNT_ADMIN): "key policy: DenyDataUseOutsideS3",
-        ("sse-kms-project-key", OTHER_ACCOUNT): "implicit deny in bucket policy",
+        # Who can read it: the undeclared, of this account or another, are fenced off.
+        ("read-back", ACCOUNT_ADMIN): "DenyObjectReadsByUndeclared",
+        ("sse-kms-project-key", ACCOUNT_ADMIN): "DenyObjectWritesByUndeclared",
+        ("sse-kms-project-key", OTHER_ACCOUNT): "DenyObjectWritesByUndeclared",
     }
     for (name, principal), decided in deciding.items():
         detail = strict.outcome(name, principal).detail

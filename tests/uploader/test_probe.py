@@ -53,6 +53,10 @@ OBJECTLESS = {
     "Decrypt",
 }
 
+# The Refuser answers AccessDenied with S3's same-account message, which names the layer
+# that denied; the probe's detail carries it (scenarios.layers).
+BY_BUCKET_POLICY = "AccessDenied: explicit deny in a resource-based policy"
+
 
 def invoke_prove(context=None, **fields):
     return handler.lambda_handler({"action": "prove", **fields}, context or FakeContext())
@@ -224,7 +228,7 @@ def test_stored_wrong_when_the_key_arn_is_not_reported(aws, monkeypatch):
 @pytest.mark.parametrize(
     ("status", "code", "actual", "detail"),
     [
-        (403, "AccessDenied", sc.DENIED, "AccessDenied"),
+        (403, "AccessDenied", sc.DENIED, BY_BUCKET_POLICY),
         (403, "", sc.DENIED, "403"),  # HEAD-style 403 without a body
         (403, "ExpiredToken", sc.ERROR, "ExpiredToken"),  # not a policy decision
         (400, "InvalidArgument", sc.ERROR, "InvalidArgument"),
@@ -323,7 +327,7 @@ def test_a_refused_part_is_reported_with_its_step_and_the_upload_aborted(dep):
     Refuser({("UploadPart", "multipart-required"): (403, "AccessDenied")}).attach(dep.clients)
     result = invoke_prove()
     row = rows_by_name(result)["multipart-required"]
-    assert (row["actual"], row["detail"]) == (sc.DENIED, "UploadPart: AccessDenied")
+    assert (row["actual"], row["detail"]) == (sc.DENIED, f"UploadPart: {BY_BUCKET_POLICY}")
     assert result["cleanup"]["aborted_uploads"] == 1
     assert dep.uploads() == []
 
@@ -334,7 +338,7 @@ def test_copy_and_read_back_report_a_source_that_could_not_be_written(dep):
     rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=names))
     for name in names:
         assert rows[name]["actual"] == sc.ERROR
-        assert rows[name]["detail"] == "copy source not written: AccessDenied"
+        assert rows[name]["detail"] == f"copy source not written: {BY_BUCKET_POLICY}"
 
 
 # ----------------------------------------------------------------------------- update-encryption
@@ -412,7 +416,7 @@ def test_update_encryption_refused_is_denied_and_its_object_removed(dep):
     Refuser({("UpdateObjectEncryption", "*"): (403, "AccessDenied")}).attach(dep.clients)
     result = probe.run_live_proof(dep.target, dep.clients, only=UPDATES)
     for row in result["rows"]:
-        assert (row["actual"], row["detail"], row["stored"]) == (sc.DENIED, "AccessDenied", "")
+        assert (row["actual"], row["detail"], row["stored"]) == (sc.DENIED, BY_BUCKET_POLICY, "")
     assert dep.updates.calls == []  # refused before the stand-in changed anything
     assert result["cleanup"]["deleted"] == len(UPDATES)
     assert result["cleanup"]["clean"] is True and dep.versions() == []
@@ -422,7 +426,10 @@ def test_update_encryption_reports_an_object_it_could_not_write(dep):
     name = "update-encryption-project-key"
     Refuser({("PutObject", name): (403, "AccessDenied")}).attach(dep.clients)
     (row,) = probe.run_live_proof(dep.target, dep.clients, only=[name])["rows"]
-    assert (row["actual"], row["detail"]) == (sc.ERROR, "probe object not written: AccessDenied")
+    assert (row["actual"], row["detail"]) == (
+        sc.ERROR,
+        f"probe object not written: {BY_BUCKET_POLICY}",
+    )
     assert dep.updates.calls == []
 
 
@@ -636,7 +643,7 @@ def test_upload_refused_is_denied_and_stores_nothing(dep):
     response = handler.lambda_handler({"action": "upload", "encryption": "sse-s3"}, FakeContext())
     assert (response["result"], response["error"], response["stored"]) == (
         sc.DENIED,
-        {"code": "AccessDenied"},
+        {"code": BY_BUCKET_POLICY},
         None,
     )
     assert response["expected"] == sc.DENIED and response["as_expected"] is True

@@ -102,11 +102,12 @@ def classify_plain_http(exc: BaseException) -> tuple[str, str]:
     """(actual, detail) of the plain-HTTP row's AWS answer: "denied" only for an answer
     that carries S3's request id and is the bucket policy's or S3's documented refusal;
     any other refusal is an "error" naming what came back."""
-    actual, code = classify(exc)
+    actual, detail = classify(exc)
     inner = exc.__context__ if _response(exc) is None else exc
     response = _response(inner) or {}
+    code = error_code(inner)  # the code alone: classify's detail may name the layer too
     if actual == ERROR and code != "InvalidArgument":
-        return actual, code
+        return actual, detail
     if not response.get("ResponseMetadata", {}).get("RequestId"):
         return ERROR, f"{code} without S3's request id: not an answer from S3"
     message = str(response.get("Error", {}).get("Message", ""))
