@@ -251,7 +251,7 @@ def test_prod_broken_by_a_dropped_key_check_fails(prod_templates):
 
     (proved,) = prove_cases([Case(prod_templates, mutations=("drop:DenyWrongKmsKey",))])
     assert proved.config.guard_policies is True  # prod as cdk.json configures it
-    assert "sse-kms-other-key (account-admin)" in proved.failed  # exit code 1
+    assert "sse-kms-other-key (declared-admin)" in proved.failed  # exit code 1
 
 
 def test_make_test_is_lint_then_this_suite():
