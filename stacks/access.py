@@ -40,6 +40,13 @@ SOURCE_ARN = "aws:SourceArn"
 PRINCIPAL_ACCOUNT = "aws:PrincipalAccount"
 
 
+# The fixed role name of each of this app's declarable roles.
+APP_ROLE_NAMES = {
+    declared.UPLOADER: names.uploader_role_name,
+    declared.REKEY: names.rekey_role_name,
+}
+
+
 @dataclass(frozen=True)
 class Access:
     """The declarations of one environment (settings readers, writers)."""
@@ -54,8 +61,8 @@ class Access:
         for entry in entries:
             if declared.is_distribution(entry):
                 continue
-            if entry == declared.UPLOADER:
-                role = names.uploader_role_name(self.env)
+            if entry in declared.APP_PRINCIPALS:
+                role = APP_ROLE_NAMES[entry](self.env)
                 entry = Fn.sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role}")
             out.append(entry)
         return out

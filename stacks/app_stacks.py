@@ -77,6 +77,7 @@ class BucketStack(Stack):
                 bucket=self.encrypted_bucket.bucket,
                 log_bucket=self.encrypted_bucket.log_bucket,
                 key=project_key.key,
+                role_name=names.rekey_role_name(settings.env),
             )
             CfnOutput(self, names.REKEY_ROLE_ARN_OUTPUT, value=self.rekey_role.role.role_arn)
 

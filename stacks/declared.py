@@ -2,9 +2,9 @@
 
 Standard library only: the settings, the stacks and the offline proof read the same
 declarations. A declaration is one of
-- `uploader`: this app's uploader role (APP_PRINCIPALS; its account is the deploying one,
-  which an environment-agnostic synthesis does not know, so it is named, not written as
-  an ARN);
+- `uploader`, `rekey`: this app's uploader role and re-key jobs' role (APP_PRINCIPALS;
+  their account is the deploying one, which an environment-agnostic synthesis does not
+  know, so they are named, not written as ARNs);
 - an IAM role ARN, of this or another account: `arn:aws:iam::<12 digits>:role/NAME`;
 - for readers only, a CloudFront distribution reading through Origin Access Control:
   `arn:aws:cloudfront::<12 digits>:distribution/ID`, written out (a setting, not a token
@@ -19,10 +19,11 @@ import json
 import re
 from typing import Any
 
-# This app's own roles, by the name a setting uses. Another app role that must read or
-# write (e.g. an S3 Batch Operations role) is added here and declared in cdk.json.
+# This app's own roles, by the name a setting uses: the uploader, and the role of the
+# re-key jobs (S3 Batch Operations, `make rekey`), a writer that reads no object.
 UPLOADER = "uploader"
-APP_PRINCIPALS = (UPLOADER,)
+REKEY = "rekey"
+APP_PRINCIPALS = (UPLOADER, REKEY)
 
 ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 DISTRIBUTION = re.compile(r"^arn:(aws[a-z-]*):cloudfront::(\d{12}):distribution/[A-Z0-9]{1,64}$")

@@ -24,6 +24,12 @@ def uploader_role_name(env: str) -> str:
     return f"EncryptedS3-{env}-uploader"
 
 
+def rekey_role_name(env: str) -> str:
+    """The re-key jobs' role's name: fixed for the same reason (it is a declared writer,
+    named by the key, which is deployed before the bucket stack that holds the role)."""
+    return f"EncryptedS3-{env}-rekey"
+
+
 def stack_name(env: str, stack: str) -> str:
     """e.g. stack_name("dev", "Uploader") == "EncryptedS3-dev-Uploader"."""
     if stack not in STACKS:

@@ -42,12 +42,15 @@ class RekeyRole(Construct):
         bucket: s3.IBucket,
         log_bucket: s3.IBucket,
         key: kms.IKey,
+        role_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.role = iam.Role(
             self,
             "Role",
+            # Fixed: the key and the bucket name it as a declared writer (names.rekey_role_name).
+            role_name=role_name,
             assumed_by=iam.ServicePrincipal(
                 BATCH_OPERATIONS,
                 conditions={

@@ -49,7 +49,7 @@ class Settings:
     # Who may read and who may write the objects (stacks/declared.py); no reader at all
     # only with write_only_archive.
     readers: tuple[str, ...] = (declared.UPLOADER,)
-    writers: tuple[str, ...] = (declared.UPLOADER,)
+    writers: tuple[str, ...] = (declared.UPLOADER, declared.REKEY)
     write_only_archive: bool = False
 
     @property

@@ -11,6 +11,7 @@ import z3
 from proof.universal.encode import SymbolicRequest
 from proof.universal.model import Encoded
 from stacks import declared as decl
+from stacks import names
 
 SOURCE_ARN = "aws:sourcearn"
 AUTO_DELETE_ROLE = "CustomS3AutoDeleteObjectsCustomResourceProviderRole"
@@ -33,13 +34,17 @@ class Declared:
         d = enc.deployment
         settings = d.settings
 
+        # The app's own roles by their fixed names, as the policies name them
+        # (stacks/access.py); the uploader by the ARN the assembly resolved.
+        rekey = names.rekey_role_name(str(settings.get("env", "")))
+        app = {
+            decl.UPLOADER: d.role_arn,
+            decl.REKEY: f"arn:{d.env.partition}:iam::{d.env.account}:role/{rekey}",
+        }
+
         def arns(name: str) -> tuple[str, ...]:
             entries = settings.get(name, [decl.UPLOADER])
-            return tuple(
-                d.role_arn if e == decl.UPLOADER else e
-                for e in entries
-                if not decl.is_distribution(e)
-            )
+            return tuple(app.get(e, e) for e in entries if not decl.is_distribution(e))
 
         distributions = tuple(e for e in settings.get("readers", []) if decl.is_distribution(e))
         return Declared(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from proof.universal.declared import Declared
 from proof.universal.model import Encoded
+from stacks import names
 
 if TYPE_CHECKING:  # check.py builds the table
     from proof.universal.check import Result
@@ -28,12 +29,17 @@ COLUMNS = (
 YES, NO = "yes", "no"
 
 
-def _name(arn: str, uploader: str) -> str:
-    return "the uploader (this app's role)" if arn == uploader else f"`{arn}`"
+def _name(arn: str, enc: Encoded) -> str:
+    env = str(enc.deployment.settings.get("env", ""))
+    if arn == enc.deployment.role_arn:
+        return "the uploader (this app's role)"
+    if arn.endswith(f":role/{names.rekey_role_name(env)}"):
+        return "the re-key jobs' role (S3 Batch Operations, `make rekey`)"
+    return f"`{arn}`"
 
 
 def rows(enc: Encoded) -> list[tuple[str, ...]]:
-    d, uploader = Declared.of(enc), enc.deployment.role_arn
+    d = Declared.of(enc)
     kms = enc.deployment.key_arn is not None
     out: list[tuple[str, ...]] = []
     for arn in dict.fromkeys((*d.readers, *d.writers)):
@@ -41,7 +47,7 @@ def rows(enc: Encoded) -> list[tuple[str, ...]]:
         key = (YES if reads or writes else NO, YES if writes else NO) if kms else ("-", "-")
         out.append(
             (
-                _name(arn, uploader),
+                _name(arn, enc),
                 YES if reads else NO,
                 YES if writes else NO,
                 YES if writes else NO,

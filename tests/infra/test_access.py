@@ -13,12 +13,15 @@ import pytest
 from proof.assembly import find_deployment
 from scenarios import DECLARED_READER_ARN
 from stacks import declared
-from stacks.names import uploader_role_name
+from stacks.names import rekey_role_name, uploader_role_name
 from tests.access_support import DISTRIBUTION, OTHER_ACCOUNT_WRITER, SAME_ACCOUNT_READER
 from tests.conftest import CONFIGS
 from tests.infra.test_write_paths import IAM_DATA
 
 UPLOADER_ARN = f"arn:aws:iam::123456789012:role/{uploader_role_name('dev')}"
+# The re-key jobs' role: a declared writer in every environment of cdk.json, never a reader.
+REKEY_ARN = f"arn:aws:iam::123456789012:role/{rekey_role_name('dev')}"
+WRITERS = [UPLOADER_ARN, REKEY_ARN]
 
 
 def _object_actions(level: str) -> set[str]:
@@ -58,21 +61,25 @@ def _statements(document: dict) -> dict[str, dict]:
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.label)
 def test_only_the_uploader_reads_and_writes_by_default(variant_templates, config):
+    """By default the uploader reads and writes, and the re-key jobs' role writes."""
     d = find_deployment(variant_templates[config])
     assert d.role_arn == UPLOADER_ARN  # a fixed name, so the bucket and the key can name it
     bucket = _statements(d.bucket_policy.document)
-    for sid in ("DenyObjectReadsByUndeclared", "DenyObjectWritesByUndeclared"):
+    for sid, who in (
+        ("DenyObjectReadsByUndeclared", [UPLOADER_ARN]),
+        ("DenyObjectWritesByUndeclared", WRITERS),
+    ):
         assert bucket[sid]["Effect"] == "Deny" and bucket[sid]["Principal"] == {"AWS": "*"}
-        assert bucket[sid]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [UPLOADER_ARN]}}
+        assert bucket[sid]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": who}}
         assert bucket[sid]["Resource"] == f"{d.bucket_arn}/*"
     deletes = bucket["DenyObjectDeletesByUndeclared"]["Condition"]
-    assert deletes == {"ArnNotEquals": {"aws:PrincipalArn": [UPLOADER_ARN]}}  # data retained
+    assert deletes == {"ArnNotEquals": {"aws:PrincipalArn": WRITERS}}  # data retained
     assert not any(s.startswith("Allow") for s in bucket)  # no other account, no CloudFront
     if d.key_policy:
         key = _statements(d.key_policy.document)
         assert key["DenyDecryptByUndeclared"]["Action"] == "kms:Decrypt"
         assert key["DenyDataKeysByUndeclared"]["Condition"] == {
-            "ArnNotEquals": {"aws:PrincipalArn": [UPLOADER_ARN]}
+            "ArnNotEquals": {"aws:PrincipalArn": WRITERS}
         }
         fence = key["DenyDataUseFromOtherAccounts"]["Condition"]
         assert fence == {"StringNotEquals": {"kms:CallerAccount": "123456789012"}}
@@ -81,19 +88,20 @@ def test_only_the_uploader_reads_and_writes_by_default(variant_templates, config
 def test_prod_keeps_no_exception_but_the_uploader(prod_templates):
     d = find_deployment(prod_templates)
     uploader = f"arn:aws:iam::123456789012:role/{uploader_role_name('prod')}"
+    rekey = f"arn:aws:iam::123456789012:role/{rekey_role_name('prod')}"
     assert d.role_arn == uploader
     deletes = _statements(d.bucket_policy.document)["DenyObjectDeletesByUndeclared"]
-    assert deletes["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [uploader]}}
+    assert deletes["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [uploader, rekey]}}
 
 
 def test_dev_lets_cdks_auto_delete_role_delete_and_nothing_else(dev_templates):
     d = find_deployment(dev_templates)
     bucket = _statements(d.bucket_policy.document)
     deleters = bucket["DenyObjectDeletesByUndeclared"]["Condition"]["ArnNotEquals"]
-    (auto_delete,) = [a for a in deleters["aws:PrincipalArn"] if a != UPLOADER_ARN]
+    (auto_delete,) = [a for a in deleters["aws:PrincipalArn"] if a not in WRITERS]
     assert "CustomS3AutoDeleteObjectsCustomResourceProviderRole" in auto_delete
     writers = bucket["DenyObjectWritesByUndeclared"]["Condition"]["ArnNotEquals"]
-    assert writers == {"aws:PrincipalArn": [UPLOADER_ARN]}
+    assert writers == {"aws:PrincipalArn": WRITERS}
 
 
 def test_declared_principals_of_other_accounts_get_the_allows_they_need(access_deployments):
@@ -134,7 +142,7 @@ def test_a_write_only_archive_refuses_every_read(access_deployments):
     reads = _statements(d.bucket_policy.document)["DenyObjectReadsByUndeclared"]
     assert "Condition" not in reads  # no exception: no one reads
     decrypt = _statements(d.key_policy.document)["DenyDecryptByUndeclared"]
-    assert decrypt["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": [UPLOADER_ARN]}}
+    assert decrypt["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": WRITERS}}
 
 
 def test_cfn_lint_is_clean_on_the_declared_variants(access_assemblies, tmp_path):

@@ -17,11 +17,12 @@ DISTRIBUTION = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
 
 
 def test_cdk_json_declares_the_uploader_reader_and_writer_in_every_environment():
+    """And the re-key jobs' role a writer: it re-keys objects and reads none."""
     for env in ("dev", "prod"):
         got = s.parse(env, CDK_CONTEXT[s.CONTEXT_KEY][env])
         assert (got.readers, got.writers, got.write_only_archive) == (
             ("uploader",),
-            ("uploader",),
+            ("uploader", "rekey"),
             False,
         )
 

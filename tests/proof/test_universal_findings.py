@@ -148,7 +148,7 @@ def test_a_check_costs_the_same_after_other_deployments(deployments):
     d = deployments[SSE_KMS_STRICT]
     STATS.reset()
     first = check(d)
-    alone = list(STATS.work)
+    alone, alone_retries = list(STATS.work), STATS.retries
     for other in deployments.values():
         check(other)
     STATS.reset()
@@ -159,7 +159,9 @@ def test_a_check_costs_the_same_after_other_deployments(deployments):
     assert abs(sum(STATS.work) - sum(alone)) < 0.05 * sum(alone)
     assert all(b < 2 * a + 10_000 for a, b in zip(alone, STATS.work, strict=True))
     assert [r.proved for r in again.results] == [r.proved for r in first.results]
-    assert STATS.retries == 0
+    # A check that outgrows the first try's budget does so every time (a resource count,
+    # not a clock): the same retries, alone or after the others.
+    assert STATS.retries == alone_retries
 
 
 def test_a_check_that_cannot_be_decided_stops_with_one_line(deployments, monkeypatch):

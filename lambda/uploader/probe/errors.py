@@ -105,7 +105,7 @@ def classify_plain_http(exc: BaseException) -> tuple[str, str]:
     actual, detail = classify(exc)
     inner = exc.__context__ if _response(exc) is None else exc
     response = _response(inner) or {}
-    code = error_code(inner)  # the code alone: classify's detail may name the layer too
+    code = error_code(inner or exc)  # the code alone: classify's detail may name the layer too
     if actual == ERROR and code != "InvalidArgument":
         return actual, detail
     if not response.get("ResponseMetadata", {}).get("RequestId"):

@@ -18,7 +18,7 @@ class Config:
     guard_policies: bool = False
     # Settings readers and writers (who can read it): the app's uploader by default.
     readers: tuple[str, ...] = ("uploader",)
-    writers: tuple[str, ...] = ("uploader",)
+    writers: tuple[str, ...] = ("uploader", "rekey")
 
     def __post_init__(self) -> None:
         if self.encryption not in v.ENCRYPTIONS:

@@ -34,4 +34,5 @@ DECLARED_AS = {
     UPLOADER: "uploader",
     DECLARED_ADMIN: "uploader",
     DECLARED_READER: DECLARED_READER_ARN,
+    REKEY_ROLE: "rekey",
 }
