@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from proof import aws
 from proof.report import REPORT_JSON, render_text, side_by_side
 from scenarios import ALLOWED, ERROR, NOT_RUN, STORED_WRONG
 from stacks import names
@@ -73,59 +74,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
 def _aws_problem(exc: BaseException, what: str) -> NotProved:
-    """One line for a botocore exception raised while doing `what`."""
-    from botocore import exceptions as be
-
-    credential_errors = tuple(
-        getattr(be, name)
-        for name in (
-            "NoCredentialsError",
-            "PartialCredentialsError",
-            "CredentialRetrievalError",
-            "SSOTokenLoadError",
-            "TokenRetrievalError",
-            "UnauthorizedSSOTokenError",
-        )
-        if hasattr(be, name)
-    )
-    if isinstance(exc, be.ProfileNotFound):
-        return NotProved(f"{exc}: check AWS_PROFILE")
-    if isinstance(exc, credential_errors):
-        return NotProved(f"no usable AWS credentials ({exc}); set AWS_PROFILE or log in")
-    if isinstance(exc, be.NoRegionError):
-        return NotProved("no AWS region: set AWS_REGION or pass --region")
-    if isinstance(exc, be.EndpointConnectionError):
-        return NotProved(f"cannot reach AWS while {what}: {exc}")
-    code = _code(exc)
-    if code:
-        message = exc.response.get("Error", {}).get("Message", "")  # type: ignore[attr-defined]
-        return NotProved(f"AWS refused {what}: {code}: {message}")
-    return NotProved(f"{what} failed: {type(exc).__name__}: {exc}")
+    return NotProved(aws.problem(exc, what))
 
 
 def find_function(cfn: Any, env: str, region: str) -> str:
     """The uploader's function name from its stack's outputs."""
     stack = names.stack_name(env, "Uploader")
-    try:
-        stacks = cfn.describe_stacks(StackName=stack)["Stacks"]
-    except Exception as exc:
-        if _code(exc) == "ValidationError" and "does not exist" in str(exc):
-            raise NotProved(
-                f"stack {stack} is not deployed in {region}: run `make deploy` first"
-            ) from exc
-        raise _aws_problem(exc, f"reading stack {stack}") from exc
-    status = stacks[0].get("StackStatus", "")
-    for output in stacks[0].get("Outputs", []):
-        if output.get("OutputKey") == names.FUNCTION_NAME_OUTPUT and output.get("OutputValue"):
-            return str(output["OutputValue"])
+    not_deployed = f"stack {stack} is not deployed in {region}: run `make deploy` first"
+    status, outputs = aws.stack_outputs(cfn, stack, NotProved, not_deployed)
+    if outputs.get(names.FUNCTION_NAME_OUTPUT):
+        return outputs[names.FUNCTION_NAME_OUTPUT]
     raise NotProved(
         f"stack {stack} ({status}) has no output {names.FUNCTION_NAME_OUTPUT}: deploy it again"
     )
@@ -141,7 +100,7 @@ def invoke_prove_action(
             Payload=json.dumps(payload).encode(),
         )
     except Exception as exc:
-        if _code(exc) == "ResourceNotFoundException":
+        if aws.error_code(exc) == "ResourceNotFoundException":
             raise NotProved(f"function {function} does not exist: deploy again") from exc
         raise _aws_problem(exc, f"invoking {function}") from exc
     body = response["Payload"].read()

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
+from proof.aws import error_code, problem
+
+__all__ = ["AuditError", "aws_problem", "error_code"]
+
 
 class AuditError(Exception):
     """Nothing (more) can be done; the message is one line for the user."""
 
 
-def error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
 def aws_problem(exc: BaseException, what: str) -> AuditError:
-    """One line for a botocore exception raised while doing `what`."""
-    from botocore import exceptions as be
-
-    if isinstance(exc, be.NoCredentialsError | be.PartialCredentialsError):
-        return AuditError(f"no usable AWS credentials while {what}: set AWS_PROFILE or log in")
-    if isinstance(exc, be.ProfileNotFound):
-        return AuditError(f"{exc}: check AWS_PROFILE")
-    if isinstance(exc, be.NoRegionError):
-        return AuditError("no AWS region: set AWS_REGION or pass --region")
-    if isinstance(exc, be.EndpointConnectionError):
-        return AuditError(f"cannot reach AWS while {what}: {exc}")
-    code = error_code(exc)
-    if code in ("NoSuchBucket", "404"):
+    """One line for a botocore exception raised while doing `what` (proof.aws), with the
+    audit's own hint for a bucket that does not exist."""
+    if error_code(exc) in ("NoSuchBucket", "404"):
         return AuditError(f"no such bucket while {what}: check --bucket (or --env)")
-    if code:
-        message = getattr(exc, "response", {}).get("Error", {}).get("Message", "")
-        return AuditError(f"AWS refused {what}: {code}: {message}".rstrip(": "))
-    return AuditError(f"{what} failed: {type(exc).__name__}: {exc}")
+    return AuditError(problem(exc, what))

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from proof import aws
 from proof.paths import cdk_context
-from rekey.errors import AuditError, aws_problem, error_code
+from rekey.errors import AuditError
 from rekey.kinds import Expected
 from scenarios.vocabulary import uses_kms
 from stacks import names
@@ -77,16 +78,11 @@ def _settings(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def stack_outputs(cfn: Any, stack: str) -> dict[str, str]:
-    try:
-        found = cfn.describe_stacks(StackName=stack)["Stacks"]
-    except Exception as exc:
-        if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
-            raise AuditError(
-                f"stack {stack} is not deployed: run `make deploy`, or name the bucket "
-                "with --bucket (and --key-arn, --log-bucket, --role-arn)"
-            ) from exc
-        raise aws_problem(exc, f"reading stack {stack}") from exc
-    return {o["OutputKey"]: o["OutputValue"] for o in found[0].get("Outputs", [])}
+    not_deployed = (
+        f"stack {stack} is not deployed: run `make deploy`, or name the bucket "
+        "with --bucket (and --key-arn, --log-bucket, --role-arn)"
+    )
+    return aws.stack_outputs(cfn, stack, AuditError, not_deployed)[1]
 
 
 def resolve(
