@@ -24,8 +24,8 @@ import argparse
 import copy
 import dataclasses
 import fnmatch
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from proof.assembly import Deployment, Policy
 from scenarios import KMS_KEY_ID_KEY as KMS_KEY_ID
@@ -92,15 +92,23 @@ UNIVERSAL_ONLY: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
-def universal_only(deployment: Deployment) -> dict[str, tuple[str, str]]:
-    """{Sid: (property, why)} of the deployment's Denies listed in UNIVERSAL_ONLY."""
+T = TypeVar("T")
+
+
+def _listed(deployment: Deployment, table: Mapping[tuple[str, str], T]) -> dict[str, T]:
+    """{Sid: entry} of the deployment's Denies that `table` lists for its variant pattern."""
     label = deployment.config.label
     present = deny_sids(deployment)
     return {
-        sid: why
-        for (variant, sid), why in UNIVERSAL_ONLY.items()
+        sid: entry
+        for (variant, sid), entry in table.items()
         if sid in present and fnmatch.fnmatchcase(label, variant)
     }
+
+
+def universal_only(deployment: Deployment) -> dict[str, tuple[str, str]]:
+    """{Sid: (property, why)} of the deployment's Denies listed in UNIVERSAL_ONLY."""
+    return _listed(deployment, UNIVERSAL_ONLY)
 
 
 def _statements(policy: Policy | None) -> list[StatementJson]:
@@ -150,13 +158,7 @@ def deny_sids(deployment: Deployment) -> tuple[str, ...]:
 
 def defence_in_depth(deployment: Deployment) -> dict[str, str]:
     """{Sid: cover} of the deployment's Deny statements listed in DEFENCE_IN_DEPTH."""
-    label = deployment.config.label
-    present = deny_sids(deployment)
-    return {
-        sid: cover
-        for (variant, sid), cover in DEFENCE_IN_DEPTH.items()
-        if sid in present and fnmatch.fnmatchcase(label, variant)
-    }
+    return _listed(deployment, DEFENCE_IN_DEPTH)
 
 
 def single_drops(deployment: Deployment) -> tuple[str, ...]:

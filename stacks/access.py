@@ -23,7 +23,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
-from stacks import declared, names
+from stacks import declared
 from stacks.declared import (
     CLOUDFRONT_SERVICE,
     DELETE_ACTIONS,
@@ -38,13 +38,6 @@ from stacks.declared import (
 PRINCIPAL_ARN = "aws:PrincipalArn"
 SOURCE_ARN = "aws:SourceArn"
 PRINCIPAL_ACCOUNT = "aws:PrincipalAccount"
-
-
-# The fixed role name of each of this app's declarable roles.
-APP_ROLE_NAMES = {
-    declared.UPLOADER: names.uploader_role_name,
-    declared.REKEY: names.rekey_role_name,
-}
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ class Access:
             if declared.is_distribution(entry):
                 continue
             if entry in declared.APP_PRINCIPALS:
-                role = APP_ROLE_NAMES[entry](self.env)
+                role = declared.app_role_name(entry, self.env)
                 entry = Fn.sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role}")
             out.append(entry)
         return out
@@ -155,22 +148,14 @@ def bucket_statements(
         ),
     ]
     allow = iam.Effect.ALLOW
-    foreign_readers = access._foreign(access.readers)
-    if foreign_readers:
-        condition = _other_accounts_only(bucket, foreign_readers)
-        statements.append(
-            _statement(
-                "AllowDeclaredReadersOfOtherAccounts", allow, READER_GRANTS, objects, condition
-            )
-        )
-    foreign_writers = access._foreign(access.writers)
-    if foreign_writers:
-        condition = _other_accounts_only(bucket, foreign_writers)
-        statements.append(
-            _statement(
-                "AllowDeclaredWritersOfOtherAccounts", allow, WRITER_GRANTS, objects, condition
-            )
-        )
+    for sid, entries, grants in (
+        ("AllowDeclaredReadersOfOtherAccounts", access.readers, READER_GRANTS),
+        ("AllowDeclaredWritersOfOtherAccounts", access.writers, WRITER_GRANTS),
+    ):
+        foreign = access._foreign(entries)
+        if foreign:
+            condition = _other_accounts_only(bucket, foreign)
+            statements.append(_statement(sid, allow, grants, objects, condition))
     if access.distributions:
         statements.append(
             _statement(

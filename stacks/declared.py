@@ -19,11 +19,21 @@ import json
 import re
 from typing import Any
 
+from stacks import names
+
 # This app's own roles, by the name a setting uses: the uploader, and the role of the
 # re-key jobs (S3 Batch Operations, `make rekey`), a writer that reads no object.
 UPLOADER = "uploader"
 REKEY = "rekey"
 APP_PRINCIPALS = (UPLOADER, REKEY)
+# Each app role's fixed name, so the key and the bucket can name it without a cycle.
+_APP_ROLE_NAMES = {UPLOADER: names.uploader_role_name, REKEY: names.rekey_role_name}
+
+
+def app_role_name(entry: str, env: str) -> str:
+    """The role name of one of APP_PRINCIPALS in environment `env`."""
+    return _APP_ROLE_NAMES[entry](env)
+
 
 ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 DISTRIBUTION = re.compile(r"^arn:(aws[a-z-]*):cloudfront::(\d{12}):distribution/[A-Z0-9]{1,64}$")

@@ -11,7 +11,6 @@ import z3
 from proof.universal.encode import SymbolicRequest
 from proof.universal.model import Encoded
 from stacks import declared as decl
-from stacks import names
 
 SOURCE_ARN = "aws:sourcearn"
 AUTO_DELETE_ROLE = "CustomS3AutoDeleteObjectsCustomResourceProviderRole"
@@ -34,17 +33,17 @@ class Declared:
         d = enc.deployment
         settings = d.settings
 
-        # The app's own roles by their fixed names, as the policies name them
-        # (stacks/access.py); the uploader by the ARN the assembly resolved.
-        rekey = names.rekey_role_name(str(settings.get("env", "")))
-        app = {
-            decl.UPLOADER: d.role_arn,
-            decl.REKEY: f"arn:{d.env.partition}:iam::{d.env.account}:role/{rekey}",
-        }
+        env, iam = str(settings.get("env", "")), f"arn:{d.env.partition}:iam::{d.env.account}"
+
+        def arn(entry: str) -> str:
+            """An app role by its fixed name, as the policies name it (stacks/access.py)."""
+            if entry in decl.APP_PRINCIPALS:
+                return f"{iam}:role/{decl.app_role_name(entry, env)}"
+            return entry
 
         def arns(name: str) -> tuple[str, ...]:
             entries = settings.get(name, [decl.UPLOADER])
-            return tuple(app.get(e, e) for e in entries if not decl.is_distribution(e))
+            return tuple(arn(e) for e in entries if not decl.is_distribution(e))
 
         distributions = tuple(e for e in settings.get("readers", []) if decl.is_distribution(e))
         return Declared(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from proof.universal.declared import Declared
 from proof.universal.model import Encoded
-from stacks import names
+from stacks import declared as decl
 
 if TYPE_CHECKING:  # check.py builds the table
     from proof.universal.check import Result
@@ -33,7 +33,7 @@ def _name(arn: str, enc: Encoded) -> str:
     env = str(enc.deployment.settings.get("env", ""))
     if arn == enc.deployment.role_arn:
         return "the uploader (this app's role)"
-    if arn.endswith(f":role/{names.rekey_role_name(env)}"):
+    if arn.endswith(f":role/{decl.app_role_name(decl.REKEY, env)}"):
         return "the re-key jobs' role (S3 Batch Operations, `make rekey`)"
     return f"`{arn}`"
 
