@@ -70,13 +70,19 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _answered(exc: BaseException) -> BaseException:
+    """The exception that carries AWS's answer: upload_file wraps the ClientError in
+    S3UploadFailedError (raised inside `except`, so the ClientError is its context)."""
+    inner = exc.__context__
+    if _response(exc) is None and inner is not None and _response(inner) is not None:
+        return inner
+    return exc
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(actual, detail) of an exception `aws_errors()` matched: "denied" for a policy
     refusal, else "error" with the code."""
-    # upload_file wraps the ClientError in S3UploadFailedError (raised inside `except`).
-    inner = exc.__context__
-    if _response(exc) is None and inner is not None and _response(inner) is not None:
-        exc = inner
+    exc = _answered(exc)
     response = _response(exc)
     code = error_code(exc)
     metadata = {} if response is None else response.get("ResponseMetadata", {})
@@ -102,10 +108,10 @@ def classify_plain_http(exc: BaseException) -> tuple[str, str]:
     """(actual, detail) of the plain-HTTP row's AWS answer: "denied" only for an answer
     that carries S3's request id and is the bucket policy's or S3's documented refusal;
     any other refusal is an "error" naming what came back."""
+    exc = _answered(exc)
     actual, detail = classify(exc)
-    inner = exc.__context__ if _response(exc) is None else exc
-    response = _response(inner) or {}
-    code = error_code(inner or exc)  # the code alone: classify's detail may name the layer too
+    response = _response(exc) or {}
+    code = error_code(exc)  # the code alone: classify's detail may name the layer too
     if actual == ERROR and code != "InvalidArgument":
         return actual, detail
     if not response.get("ResponseMetadata", {}).get("RequestId"):

@@ -45,29 +45,20 @@ def judge(run: ProofRun, stored: sc.Stored) -> ProbeOutcome:
 
 
 def put_object_op(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
-    if not scenario.secure_transport:
-        return _put_over_plain_http(run, scenario, sse)
+    """Over plain HTTP only S3's own refusal is the refusal the row expects (probe.errors);
+    a request that never reached S3 asked no policy, and the row says so."""
+    plain = not scenario.secure_transport
+    client = run.clients.s3_http() if plain else run.clients.s3()
     key = run.object_key(scenario.name)
     try:
-        response = run.clients.s3().put_object(
+        response = client.put_object(
             Bucket=run.target.bucket, Key=key, Body=PUT_BODY, **run.args(sse)
         )
     except aws_errors() as exc:
-        return ProbeOutcome(*classify(exc))
-    return read_back(run, key, response.get("VersionId"), sse)
-
-
-def _put_over_plain_http(run: ProofRun, scenario: sc.Scenario, sse: sc.Sse) -> ProbeOutcome:
-    """Only S3's own refusal is the refusal the row expects (probe.errors); a request
-    that never reached S3 asked no policy, and the row says so."""
-    key = run.object_key(scenario.name)
-    try:
-        response = run.clients.s3_http().put_object(
-            Bucket=run.target.bucket, Key=key, Body=PUT_BODY, **run.args(sse)
-        )
-    except aws_errors() as exc:
-        return ProbeOutcome(*classify_plain_http(exc))
+        return ProbeOutcome(*(classify_plain_http(exc) if plain else classify(exc)))
     except no_answer() as exc:
+        if not plain:
+            raise
         return ProbeOutcome(sc.ERROR, f"{NO_HTTP_ANSWER} ({type(exc).__name__})")
     return read_back(run, key, response.get("VersionId"), sse)
 
