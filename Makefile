@@ -50,9 +50,9 @@ demo: setup-app
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py rekey
+	$(PY) -m mypy --strict lambda/uploader proof scripts stacks app.py rekey encrypted_s3
 	$(VENV)/bin/pyrefly check --summary=none
-	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py rekey
+	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py rekey encrypted_s3 examples
 
 test: setup lint
 	$(PY) -m pytest

@@ -3,6 +3,8 @@
 Proves the synthesized assembly against the scenario table with the IAM simulator,
 prints the table, writes <assembly>/proof-report.md and proof-report.json, and exits 1
 if any scenario's simulated outcome differs from the table (2 if it cannot prove).
+An assembly of another app (no uploader) gets the universal proof of every
+EncryptedStorage it holds (proof/instances.py).
 `python -m proof.demo` (what `make demo` runs) synthesizes first, then calls this.
 """
 
@@ -14,7 +16,8 @@ import sys
 from pathlib import Path
 
 from proof import mutate
-from proof.assembly import AssemblyError, find_deployment, load_assembly
+from proof.any_app import prove_instances
+from proof.assembly import AssemblyError, find_deployment, has_uploader, load_assembly
 from proof.cli import Parser, UsageError
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove_cases
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--break (--break A --break B)"
             )
         templates = load_assembly(assembly)
+        if not has_uploader(templates):  # another app's: its EncryptedStorage instances
+            return prove_instances(templates, assembly, args.json, args.mutations)
         try:
             (proof,) = prove_cases([Case(templates, mutations=tuple(args.mutations))])
         except MutationError as error:

@@ -190,17 +190,27 @@ def _variables(function: _Resource) -> Mapping[str, Any]:
     return variables
 
 
+# The uploader's variables that say which bucket it probes, how, and where it writes (a
+# user's own function may well have a BUCKET_NAME; not all three).
+UPLOADER_VARIABLES = frozenset({"BUCKET_NAME", "HEADER_POLICY", "PROBE_PREFIX"})
+
+
+def _is_uploader(function: _Resource) -> bool:
+    return set(_variables(function)) >= UPLOADER_VARIABLES
+
+
+def has_uploader(templates: Templates) -> bool:
+    """Is this app's uploader in the assembly?"""
+    return any(_is_uploader(f) for f in _resources(templates, "AWS::Lambda::Function"))
+
+
 def _find_uploader(
     templates: Templates, resolver: Resolver, settings: Mapping[str, Any]
 ) -> _Uploader:
     """The one function told which bucket to probe, checked against the settings."""
     function = _one(
-        [
-            f
-            for f in _resources(templates, "AWS::Lambda::Function")
-            if "BUCKET_NAME" in _variables(f)
-        ],
-        "uploader function (a Lambda with a BUCKET_NAME variable)",
+        [f for f in _resources(templates, "AWS::Lambda::Function") if _is_uploader(f)],
+        f"uploader function (a Lambda with variables {', '.join(sorted(UPLOADER_VARIABLES))})",
     )
     variables = resolver.resolve(_variables(function), function.stack, function.where)
     for name, setting in (("ENCRYPTION", "encryption"), ("HEADER_POLICY", "header_policy")):

@@ -1,4 +1,5 @@
-"""Stacks compose the constructs: stateful (key, bucket) apart from stateless (uploader)."""
+"""Stacks compose the constructs: stateful (key, bucket) apart from stateless (uploader).
+The key and the bucket are the package's constructs (encrypted_s3), used as any app uses them."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from encrypted_s3 import EncryptedStorage, StorageKey
 from scenarios.vocabulary import reencrypts
 from stacks import names
-from stacks.access import Access
-from stacks.encrypted_bucket import EncryptedBucket
-from stacks.encryption_key import ProjectKey
 from stacks.rekey_role import RekeyRole
-from stacks.removal import removal_policy
 from stacks.settings import Settings
 from stacks.uploader import Uploader
 
@@ -23,16 +21,7 @@ class KeyStack(Stack):
         self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.project_key = ProjectKey(
-            self,
-            "ProjectKey",
-            alias=settings.key_alias,
-            rotation_days=settings.key_rotation_days,
-            admins=settings.key_admins,
-            access=Access.of(settings),
-            removal_policy=removal_policy(settings.retain_data),
-            guard_policies=settings.guard_policies,
-        )
+        self.project_key = StorageKey(self, "ProjectKey", settings=settings)
         CfnOutput(self, names.KEY_ARN_OUTPUT, value=self.project_key.key.key_arn)
         CfnOutput(self, names.KEY_ALIAS_OUTPUT, value=self.project_key.alias.alias_name)
 
@@ -44,19 +33,15 @@ class BucketStack(Stack):
         construct_id: str,
         *,
         settings: Settings,
-        project_key: ProjectKey | None,
+        project_key: StorageKey | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.encrypted_bucket = EncryptedBucket(
+        self.encrypted_bucket = EncryptedStorage(
             self,
             "EncryptedBucket",
-            encryption=settings.encryption,
-            header_policy=settings.header_policy,
-            key=project_key.key if project_key else None,
-            retain_data=settings.retain_data,
-            access=Access.of(settings),
-            guard_policies=settings.guard_policies,
+            settings=settings,
+            key=project_key,
             probe_prefix=names.PROBE_PREFIX,
         )
         # The settings the policies were built from travel with the template, so the
@@ -89,8 +74,8 @@ class UploaderStack(Stack):
         construct_id: str,
         *,
         settings: Settings,
-        encrypted_bucket: EncryptedBucket,
-        project_key: ProjectKey | None,
+        encrypted_bucket: EncryptedStorage,
+        project_key: StorageKey | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)

@@ -31,6 +31,7 @@ from stacks.policy_guard import bucket_guard_statements
 from stacks.removal import removal_policy
 from stacks.statements import deny_everyone
 
+LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 BUCKET_ENCRYPTION = {
     SSE_KMS: s3.BucketEncryption.KMS,
     DSSE_KMS: s3.BucketEncryption.DSSE,
@@ -181,6 +182,9 @@ class EncryptedBucket(Construct):
         probe_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        # In any app, whatever its cdk.json: access logs delivered under a bucket policy
+        # (an ACL cannot be set on a bucket whose owner enforces object ownership).
+        self.node.set_context(LOGS_USE_BUCKET_POLICY, True)
         self._probe_prefix = probe_prefix  # where a live prover writes: expired after a day
         common: dict[str, Any] = dict(
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,

@@ -45,3 +45,7 @@ BATCH_MANIFEST_PREFIX, BATCH_REPORT_PREFIX = (
     "batch-operations/reports",
 )
 REKEY_ROLE_ARN_OUTPUT = "RekeyRoleArn"
+# Resource Metadata of each instance's data bucket (encrypted_s3.EncryptedStorage): the
+# settings its policies were built from and where the instance is, so the proof finds
+# every instance of any app.
+INSTANCE_METADATA = "EncryptedS3Instance"

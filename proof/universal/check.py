@@ -296,6 +296,11 @@ class Checker:
         return out
 
 
+def all_property_ids() -> list[str]:
+    """Every property the proof knows (each applies to some deployments)."""
+    return [p.id for p in (*PROPERTIES, *ACCESS_PROPERTIES)]
+
+
 def check(
     deployment: Deployment, variant: str | None = None, *, necessity: bool = True
 ) -> Universal:

