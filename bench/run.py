@@ -7,6 +7,7 @@ target and writes bench/results.json. Run with `make bench`; `make bench ARGS=--
 takes one repetition of the slow figures (noisier; 339 s on 2 cores before the
 type-check split);
 `--loop-only` only the development loop (cdk synth, make test from a clean state).
+`python -m bench.plugin` measures the policy-validation plugin alone.
 
 "Time to first demo" needs the package registries (PyPI, npm): it clones this
 repository and runs `make demo` with an empty home and empty pip, uv and npm caches,
@@ -29,6 +30,7 @@ from bench.app_figures import lambda_figures, proof_figure, synth_figures, test_
 from bench.common import ROOT, synth_variants
 from bench.first_demo import first_demo_figure
 from bench.live_figures import prove_concurrency_figures
+from bench.plugin import plugin_figure
 from bench.rekey_audit import rekey_audit_figures
 from bench.universal import universal_figures
 from proof.demo import offline_environ
@@ -56,6 +58,8 @@ def other_figures(reps: int, quick: bool, workdir: Path, loop_only: bool = False
     figures.append(
         access_figure(list(variants.values()), synth_access_variants(workdir), 3 if quick else 5)
     )
+    step("the policy-validation plugin on examples/orders, synth with and without it")
+    figures.append(plugin_figure(3 if quick else 5, workdir))
     step("live proof against local moto")
     figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
     step("the audit of existing objects against local moto (10,000 and 50,000 objects)")

@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,10 @@ from aws_cdk import (
 )
 
 NAME = "encrypted-s3-proof"
-VERSION = "0.2.0"
+try:
+    VERSION = metadata.version("encrypted-s3-cdk")
+except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+    VERSION = "unknown"
 UNREADABLE = "unreadable-template"  # the rule name of a template the proof cannot read
 
 
@@ -112,7 +117,6 @@ class ProofPlugin:
         from proof.assembly import AssemblyError
         from proof.instances import find_instances
         from proof.resolve import ResolveError
-        from proof.universal.check import check
         from proof.universal.policy import Unsupported
 
         try:
@@ -124,32 +128,60 @@ class ProofPlugin:
             self._out(f"{NAME}: no EncryptedStorage in this app: nothing to prove")
             return []
         violations = []
-        for instance in instances:
-            stack, logical_id = instance.where.rsplit("/", 1)
-            try:
-                universal = check(instance.deployment, instance.path, necessity=False)
-            except (AssemblyError, ResolveError, Unsupported) as error:
-                line = f"{instance.path}: the proof cannot read it: {error}"
+        for verdict in map(_verdict, instances):
+            stack, logical_id = verdict.where.rsplit("/", 1)
+            if verdict.unreadable:
+                line = f"{verdict.path}: the proof cannot read it: {verdict.unreadable}"
                 violations.append(_violation(UNREADABLE, line, "", paths[stack], logical_id))
                 continue
-            proved = [r.prop.id for r in universal.results if r.proved]
-            self._out(f"{NAME}: {instance.path}: {len(proved)} proved ({', '.join(proved)})")
-            for r in universal.results:
-                if r.proved:
-                    continue
-                self._out(f"{NAME}: {instance.path}: {r.prop.id} REFUTED")
-                violations.append(
-                    _violation(
-                        r.prop.id,
-                        f"{instance.path}: {r.prop.title} REFUTED: {r.words} "
-                        f"Counterexample: {_example(r)}",
-                        "Remove or narrow the statement that allows the counterexample's "
-                        "request (see 'decided by'), or declare its principal",
-                        paths[stack],
-                        logical_id,
-                    )
-                )
+            proved = ", ".join(verdict.proved)
+            self._out(f"{NAME}: {verdict.path}: {len(verdict.proved)} proved ({proved})")
+            for rule, description in verdict.refuted:
+                self._out(f"{NAME}: {verdict.path}: {rule} REFUTED")
+                violations.append(_violation(rule, description, FIX, paths[stack], logical_id))
         return violations
+
+
+FIX = (
+    "Change the statements named after 'decided by' (or the settings: readers, writers) so "
+    "that the counterexample's request is decided as the property says"
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One instance's proof, as the plugin reports it."""
+
+    path: str
+    where: str
+    proved: tuple[str, ...] = ()
+    refuted: tuple[tuple[str, str], ...] = ()  # (property id, one-line description)
+    unreadable: str = ""
+
+
+def _verdict(instance: Any) -> Verdict:
+    from proof.assembly import AssemblyError
+    from proof.resolve import ResolveError
+    from proof.universal.check import check
+    from proof.universal.policy import Unsupported
+
+    try:
+        universal = check(instance.deployment, instance.path, necessity=False)
+    except (AssemblyError, ResolveError, Unsupported) as error:
+        return Verdict(instance.path, instance.where, unreadable=str(error))
+    return Verdict(
+        instance.path,
+        instance.where,
+        tuple(r.prop.id for r in universal.results if r.proved),
+        tuple(
+            (
+                r.prop.id,
+                f"{instance.path}: {r.prop.title} REFUTED: {r.words} Counterexample: {_example(r)}",
+            )
+            for r in universal.results
+            if not r.proved
+        ),
+    )
 
 
 def synth(app: App) -> None:

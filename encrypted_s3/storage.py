@@ -98,15 +98,15 @@ class EncryptedStorage(EncryptedBucket):
         probe_prefix: str | None = None,
     ) -> None:
         resolved = _settings(settings, name or construct_id.lower())
-        if key is not None and key.settings != resolved:
-            raise SettingsError(
-                f"EncryptedStorage {construct_id}: its key {key.node.path} was built from other "
-                "settings: allowed only the key built from the same settings"
-            )
         if key is not None and not resolved.uses_kms:
             raise SettingsError(
                 f"EncryptedStorage {construct_id}: encryption={resolved.encryption!r} uses no "
                 "key, but one was passed: allowed key=None with sse-s3"
+            )
+        if key is not None and key.settings != resolved:
+            raise SettingsError(
+                f"EncryptedStorage {construct_id}: its key {key.node.path} was built from other "
+                "settings: allowed only the key built from the same settings"
             )
         if key is None and resolved.uses_kms:
             # A key of its own, beside the instance (its alias names the instance).

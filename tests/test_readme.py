@@ -63,6 +63,16 @@ COMMANDS = {
         "tests/rekey/test_docs.py::test_every_command_of_the_section_runs_as_stated"
     ),
     "npx cdk synth -c env=prod": "tests/test_readme.py::test_the_activated_venv_has_the_cdk_cli",
+    "pip install path/to/this/clone": (
+        "tests/construct/test_package.py::"
+        "test_an_app_outside_the_repository_is_proved_by_the_installed_wheel"
+    ),
+    'cdk synth --app "python examples/orders/orders_app.py"': (
+        "tests/construct/test_examples.py::test_the_readme_commands_synthesize_with_the_real_cli"
+    ),
+    'cdk synth --app "python examples/orders/weakened.py"': (
+        "tests/construct/test_examples.py::test_the_readme_commands_synthesize_with_the_real_cli"
+    ),
 }
 # Commands only an AWS account can answer: no test runs them (the tests reach no AWS).
 NEEDS_AWS = {

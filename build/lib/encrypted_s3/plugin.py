@@ -1,0 +1,170 @@
+"""The proof as a CDK policy-validation plugin: every EncryptedStorage of any app proved
+at synth.
+
+    Validations.of(app).add_plugins(ProofPlugin())
+
+(`App(policy_validation_beta1=[...])` takes it too; aws-cdk-lib deprecates that form.)
+
+At synthesis CDK hands the plugin the templates; it finds every instance (the data
+buckets marked by EncryptedStorage), proves each one's properties with the universal
+proof (z3, for every request in its model: the same engine as `python -m proof`) and
+fails synthesis with one violation per refuted property: the instance's path, the
+property, a counterexample and the statements that decided it. Passing instances are
+listed on stderr with the properties proved. An app without an instance passes and says
+so; a template the proof cannot read fails with one line naming the resource.
+The necessity analysis (which Deny each property needs) is left to `python -m proof`:
+it does not change what is proved, and it costs several times the properties.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    App,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+)
+
+NAME = "encrypted-s3-proof"
+try:
+    VERSION = metadata.version("encrypted-s3-cdk")
+except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+    VERSION = "unknown"
+UNREADABLE = "unreadable-template"  # the rule name of a template the proof cannot read
+
+
+def _templates(paths: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """{stack: template} and {stack: template path}; a stack is named by its file."""
+    templates, where = {}, {}
+    for path in paths:
+        name = Path(path).name.removesuffix(".template.json")
+        if name in templates:  # stacks of different stages: the path tells them apart
+            name = path
+        templates[name] = json.loads(Path(path).read_text())
+        where[name] = path
+    return templates, where
+
+
+def _violation(
+    rule: str, description: str, fix: str, template: str, logical_id: str
+) -> PolicyViolation:
+    return PolicyViolation(
+        rule_name=rule,
+        description=description,
+        fix=fix,
+        severity="error",
+        violating_resources=[
+            PolicyViolatingResource(
+                locations=[f"Resources/{logical_id}"],
+                resource_logical_id=logical_id,
+                template_path=template,
+            )
+        ],
+    )
+
+
+def _example(result: Any) -> str:
+    from proof.universal.report import request_lines
+
+    lines = request_lines(result.counterexample) if result.counterexample else []
+    decided = f"; decided by {'; '.join(result.statements)}" if result.statements else ""
+    return " / ".join(line.strip() for line in lines) + decided
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class ProofPlugin:
+    """Proves every EncryptedStorage of the app at synth (see the module's docstring).
+
+    `out`: where the list of instances and properties goes (stderr by default)."""
+
+    def __init__(self, out: Callable[[str], None] | None = None) -> None:
+        self._out = out or (lambda line: print(line, file=sys.stderr))
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    @property
+    def version(self) -> str:
+        return VERSION
+
+    @property
+    def rule_ids(self) -> list[str]:
+        from proof.universal.check import all_property_ids
+
+        return [*all_property_ids(), UNREADABLE]
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        templates, paths = _templates(context.template_paths)
+        violations = self._prove(templates, paths)
+        return PolicyValidationPluginReport(
+            success=not violations, violations=violations, plugin_version=VERSION
+        )
+
+    def _prove(self, templates: dict[str, Any], paths: dict[str, str]) -> list[Any]:
+        # The engine loads z3: only when CDK asks for the validation.
+        from proof.assembly import AssemblyError
+        from proof.instances import find_instances
+        from proof.resolve import ResolveError
+        from proof.universal.check import check
+        from proof.universal.policy import Unsupported
+
+        try:
+            instances = find_instances(templates)
+        except (AssemblyError, ResolveError, Unsupported) as error:
+            first = next(iter(paths.values()))
+            return [_violation(UNREADABLE, str(error), "", first, "")]
+        if not instances:
+            self._out(f"{NAME}: no EncryptedStorage in this app: nothing to prove")
+            return []
+        violations = []
+        for instance in instances:
+            stack, logical_id = instance.where.rsplit("/", 1)
+            try:
+                universal = check(instance.deployment, instance.path, necessity=False)
+            except (AssemblyError, ResolveError, Unsupported) as error:
+                line = f"{instance.path}: the proof cannot read it: {error}"
+                violations.append(_violation(UNREADABLE, line, "", paths[stack], logical_id))
+                continue
+            proved = [r.prop.id for r in universal.results if r.proved]
+            self._out(f"{NAME}: {instance.path}: {len(proved)} proved ({', '.join(proved)})")
+            for r in universal.results:
+                if r.proved:
+                    continue
+                self._out(f"{NAME}: {instance.path}: {r.prop.id} REFUTED")
+                violations.append(
+                    _violation(
+                        r.prop.id,
+                        f"{instance.path}: {r.prop.title} REFUTED: {r.words} "
+                        f"Counterexample: {_example(r)}",
+                        "Remove or narrow the statement that allows the counterexample's "
+                        "request (see 'decided by'), or declare its principal",
+                        paths[stack],
+                        logical_id,
+                    )
+                )
+        return violations
+
+
+def synth(app: App) -> None:
+    """`app.synth()`, ending the process with one line when a validation plugin failed
+    (CDK has printed its report above: the instance, the property, the counterexample)
+    rather than with the jsii traceback of CDK's ValidationFailed error."""
+    try:
+        app.synth()
+    except RuntimeError as error:
+        text = str(error)
+        if not text.startswith("ValidationFailed"):
+            raise
+        # The message repeats the report CDK printed; its last line says where it is kept.
+        sys.exit(f"error: synthesis failed validation; {text.splitlines()[-1].strip()}")

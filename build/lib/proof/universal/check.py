@@ -1,0 +1,321 @@
+"""Run the properties of one deployment: proved or refuted, and which Deny each needs.
+
+Every question (the property, the property without one or two statements, whether one
+statement refuses what others do) is one check of solve.solve: a fresh context, a fixed
+seed and a time limit, so no answer depends on what was asked before. Each Deny is
+switched by its "in force" literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
+
+import z3
+
+from proof.assembly import Deployment
+from proof.universal.access import ACCESS_PROPERTIES
+from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
+from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
+from proof.universal.s3 import accepted
+from proof.universal.solve import Session
+from proof.universal.space import ModelJson, model_json
+from proof.universal.who import table as who_table
+from proof.universal.witness import CounterexampleJson, counterexample
+from scenarios import OTHER_KEY_ID, STORE_ACTIONS
+
+S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
+
+
+class PropertyJson(TypedDict):
+    """One property of the universal proof in the JSON report."""
+
+    id: str
+    number: int
+    title: str
+    variant: str
+    statement: str
+    result: str  # "proved" or "refuted"
+    counterexample: CounterexampleJson | None
+    statements: list[str]
+    notes: list[str]
+    assumptions: NotRequired[list[str]]  # the report adds them to each property
+
+
+class NeededWithJson(TypedDict):
+    statement: str  # the other statement
+    by: list[str]  # the properties that fail when both are dropped
+
+
+class NecessityJson(TypedDict):
+    statement: str
+    policy: str
+    needed_by: list[str]
+    covered_by: list[str]
+    needed_with: list[NeededWithJson]
+    verdict: str
+
+
+@dataclass
+class Result:
+    prop: Property
+    variant: str
+    words: str
+    proved: bool
+    counterexample: CounterexampleJson | None = None
+    statements: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> PropertyJson:
+        return {
+            "id": self.prop.id,
+            "number": self.prop.number,
+            "title": self.prop.title,
+            "variant": self.variant,
+            "statement": self.words,
+            "result": "proved" if self.proved else "refuted",
+            "counterexample": self.counterexample,
+            "statements": self.statements,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class Necessity:
+    """What one Deny (or BlockedEncryptionTypes) does for the proof; every clause checked."""
+
+    statement: str  # a Sid, or "BlockedEncryptionTypes"
+    policy: str
+    needed_by: list[str]  # property ids that fail without it
+    covered_by: list[str]  # when not needed alone: what refuses all it refuses
+    needed_with: list[tuple[str, list[str]]] = field(default_factory=list)  # (other, props)
+    unused: bool = False  # without it, nothing it refuses is allowed (checked)
+
+    def describe(self) -> str:
+        if self.needed_by:
+            return f"needed by {', '.join(self.needed_by)}"
+        parts = []
+        if self.covered_by:
+            parts.append(
+                f"redundant alone: what it refuses is refused by {', '.join(self.covered_by)}"
+            )
+        else:
+            parts.append("redundant alone: no property fails without it")
+        for other, props in self.needed_with:
+            parts.append(f"needed together with {other} by {', '.join(props)}")
+        if self.unused:
+            parts.append("what it refuses is allowed by nothing else")
+        return "; ".join(parts)
+
+    def to_json(self) -> NecessityJson:
+        return {
+            "statement": self.statement,
+            "policy": self.policy,
+            "needed_by": self.needed_by,
+            "covered_by": self.covered_by,
+            "needed_with": [{"statement": o, "by": p} for o, p in self.needed_with],
+            "verdict": self.describe(),
+        }
+
+
+@dataclass
+class Universal:
+    """The universal proof of one deployment."""
+
+    variant: str
+    results: list[Result]
+    necessity: list[Necessity]
+    model: ModelJson
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+    who: str = ""  # the "Who can do what" table (proof/universal/who.py)
+
+    @property
+    def refuted(self) -> list[str]:
+        return [r.prop.id for r in self.results if not r.proved]
+
+
+class Checker:
+    def __init__(self, enc: Encoded) -> None:
+        self.enc = enc
+        self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
+        self.sessions = {p.id: Session([enc.world, p.violation(enc)]) for p in self.props}
+        self.overlap = Session([enc.world])  # which statements refuse the same requests
+        self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
+
+    def _ask(
+        self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
+    ) -> z3.ModelRef | None:
+        without = f" without {', '.join(map(str, dropped))}" if dropped else ""
+        in_force = self.enc.all_in_force(dropped)
+        if prop.id == "stored-encryption" and self._alias_fixed(dropped):
+            # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
+            extra = [*extra, z3.Not(alias_changeable(self.enc))]
+        return self.sessions[prop.id].ask(in_force, extra, f"{prop.id}{without}")
+
+    def _alias_fixed(self, dropped: Sequence[tuple[str, int]]) -> bool:
+        """No one but the deploy role can change the key's aliases (the key policy alone
+        decides it, so dropping bucket statements keeps the answer)."""
+        if "second" not in self.enc.__dict__ or any(d[0] == "key policy" for d in dropped):
+            return False
+        if self._fixed is None:
+            session = Session([alias_changeable(self.enc)])
+            self._fixed = session.ask(self.enc.all_in_force(), [], "alias changes") is None
+        return self._fixed
+
+    def violated(self, prop: Property, dropped: Sequence[tuple[str, int]] = ()) -> bool:
+        return self._ask(prop, dropped) is not None
+
+    def result(self, prop: Property, variant: str) -> Result:
+        words, notes = prop.words(self.enc), prop.notes(self.enc)
+        model = self._ask(prop, ())
+        if model is None:
+            return Result(prop, variant, words, True, notes=notes)
+        example, statements, found = counterexample(self.enc, self._readable(prop, model), prop)
+        return Result(prop, variant, words, False, example, statements, found + notes)
+
+    def _readable(self, prop: Property, model: z3.ModelRef) -> z3.ModelRef:
+        """A counterexample with readable names where the property allows them."""
+        r, env = self.enc.req, self.enc.deployment.env
+        other_key = f"arn:{env.partition}:kms:{env.region}:{env.account}:key/{OTHER_KEY_ID}"
+        wishes = [
+            r.p_rest == z3.StringVal("role/Example"),
+            r.obj == z3.StringVal("example.txt"),
+            # a key id naming another key, rather than none, "" or "a"
+            z3.And(r.present[KEY_ID], r.value[KEY_ID] == z3.StringVal(other_key)),
+        ]
+        if "second" in self.enc.__dict__:  # the property speaks of a second request
+            wishes.append(self.enc.second.p_rest == z3.StringVal("role/AccountAdmin"))
+        kept: list[z3.BoolRef] = []
+        for wish in wishes:
+            found = self._ask(prop, (), [*kept, wish])
+            if found is not None:
+                kept.append(wish)
+                model = found
+        return model
+
+    def _relevant(self, prop: Property, policy: str) -> bool:
+        return policy in prop.policies or (policy == "S3" and "bucket policy" in prop.policies)
+
+    def _refuses(self, target: tuple[str, int]) -> z3.BoolRef:
+        """The statement (or bucket setting, or S3's header checks) refuses the request."""
+        enc = self.enc
+        if target == BLOCKED_SSE_C:
+            return z3.And(enc.req.present[CUSTOMER], stores(enc))
+        if target == S3_CHECKS:
+            return z3.And(z3.Not(accepted(enc)), stores(enc))
+        decision = enc.kms if target[0] == "key policy" else enc.s3
+        return next(f for s, f in decision.denies if (s.policy, s.index) == target)
+
+    def _actions(self, target: tuple[str, int]) -> frozenset[int] | None:
+        """The actions the statement can refuse (None: not known from its Action alone)."""
+        if target[0] == "S3":
+            return self.enc.u.matching(STORE_ACTIONS)
+        (statement,) = [s for s in self.enc.deny_statements if (s.policy, s.index) == target]
+        return None if statement.not_action else self.enc.u.matching(statement.actions)
+
+    def _subsumed(self, target: tuple[str, int], by: Sequence[tuple[str, int]]) -> bool:
+        """Does every request `target` refuses get refused by one of `by` as well?"""
+        formulas = [self._refuses(target), *[z3.Not(self._refuses(b)) for b in by]]
+        what = f"whether {list(by)} refuse what {target} refuses"
+        return self.overlap.ask([], formulas, what) is None
+
+    def _nothing_else_allows(self, target: tuple[str, int]) -> bool:
+        """Without `target`, is every request it refuses still refused (or never granted)?"""
+        enc = self.enc
+        formulas = [self._refuses(target), allowed(enc)]
+        if target[0] != "key policy":
+            formulas.append(accepted(enc))
+        what = f"whether anything allows what {target} refuses"
+        return self.overlap.ask(enc.all_in_force([target]), formulas, what) is None
+
+    def _covers(self, target: tuple[str, int], labels: dict[tuple[str, int], str]) -> list[str]:
+        # Key policy statements cover KMS requests; the bucket's statements S3 requests.
+        others = [
+            k
+            for k in labels
+            if k != target and (k[0] == "key policy") == (target[0] == "key policy")
+        ]
+        mine = self._actions(target)
+        # A statement naming none of the target's actions refuses none of its requests.
+        others = [k for k in others if mine is None or (t := self._actions(k)) is None or t & mine]
+        single = [labels[k] for k in others if self._subsumed(target, [k])]
+        if single:
+            return single
+        if target[0] == "key policy":  # S3's header checks refuse no KMS request
+            if len(others) > 1 and self._subsumed(target, others):
+                return ["the other key policy statements together"]
+        elif self._subsumed(target, [*others, S3_CHECKS]):
+            return ["the other statements and S3's header checks together"]
+        return []
+
+    def necessity(self, proved: list[Property]) -> list[Necessity]:
+        """Each Deny dropped alone, then each pair of those no property needs alone."""
+        enc = self.enc
+        labels = {(s.policy, s.index): s.label for s in enc.deny_statements}
+        if BLOCKED_SSE_C in enc.enable:
+            labels[BLOCKED_SSE_C] = "BlockedEncryptionTypes"
+
+        def may_break(p: Property, dropped: Sequence[tuple[str, int]]) -> bool:
+            # Dropping a Deny only allows more: a promise that a request is allowed (wanted
+            # "allowed") cannot fail, nor one about actions no dropped statement names.
+            if p.wanted == "allowed" or not any(self._relevant(p, d[0]) for d in dropped):
+                return False
+            if p.actions is None:
+                return True
+            theirs = [self._actions(d) for d in dropped]
+            mine = self.enc.u.matching(p.actions)
+            return any(t is None or t & mine for t in theirs)
+
+        def breaks(dropped: Sequence[tuple[str, int]]) -> list[str]:
+            return [p.id for p in proved if may_break(p, dropped) and self.violated(p, dropped)]
+
+        needed = {target: breaks([target]) for target in labels}
+        alone = [t for t in labels if not needed[t]]
+        pairs = {(a, b): breaks([a, b]) for i, a in enumerate(alone) for b in alone[i + 1 :]}
+        out = []
+        for target, label in labels.items():
+            together = [
+                (labels[b if a == target else a], props)
+                for (a, b), props in pairs.items()
+                if target in (a, b) and props
+            ]
+            covered = [] if needed[target] else self._covers(target, labels)
+            idle = not (needed[target] or covered or together)
+            shown = "bucket setting" if target[0] == "S3" else target[0]
+            out.append(
+                Necessity(
+                    label,
+                    shown,
+                    needed[target],
+                    covered,
+                    together,
+                    unused=idle and self._nothing_else_allows(target),
+                )
+            )
+        return out
+
+
+def all_property_ids() -> list[str]:
+    """Every property the proof knows (each applies to some deployments)."""
+    return [p.id for p in (*PROPERTIES, *ACCESS_PROPERTIES)]
+
+
+def check(
+    deployment: Deployment, variant: str | None = None, *, necessity: bool = True
+) -> Universal:
+    """Every applicable property of the deployment, and the necessity of each Deny
+    (unless `necessity` is false: a caller that only asks what is refuted)."""
+    variant = variant or deployment.config.label
+    enc = Encoded.build(deployment)
+    checker = Checker(enc)
+    results = [checker.result(p, variant) for p in checker.props]
+    proved = [r.prop for r in results if r.proved]
+    who = who_table(enc, results, variant)
+    return Universal(
+        variant,
+        results,
+        checker.necessity(proved) if necessity else [],
+        model_json(enc),
+        who=who,
+    )

@@ -1,0 +1,118 @@
+"""The declared readers and writers of a deployment (settings readers, writers), and
+the formulas "the caller is one of them" (proof/universal/access.py, properties.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import z3
+
+from proof.universal.encode import SymbolicRequest
+from proof.universal.model import Encoded
+from stacks import declared as decl
+
+SOURCE_ARN = "aws:sourcearn"
+AUTO_DELETE_ROLE = "CustomS3AutoDeleteObjectsCustomResourceProviderRole"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The declarations of one deployment, resolved to ARNs of its environment."""
+
+    readers: tuple[str, ...]  # role ARNs
+    writers: tuple[str, ...]
+    distributions: tuple[str, ...]
+    account: str
+    # CDK's auto-delete role (only where retain_data is false): it empties the bucket when
+    # the stack is destroyed, so it may delete objects (stacks/access.py).
+    deleters: tuple[str, ...] = ()
+
+    @staticmethod
+    def of(enc: Encoded) -> Declared:
+        d = enc.deployment
+        settings = d.settings
+
+        env, iam = str(settings.get("env", "")), f"arn:{d.env.partition}:iam::{d.env.account}"
+
+        def arn(entry: str) -> str:
+            """An app role by its fixed name, as the policies name it (stacks/access.py)."""
+            if entry in decl.APP_PRINCIPALS:
+                return f"{iam}:role/{decl.app_role_name(entry, env)}"
+            return entry
+
+        def arns(name: str) -> tuple[str, ...]:
+            entries = settings.get(name, [decl.UPLOADER])
+            return tuple(arn(e) for e in entries if not decl.is_distribution(e))
+
+        distributions = tuple(e for e in settings.get("readers", []) if decl.is_distribution(e))
+        return Declared(
+            arns("readers"), arns("writers"), distributions, d.env.account, _deleters(enc)
+        )
+
+    @cached_property
+    def accounts(self) -> tuple[str, ...]:
+        """Every account a declared role belongs to, the deploying one first."""
+        found = [self.account, *(a.split(":")[4] for a in (*self.readers, *self.writers))]
+        return tuple(dict.fromkeys(found))
+
+    def words(self, kind: str) -> str:
+        names = list(self.readers if kind == "readers" else self.writers)
+        if kind == "readers":
+            names += [f"CloudFront {d.rsplit('/', 1)[1]}" for d in self.distributions]
+        return ", ".join(names) or "none"
+
+
+def _deleters(enc: Encoded) -> tuple[str, ...]:
+    """The auto-delete role CDK names in the bucket policy, where the data is not retained."""
+    if enc.deployment.settings.get("retain_data", True):
+        return ()
+    found = []
+    for statement in enc.bucket:
+        principal = statement.principal
+        if not statement.deny and principal is not None:
+            found += [a for a in principal.arns if AUTO_DELETE_ROLE in a]
+    return tuple(dict.fromkeys(found))
+
+
+def iam_is(r: SymbolicRequest, arns: tuple[str, ...]) -> z3.BoolRef:
+    return z3.And(r.p_iam, z3.Or(*[r.p_arn == z3.StringVal(a) for a in arns]))
+
+
+def distribution(r: SymbolicRequest, distributions: tuple[str, ...]) -> z3.BoolRef:
+    if not distributions or SOURCE_ARN not in r.present:
+        return z3.BoolVal(False)
+    return z3.And(
+        r.p_svc,
+        r.p_svc_name == z3.StringVal(decl.CLOUDFRONT_SERVICE),
+        r.present[SOURCE_ARN],
+        z3.Or(*[r.value[SOURCE_ARN] == z3.StringVal(d) for d in distributions]),
+    )
+
+
+def is_reader(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
+    d, r = Declared.of(enc), r or enc.req
+    return z3.Or(iam_is(r, d.readers), distribution(r, d.distributions))
+
+
+def is_writer(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
+    return iam_is(r or enc.req, Declared.of(enc).writers)
+
+
+def writer_here(enc: Encoded) -> z3.BoolRef:
+    """The caller is a declared writer of the bucket's own account."""
+    d = Declared.of(enc)
+    return iam_is(enc.req, tuple(w for w in d.writers if w.split(":")[4] == d.account))
+
+
+def reader_here(enc: Encoded) -> z3.BoolRef:
+    """The caller is a declared reader of the bucket's own account."""
+    d = Declared.of(enc)
+    return iam_is(enc.req, tuple(w for w in d.readers if w.split(":")[4] == d.account))
+
+
+def declared_caller(enc: Encoded) -> z3.BoolRef:
+    """The caller is of this account, a declared role or a declared distribution."""
+    r, d = enc.req, Declared.of(enc)
+    here = z3.And(r.p_iam, r.p_acct == z3.StringVal(d.account))
+    return z3.Or(here, iam_is(r, (*d.readers, *d.writers)), distribution(r, d.distributions))

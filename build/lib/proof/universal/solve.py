@@ -1,0 +1,99 @@
+"""One satisfiability question, asked the same way every time.
+
+Every property of every deployment gets a fresh z3 context (its formulas translated into
+it) and every check a fresh solver, so no answer and no time depends on what the process
+asked before; a fixed seed; and a resource limit per check. A check that reaches it is
+asked again by a fresh solver with another seed and a larger limit; if the last try too
+cannot decide, SolverGaveUp says so in one line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import z3
+
+# (seed, resource limit) of each try. z3's resource count, unlike a clock, is the same on
+# every machine and under any load, so where a try stops is deterministic; about 2.5
+# million units a second here. A check that needs more than the first try's budget is
+# usually one where this seed wanders (the times are heavy-tailed): another seed in a
+# fresh context settles it quickly.
+TRIES = ((0, 1_000_000), (1, 4_000_000), (2, 60_000_000))
+TIMEOUT_MS = 60_000  # a wall-clock guard beside the resource limit: never hang
+
+
+class SolverGaveUp(RuntimeError):
+    """z3 answered "unknown" on every try: nothing is proved (the message is one line)."""
+
+
+@dataclass
+class Stats:
+    """What the checks of this process cost (read by the benchmark)."""
+
+    checks: int = 0
+    retries: int = 0
+    slowest_s: float = 0.0
+    times: list[tuple[float, str]] = field(default_factory=list)  # (seconds, what)
+    work: list[int] = field(default_factory=list)  # z3's resource count of each try
+
+    def reset(self) -> None:
+        self.checks, self.retries, self.slowest_s, self.times, self.work = 0, 0, 0.0, [], []
+
+
+STATS = Stats()
+
+
+def _spent(solver: z3.Solver) -> int:
+    """The context's resource count so far (0 before its first check)."""
+    stats = solver.statistics()
+    names = stats.keys()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in names else 0
+
+
+class Session:
+    """The checks about one formula (a property's violation, or the request model): a
+    z3 context of their own, the formula translated into it once, and a fresh solver for
+    every check and every try. Nothing an earlier check learned, and nothing another
+    deployment or property created, reaches a check."""
+
+    def __init__(self, base: Sequence[z3.BoolRef]) -> None:
+        self.ctx = z3.Context()
+        self.base = [f.translate(self.ctx) for f in base]
+
+    def _solver(self, seed: int, budget: int) -> z3.Solver:
+        solver = z3.Solver(ctx=self.ctx)
+        solver.set("random_seed", seed)
+        solver.set("rlimit", budget)
+        solver.set("timeout", TIMEOUT_MS)
+        solver.add(*self.base)
+        return solver
+
+    def ask(
+        self, assumptions: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
+    ) -> z3.ModelRef | None:
+        """A model of base + extra under the assumptions (literals), or None if unsat."""
+        started = time.perf_counter()
+        reasons = []
+        try:
+            for attempt, (seed, budget) in enumerate(TRIES):
+                STATS.retries += bool(attempt)
+                solver = self._solver(seed, budget)
+                # Fixed literals are asserted, not assumed: z3 then simplifies them away.
+                solver.add(*[f.translate(self.ctx) for f in [*assumptions, *extra]])
+                before = _spent(solver)
+                result = solver.check()
+                STATS.work.append(_spent(solver) - before)
+                if result == z3.sat:
+                    return solver.model().translate(z3.main_ctx())
+                if result == z3.unsat:
+                    return None
+                reason = solver.reason_unknown()
+                reasons.append(f"{reason} (seed {seed}, resource limit {budget:,})")
+            raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(reasons)}")
+        finally:
+            spent = time.perf_counter() - started
+            STATS.checks += 1
+            STATS.times.append((spent, what))
+            STATS.slowest_s = max(STATS.slowest_s, spent)

@@ -1,0 +1,58 @@
+"""The shared vocabulary: the names and values the stacks and the Lambda both speak.
+
+The stacks build the bucket and its policies from these names, the scenario table states
+its requests with them, and the settings validate against them: one definition each.
+Standard library only and no imports of its own, so the Lambda bundles it and the CDK
+app imports it (as the top-level package `scenarios`, see docs/design.md) alike. Only
+names and values live here; what the rules expect stays hand-written in
+scenarios.expectations.
+"""
+
+from __future__ import annotations
+
+# Encryption modes (setting `encryption`).
+SSE_KMS = "sse-kms"  # SSE-KMS with the project key and an S3 Bucket Key
+DSSE_KMS = "dsse-kms"  # dual-layer SSE-KMS with the project key
+SSE_S3 = "sse-s3"  # S3-managed keys (AES256): no project key
+ENCRYPTIONS = (SSE_KMS, DSSE_KMS, SSE_S3)
+
+# Header policies (setting `header_policy`): `strict` requires every write to name its
+# encryption; `default-aware` lets a write omit all headers and get the bucket default.
+STRICT_HEADERS = "strict"
+DEFAULT_AWARE_HEADERS = "default-aware"
+HEADER_POLICIES = (STRICT_HEADERS, DEFAULT_AWARE_HEADERS)
+
+# The x-amz-server-side-encryption value each encryption mode requires.
+ALGORITHM = {SSE_KMS: "aws:kms", DSSE_KMS: "aws:kms:dsse", SSE_S3: "AES256"}
+
+# The S3 condition keys of the encryption headers.
+ALGORITHM_KEY = "s3:x-amz-server-side-encryption"
+KMS_KEY_ID_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+CUSTOMER_ALGORITHM_KEY = "s3:x-amz-server-side-encryption-customer-algorithm"
+ENCRYPTION_CONDITION_KEYS = (ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY)
+
+# The S3 actions that decide how an object ends up stored, each authorized with the
+# encryption condition keys of its request (docs/design.md, "Write paths"): PutObject
+# (also CopyObject and multipart uploads) and ReplicateObject store what their headers
+# name, or the bucket default when none is sent; UpdateObjectEncryption re-keys a stored
+# object, always to SSE-KMS with a key ARN.
+HEADER_WRITE_ACTIONS = ("s3:PutObject", "s3:ReplicateObject")
+UPDATE_ENCRYPTION_ACTION = "s3:UpdateObjectEncryption"
+STORE_ACTIONS = (*HEADER_WRITE_ACTIONS, UPDATE_ENCRYPTION_ACTION)
+
+
+def uses_kms(encryption: str) -> bool:
+    """Whether the mode encrypts with the project's KMS key (and so creates one)."""
+    return encryption != SSE_S3
+
+
+def reencrypts(encryption: str) -> bool:
+    """Whether the bucket lets UpdateObjectEncryption through: it always re-keys to SSE-KMS
+    with a key ARN, so only an SSE-KMS bucket can keep its promise after it."""
+    return encryption == SSE_KMS
+
+
+def bucket_key(encryption: str) -> bool:
+    """Whether S3 uses a Bucket Key: it offers them for SSE-KMS only (not for DSSE-KMS,
+    and SSE-S3 needs none)."""
+    return encryption == SSE_KMS

@@ -1,0 +1,1 @@
+"""The CDK app: settings, constructs (resources) and stacks (composition)."""

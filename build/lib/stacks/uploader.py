@@ -1,0 +1,161 @@
+"""The uploader Lambda: the seed's uploads and the live proof, confined to its probe prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from scenarios.vocabulary import bucket_key, reencrypts
+from stacks import names
+from stacks.encryption_key import s3_service_name
+from stacks.removal import removal_policy
+
+CODE_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
+PROBE_PREFIX = names.PROBE_PREFIX
+# Not part of the bundle: caches and the metadata of the project's editable install.
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "*.egg-info"]
+
+
+class Uploader(Construct):
+    """The uploader Lambda, its role (only its probe prefix, the key only through S3) and
+    its log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        key: kms.IKey | None,
+        key_alias: str | None,
+        encryption: str,
+        header_policy: str,
+        retain_logs: bool,
+        role_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=removal_policy(retain_logs),
+        )
+        statements = self._object_statements(bucket)
+        environment = {
+            "BUCKET_NAME": bucket.bucket_name,
+            "PROBE_PREFIX": PROBE_PREFIX,
+            "ENCRYPTION": encryption,
+            "HEADER_POLICY": header_policy,
+        }
+        if key is not None:
+            statements.append(self._key_statement(bucket, key, encryption))
+            environment["KEY_ARN"] = key.key_arn
+            environment["KEY_ALIAS"] = key_alias or ""
+        self.role = self._build_role(statements, role_name)
+        self.function = self._build_function(environment)
+
+    def _object_statements(self, bucket: s3.IBucket) -> list[iam.PolicyStatement]:
+        """Its logs, and the objects under its probe prefix."""
+        return [
+            iam.PolicyStatement(
+                sid="WriteLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="ProbeObjects",
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                    "s3:AbortMultipartUpload",
+                    # Re-keys its own probe objects (the live UpdateObjectEncryption rows);
+                    # the bucket policy decides where that may keep the promise.
+                    "s3:UpdateObjectEncryption",
+                ],
+                resources=[bucket.arn_for_objects(f"{PROBE_PREFIX}/*")],
+            ),
+            iam.PolicyStatement(
+                sid="ListProbePrefix",
+                actions=["s3:ListBucket", "s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{PROBE_PREFIX}/*"]}},
+            ),
+            # The cleanup finds the uploads a run left open by listing them (the action
+            # has no s3:prefix condition key; it lists upload keys, never object data).
+            iam.PolicyStatement(
+                sid="ListProbeUploads",
+                actions=["s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+            ),
+        ]
+
+    def _key_statement(
+        self, bucket: s3.IBucket, key: kms.IKey, encryption: str
+    ) -> iam.PolicyStatement:
+        """The key, only through S3 and only for what the bucket promises."""
+        kms_actions = ["kms:GenerateDataKey", "kms:Decrypt"]
+        if reencrypts(encryption):
+            # What AWS documents for UpdateObjectEncryption besides those two
+            # (kms:ReEncrypt* spelled out).
+            kms_actions += ["kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+        return iam.PolicyStatement(
+            sid="UseKeyThroughS3",
+            actions=kms_actions,
+            resources=[key.key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": s3_service_name(self)},
+                # S3 names the bucket ARN as encryption context with a Bucket Key and the
+                # object ARN without one. Allowing only what the bucket promises means the
+                # uploader cannot opt out of the Bucket Key per request (no bucket policy
+                # condition key can stop that).
+                "StringLike": {
+                    "kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn
+                    if bucket_key(encryption)
+                    else bucket.arn_for_objects(f"{PROBE_PREFIX}/*")
+                },
+            },
+        )
+
+    def _build_role(self, statements: list[iam.PolicyStatement], role_name: str | None) -> iam.Role:
+        # A role of its own with an inline policy (no AWS managed policy): only what
+        # the probe needs, in place before the function can run. Its name is fixed
+        # (names.uploader_role_name) when the bucket and the key name it as declared.
+        return iam.Role(
+            self,
+            "Role",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Uploader: writes, reads and removes objects under its probe prefix",
+            inline_policies={"Uploader": iam.PolicyDocument(statements=statements)},
+        )
+
+    def _build_function(self, environment: dict[str, str]) -> lambda_.Function:
+        function = lambda_.Function(
+            self,
+            "Function",
+            description="Tries every kind of upload against the encrypted bucket",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.lambda_handler",
+            code=lambda_.Code.from_asset(str(CODE_DIR), exclude=ASSET_EXCLUDES),
+            role=self.role,
+            timeout=Duration.seconds(names.UPLOADER_TIMEOUT_S),
+            memory_size=512,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=self.log_group,
+            environment=environment,
+        )
+        # CDK adds DependsOn the role that Fn::GetAtt already orders (cfn-lint W3005).
+        cast(lambda_.CfnFunction, function.node.default_child).add_deletion_override("DependsOn")
+        return function
