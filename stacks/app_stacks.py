@@ -89,5 +89,7 @@ class UploaderStack(Stack):
             header_policy=settings.header_policy,
             retain_logs=settings.retain_data,
             role_name=names.uploader_role_name(settings.env),
+            readers=settings.readers,
+            writers=settings.writers,
         )
         CfnOutput(self, names.FUNCTION_NAME_OUTPUT, value=self.uploader.function.function_name)

@@ -68,10 +68,11 @@ COMMANDS = {
         "test_an_app_outside_the_repository_is_proved_by_the_installed_wheel"
     ),
     'cdk synth --app "python examples/orders/orders_app.py"': (
-        "tests/construct/test_examples.py::test_the_readme_commands_synthesize_with_the_real_cli"
+        "tests/construct/test_examples.py::test_the_plugin_proves_every_instance_and_lists_each"
     ),
     'cdk synth --app "python examples/orders/weakened.py"': (
-        "tests/construct/test_examples.py::test_the_readme_commands_synthesize_with_the_real_cli"
+        "tests/construct/test_examples.py::"
+        "test_a_statement_of_the_users_own_fails_synthesis_naming_it"
     ),
 }
 # Commands only an AWS account can answer: no test runs them (the tests reach no AWS).

@@ -1,53 +1,55 @@
-"""Fixtures of the construct and plugin tests: the example app (examples/orders),
-synthesized in this process with the plugin, its report lines captured."""
+"""Fixtures of the construct and plugin tests: the example app (examples/orders) and its
+weakened variant, each synthesized once by the real CDK CLI as README "Use it in your own
+app" runs them, the plugin's lines read from the output."""
 
 from __future__ import annotations
 
-import importlib
+import os
+import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aws_cdk import App, Validations
 
-from encrypted_s3 import ProofPlugin
-from proof.paths import ROOT
+from proof.paths import CDK, ROOT
 
 EXAMPLES = ROOT / "examples" / "orders"
-
-
-def orders_app() -> Any:
-    """The example's module, imported as the example imports it (by its directory)."""
-    if str(EXAMPLES) not in sys.path:
-        sys.path.insert(0, str(EXAMPLES))
-    return importlib.import_module("orders_app")
+PREFIX = "encrypted-s3-proof: "
 
 
 @dataclass
 class Synthesis:
     outdir: Path
-    lines: list[str] = field(default_factory=list)  # what the plugin printed
-    error: str | None = None  # the synthesis' error, if it failed
+    returncode: int
+    output: str  # the CLI's stdout and stderr
+
+    @property
+    def lines(self) -> list[str]:
+        """What the plugin printed."""
+        return [line for line in self.output.splitlines() if line.startswith(PREFIX)]
 
 
-def synthesize(outdir: Path, change: Callable[[Any], None] | None = None) -> Synthesis:
-    """The example app with the plugin (its lines captured), optionally changed first."""
-    found = Synthesis(outdir)
-    app = App(outdir=str(outdir))
-    Validations.of(app).add_plugins(ProofPlugin(out=found.lines.append))
-    stacks = orders_app().build(app)
-    if change is not None:
-        change(stacks)
-    try:
-        app.synth()
-    except RuntimeError as error:
-        found.error = str(error)
-    return found
+def cli_synth(script: str, outdir: Path) -> Synthesis:
+    """`cdk synth --app "python examples/orders/<script>"`, as after activating the venv
+    (its python and Node.js first on PATH)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        [str(CDK), "synth", "-q", "--app", f"python {EXAMPLES / script}", "-o", str(outdir)],
+        cwd=ROOT,
+        env=os.environ | {"PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return Synthesis(outdir, result.returncode, result.stdout + result.stderr)
 
 
 @pytest.fixture(scope="session")
 def orders(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    return synthesize(tmp_path_factory.mktemp("orders"))
+    return cli_synth("orders_app.py", tmp_path_factory.mktemp("orders"))
+
+
+@pytest.fixture(scope="session")
+def weakened(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    return cli_synth("weakened.py", tmp_path_factory.mktemp("weakened"))

@@ -785,3 +785,18 @@ def test_prove_against_a_local_moto_server(monkeypatch):
     assert result["cleanup"]["clean"] is True
     assert "Versions" not in remaining and "DeleteMarkers" not in remaining
     assert {s.url.split("/")[2] for s in recorder.sent} == {f"{host}:{port}"}
+
+
+def test_the_declarations_reach_the_live_proof(dep, monkeypatch):
+    """A write-only archive (READERS empty): the live proof expects the uploader's reads
+    refused, as the bucket's read fence promises, not allowed as by default."""
+    monkeypatch.setenv("READERS", "")
+    monkeypatch.setenv("WRITERS", "uploader")
+    target, _ = target_from_env(os.environ, FUNCTION_ARN)
+    assert (target.config.readers, target.config.writers) == ((), ("uploader",))
+    (read_back,) = [s for s in sc.scenarios_for(target.config) if s.name == "read-back"]
+    expected = read_back.expect_as(target.config)
+    assert expected.outcome == sc.DENIED
+    assert "DenyObjectReadsByUndeclared" in expected.because
+    default = sc.Config(target.config.encryption, target.config.header_policy)
+    assert read_back.expect_as(default).outcome == sc.ALLOWED

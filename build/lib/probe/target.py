@@ -57,6 +57,12 @@ def head_written(
     return s3.head_object(**where, **(sse_args if sse.customer_key else {}))
 
 
+def _declared(environ: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Settings readers or writers, comma-separated ("" is none: a write-only archive)."""
+    value = environ.get(name)
+    return default if value is None else tuple(v for v in value.split(",") if v)
+
+
 def target_from_env(environ: Mapping[str, str], function_arn: str) -> tuple[Target, str]:
     """The bucket under test and the region, from the function's environment (as the
     uploader stack sets it) and its own ARN (partition and account)."""
@@ -69,7 +75,12 @@ def target_from_env(environ: Mapping[str, str], function_arn: str) -> tuple[Targ
     if not bucket:
         raise ConfigError("BUCKET_NAME is not set")
     try:
-        config = sc.Config(environ.get("ENCRYPTION", ""), environ.get("HEADER_POLICY", ""))
+        config = sc.Config(
+            environ.get("ENCRYPTION", ""),
+            environ.get("HEADER_POLICY", ""),
+            readers=_declared(environ, "READERS", sc.Config.readers),
+            writers=_declared(environ, "WRITERS", sc.Config.writers),
+        )
     except ValueError as exc:
         raise ConfigError(f"ENCRYPTION/HEADER_POLICY: {exc}") from exc
     key_arn = environ.get("KEY_ARN") or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -15,6 +16,7 @@ from constructs import Construct
 
 from scenarios.vocabulary import bucket_key, reencrypts
 from stacks import names
+from stacks.declared import REKEY, UPLOADER
 from stacks.encryption_key import s3_service_name
 from stacks.removal import removal_policy
 
@@ -40,6 +42,8 @@ class Uploader(Construct):
         header_policy: str,
         retain_logs: bool,
         role_name: str | None = None,
+        readers: Sequence[str] = (UPLOADER,),
+        writers: Sequence[str] = (UPLOADER, REKEY),
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -54,6 +58,10 @@ class Uploader(Construct):
             "PROBE_PREFIX": PROBE_PREFIX,
             "ENCRYPTION": encryption,
             "HEADER_POLICY": header_policy,
+            # The declarations (settings readers, writers), so the live proof expects of
+            # each row what the policies promise (a write-only archive: no read).
+            "READERS": ",".join(readers),
+            "WRITERS": ",".join(writers),
         }
         if key is not None:
             statements.append(self._key_statement(bucket, key, encryption))

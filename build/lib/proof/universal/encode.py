@@ -132,6 +132,11 @@ class Universe:
         self.actions: tuple[Action, ...] = actions()
         self.by_name = {a.name.lower(): i for i, a in enumerate(self.actions)}
         self._sets: dict[tuple[str, ...], frozenset[int]] = {}
+        # in_set's formulas by (request variable, indices): the properties ask for the
+        # same sets again and again, and building a z3 term in Python is the slow part.
+        self._terms: dict[tuple[int, frozenset[int]], z3.BoolRef] = {}
+        self._kinds: dict[tuple[str, ...], frozenset[int]] = {}
+        self._resources: dict[tuple[int, str], z3.BoolRef] = {}
 
     def index(self, name: str) -> int:
         return self.by_name[name.lower()]
@@ -148,6 +153,14 @@ class Universe:
 
     def in_set(self, act: z3.ArithRef, indices: Iterable[int]) -> z3.BoolRef:
         """act in indices, as a few ranges (the table is sorted, so prefixes are contiguous)."""
+        wanted = frozenset(indices)
+        key = (act.get_id(), wanted)
+        if key not in self._terms:
+            self._terms[key] = self._in_ranges(act, wanted)
+        return self._terms[key]
+
+    @staticmethod
+    def _in_ranges(act: z3.ArithRef, indices: frozenset[int]) -> z3.BoolRef:
         ranges: list[list[int]] = []
         for i in sorted(indices):
             if ranges and ranges[-1][1] == i - 1:
@@ -158,7 +171,12 @@ class Universe:
         return z3.Or(*terms) if len(terms) != 1 else terms[0]
 
     def of_kind(self, act: z3.ArithRef, *kinds: str) -> z3.BoolRef:
-        return self.in_set(act, [i for i, a in enumerate(self.actions) if a.kind in kinds])
+        return self.in_set(act, self._of_kind(kinds))
+
+    def _of_kind(self, kinds: tuple[str, ...]) -> frozenset[int]:
+        if kinds not in self._kinds:
+            self._kinds[kinds] = frozenset(i for i, a in enumerate(self.actions) if a.kind in kinds)
+        return self._kinds[kinds]
 
     def carrying(self, act: z3.ArithRef, key: str) -> z3.BoolRef:
         return self.in_set(act, [i for i, a in enumerate(self.actions) if a.carries(key)])
@@ -168,6 +186,12 @@ class Universe:
         return ("bucket", "object", "key") if self.key_arn else ("bucket", "object")
 
     def resource_matches(self, req: SymbolicRequest, pattern: str) -> z3.BoolRef:
+        key = (req.act.get_id(), pattern)
+        if key not in self._resources:
+            self._resources[key] = self._resource_matches(req, pattern)
+        return self._resources[key]
+
+    def _resource_matches(self, req: SymbolicRequest, pattern: str) -> z3.BoolRef:
         terms = []
         for kind in self.kinds:
             if kind == "object":
