@@ -38,13 +38,13 @@ def test_access_properties_hold_on_every_variant(deployments, config: Config):
 
 def test_access_properties_hold_with_readers_and_writers_declared(access_deployments):
     for name, deployment in access_deployments.items():
-        u = check(deployment)
+        u = check(deployment, necessity=False)
         assert u.refuted == [], name
         assert {r.prop.id for r in u.results} >= set(ACCESS)
 
 
 def test_the_words_name_the_declared_principals(access_deployments):
-    u = check(access_deployments["sse-kms/strict+declared"])
+    u = check(access_deployments["sse-kms/strict+declared"], necessity=False)
     words = {r.prop.id: r.words for r in u.results}
     for arn in (SAME_ACCOUNT_READER, DECLARED_READER_ARN):
         assert arn in words["confidentiality"]
@@ -105,7 +105,7 @@ READ_FENCES = ("DenyObjectReadsByUndeclared", "DenyDecryptByUndeclared")
 
 
 def _refuted(deployment: Deployment, prop: str):
-    u = check(deployment)
+    u = check(deployment, necessity=False)
     (result,) = [r for r in u.results if r.prop.id == prop]
     assert not result.proved, f"{prop} should be refuted"
     return result
@@ -115,14 +115,17 @@ def test_a_public_read_statement_is_refused_by_the_fence_and_refutes_without_it(
     d = deployments[SSE_KMS_STRICT]
     public = _public_read(d)
     # With the fence in place the statement grants nothing.
-    assert check(_with(d, bucket=[public])).refuted == []
+    assert check(_with(d, bucket=[public]), necessity=False).refuted == []
     # Without it (the bucket policy before readers were declared) object data is public.
     result = _refuted(_with(d, bucket=[public], drop=READ_FENCES[:1]), "no-public-access")
     example = result.counterexample
     assert example["action"].startswith("s3:GetObject")
     assert example["account"] != d.env.account  # another account's principal
     assert "PublicRead" in result.statements
-    assert "confidentiality" in check(_with(d, bucket=[public], drop=READ_FENCES[:1])).refuted
+    assert (
+        "confidentiality"
+        in check(_with(d, bucket=[public], drop=READ_FENCES[:1]), necessity=False).refuted
+    )
 
 
 def test_an_undeclared_other_account_read_with_its_key_grant_refutes_confidentiality(
@@ -130,8 +133,8 @@ def test_an_undeclared_other_account_read_with_its_key_grant_refutes_confidentia
 ):
     d = deployments[SSE_KMS_STRICT]
     s3, kms = _grant(d, STRANGER)
-    assert check(_with(d, bucket=[s3], key=[kms])).refuted == []
-    u = check(_with(d, bucket=[s3], key=[kms], drop=READ_FENCES))
+    assert check(_with(d, bucket=[s3], key=[kms]), necessity=False).refuted == []
+    u = check(_with(d, bucket=[s3], key=[kms], drop=READ_FENCES), necessity=False)
     assert {"confidentiality", "no-public-access"} <= set(u.refuted)
     # Outside the account only the granted stranger gets in: the counterexample names it.
     (result,) = [r for r in u.results if r.prop.id == "no-public-access"]
@@ -186,7 +189,7 @@ def test_a_cloudfront_grant_without_its_source_refutes_no_public_access(access_d
         "Resource": f"{d.bucket_arn}/*",
     }
     # The read fence names the one declared distribution: another one is still refused.
-    assert check(_with(d, bucket=[any_distribution])).refuted == []
+    assert check(_with(d, bucket=[any_distribution]), necessity=False).refuted == []
     result = _refuted(_with(d, bucket=[any_distribution], drop=READ_FENCES[:1]), "no-public-access")
     assert result.counterexample["principal"] == "service cloudfront.amazonaws.com"
     assert DISTRIBUTION not in str(result.counterexample["context"])
@@ -196,7 +199,7 @@ def test_the_put_star_mutation_refutes_declared_use_in_strict_mode(deployments):
     """proof.mutate's widen-to-put-star (the header denies on s3:PutObject*): a declared
     writer's PutObjectTagging carries no encryption header and is refused."""
     d = deployments[SSE_KMS_STRICT]
-    u = check(mutate.apply(d, ["widen-to-put-star"]))
+    u = check(mutate.apply(d, ["widen-to-put-star"]), necessity=False)
     (result,) = [r for r in u.results if r.prop.id == "declared-use"]
     assert not result.proved
     # A declared writer: the uploader, or the re-key jobs' role (both in dev's writers).
