@@ -1,9 +1,16 @@
 """Run the properties of one deployment: proved or refuted, and which Deny each needs.
 
 Every question (the property, the property without one or two statements, whether one
-statement refuses what others do) is one check of solve.solve: a fresh context, a fixed
-seed and a time limit, so no answer depends on what was asked before. Each Deny is
+statement refuses what others do) is one check of solve.Session: a fresh context, a fixed
+seed and a resource limit, so no answer depends on what was asked before. Each Deny is
 switched by its "in force" literal.
+
+The necessity analysis skips the questions whose answer an earlier one already gives
+(unless `exhaustive`): an unsatisfiable core of a property's in-force literals keeps the
+property proved whatever is dropped outside it, and a request found to be refused by one
+statement and not by another settles every later question it answers (checked by
+evaluating the question on it). Both are answers the check itself would give, so the
+report is the same; the exhaustive run is kept to show it (tests/proof).
 """
 
 from __future__ import annotations
@@ -19,13 +26,26 @@ from proof.universal.access import ACCESS_PROPERTIES
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
 from proof.universal.s3 import accepted
-from proof.universal.solve import Session
+from proof.universal.solve import STATS, Session
 from proof.universal.space import ModelJson, model_json
 from proof.universal.who import table as who_table
 from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID, STORE_ACTIONS
 
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
+
+Target = tuple[str, int]  # a Deny's (policy, index), or BLOCKED_SSE_C, or S3_CHECKS
+
+
+@dataclass(frozen=True)
+class Core:
+    """An unsatisfiable core of a property's violation: the literals that make it so."""
+
+    literals: frozenset[tuple[Target, bool]]  # (statement, in force?)
+    alias_fixed: bool  # found with the alias guard's consequence asserted (Checker._ask)
+
+    def settles(self, literals: frozenset[tuple[Target, bool]], alias_fixed: bool) -> bool:
+        return self.literals <= literals and (alias_fixed or not self.alias_fixed)
 
 
 class PropertyJson(TypedDict):
@@ -136,22 +156,47 @@ class Universal:
 
 
 class Checker:
-    def __init__(self, enc: Encoded) -> None:
+    def __init__(self, enc: Encoded, *, exhaustive: bool = False) -> None:
         self.enc = enc
         self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
         self.sessions = {p.id: Session([enc.world, p.violation(enc)]) for p in self.props}
         self.overlap = Session([enc.world])  # which statements refuse the same requests
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
+        self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
+        self._cores: dict[str, list[Core]] = {p.id: [] for p in self.props}
+        self._witnesses: list[z3.ModelRef] = []  # requests the overlap checks found
+
+    def _fixes_alias(self, prop: Property, dropped: Sequence[Target]) -> bool:
+        return prop.id == "stored-encryption" and self._alias_fixed(dropped)
 
     def _ask(
         self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
     ) -> z3.ModelRef | None:
         without = f" without {', '.join(map(str, dropped))}" if dropped else ""
         in_force = self.enc.all_in_force(dropped)
-        if prop.id == "stored-encryption" and self._alias_fixed(dropped):
+        if self._fixes_alias(prop, dropped):
             # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
             extra = [*extra, z3.Not(alias_changeable(self.enc))]
         return self.sessions[prop.id].ask(in_force, extra, f"{prop.id}{without}")
+
+    def _violated_core(self, prop: Property, dropped: Sequence[Target]) -> bool:
+        """violated(), answered by a known core where one fits, else by a check that
+        assumes the in-force literals and keeps the core it finds."""
+        fixed = self._fixes_alias(prop, dropped)
+        literals = frozenset((k, k not in dropped) for k in self.enc.enable)
+        if any(core.settles(literals, fixed) for core in self._cores[prop.id]):
+            STATS.pruned += 1
+            return False
+        keys = list(self.enc.enable)
+        extra = [z3.Not(alias_changeable(self.enc))] if fixed else []
+        without = f" without {', '.join(map(str, dropped))}" if dropped else ""
+        model, core = self.sessions[prop.id].ask_core(
+            self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)"
+        )
+        if model is None:
+            found = frozenset((keys[i], keys[i] not in dropped) for i in core)
+            self._cores[prop.id].append(Core(found, fixed))
+        return model is not None
 
     def _alias_fixed(self, dropped: Sequence[tuple[str, int]]) -> bool:
         """No one but the deploy role can change the key's aliases (the key policy alone
@@ -164,6 +209,8 @@ class Checker:
         return self._fixed
 
     def violated(self, prop: Property, dropped: Sequence[tuple[str, int]] = ()) -> bool:
+        if not self.exhaustive:
+            return self._violated_core(prop, dropped)
         return self._ask(prop, dropped) is not None
 
     def result(self, prop: Property, variant: str) -> Result:
@@ -217,8 +264,18 @@ class Checker:
     def _subsumed(self, target: tuple[str, int], by: Sequence[tuple[str, int]]) -> bool:
         """Does every request `target` refuses get refused by one of `by` as well?"""
         formulas = [self._refuses(target), *[z3.Not(self._refuses(b)) for b in by]]
+        if not self.exhaustive:
+            # A request found before that `target` refuses and none of `by` does says no.
+            question = z3.And(self.enc.world, *formulas)
+            for known in self._witnesses:
+                if z3.is_true(known.eval(question, model_completion=True)):
+                    STATS.pruned += 1
+                    return False
         what = f"whether {list(by)} refuse what {target} refuses"
-        return self.overlap.ask([], formulas, what) is None
+        model = self.overlap.ask([], formulas, what)
+        if model is not None:
+            self._witnesses.append(model)
+        return model is None
 
     def _nothing_else_allows(self, target: tuple[str, int]) -> bool:
         """Without `target`, is every request it refuses still refused (or never granted)?"""
@@ -270,6 +327,10 @@ class Checker:
         def breaks(dropped: Sequence[tuple[str, int]]) -> list[str]:
             return [p.id for p in proved if may_break(p, dropped) and self.violated(p, dropped)]
 
+        if not self.exhaustive:
+            for p in proved:  # the cores the drops below start from
+                if any(may_break(p, [t]) for t in labels):
+                    self.violated(p)
         needed = {target: breaks([target]) for target in labels}
         alone = [t for t in labels if not needed[t]]
         pairs = {(a, b): breaks([a, b]) for i, a in enumerate(alone) for b in alone[i + 1 :]}
@@ -302,13 +363,18 @@ def all_property_ids() -> list[str]:
 
 
 def check(
-    deployment: Deployment, variant: str | None = None, *, necessity: bool = True
+    deployment: Deployment,
+    variant: str | None = None,
+    *,
+    necessity: bool = True,
+    exhaustive: bool = False,
 ) -> Universal:
     """Every applicable property of the deployment, and the necessity of each Deny
-    (unless `necessity` is false: a caller that only asks what is refuted)."""
+    (unless `necessity` is false: a caller that only asks what is refuted); `exhaustive`
+    asks every question of the necessity analysis (the same report, more checks)."""
     variant = variant or deployment.config.label
     enc = Encoded.build(deployment)
-    checker = Checker(enc)
+    checker = Checker(enc, exhaustive=exhaustive)
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
     who = who_table(enc, results, variant)

@@ -33,6 +33,7 @@ class Stats:
     """What the checks of this process cost (read by the benchmark)."""
 
     checks: int = 0
+    pruned: int = 0  # questions answered without a check (an unsat core or a model known)
     retries: int = 0
     slowest_s: float = 0.0
     times: list[tuple[float, str]] = field(default_factory=list)  # (seconds, what)
@@ -40,6 +41,7 @@ class Stats:
 
     def reset(self) -> None:
         self.checks, self.retries, self.slowest_s, self.times, self.work = 0, 0, 0.0, [], []
+        self.pruned = 0
 
 
 STATS = Stats()
@@ -74,21 +76,43 @@ class Session:
         self, assumptions: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
     ) -> z3.ModelRef | None:
         """A model of base + extra under the assumptions (literals), or None if unsat."""
+        return self._check(assumptions, extra, what, assume=False)[0]
+
+    def ask_core(
+        self, literals: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
+    ) -> tuple[z3.ModelRef | None, list[int]]:
+        """As ask, with the literals given to the check as assumptions: a model, or (None,
+        the indices of an unsatisfiable core of the literals): base + extra and those
+        literals alone are unsatisfiable, whatever the other literals say."""
+        return self._check(literals, extra, what, assume=True)
+
+    def _check(
+        self,
+        assumptions: Sequence[z3.BoolRef],
+        extra: Sequence[z3.BoolRef],
+        what: str,
+        *,
+        assume: bool,
+    ) -> tuple[z3.ModelRef | None, list[int]]:
         started = time.perf_counter()
         reasons = []
         try:
             for attempt, (seed, budget) in enumerate(TRIES):
                 STATS.retries += bool(attempt)
                 solver = self._solver(seed, budget)
-                # Fixed literals are asserted, not assumed: z3 then simplifies them away.
-                solver.add(*[f.translate(self.ctx) for f in [*assumptions, *extra]])
+                literals = [f.translate(self.ctx) for f in assumptions]
+                # Fixed literals are asserted, not assumed: z3 then simplifies them away;
+                # assumed only where the core is wanted.
+                solver.add(*([] if assume else literals), *[f.translate(self.ctx) for f in extra])
                 before = _spent(solver)
-                result = solver.check()
+                result = solver.check(*literals) if assume else solver.check()
                 STATS.work.append(_spent(solver) - before)
                 if result == z3.sat:
-                    return solver.model().translate(z3.main_ctx())
+                    return solver.model().translate(z3.main_ctx()), []
                 if result == z3.unsat:
-                    return None
+                    index = {f.get_id(): i for i, f in enumerate(literals)}
+                    core = solver.unsat_core() if assume else []
+                    return None, sorted(index[f.get_id()] for f in core)
                 reason = solver.reason_unknown()
                 reasons.append(f"{reason} (seed {seed}, resource limit {budget:,})")
             raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(reasons)}")
