@@ -6,11 +6,12 @@ seed and a resource limit, so no answer depends on what was asked before. Each D
 switched by its "in force" literal.
 
 The necessity analysis skips the questions whose answer an earlier one already gives
-(unless `exhaustive`): an unsatisfiable core of a property's in-force literals keeps the
-property proved whatever is dropped outside it, and a request found to be refused by one
-statement and not by another settles every later question it answers (checked by
-evaluating the question on it). Both are answers the check itself would give, so the
-report is the same; the exhaustive run is kept to show it (tests/proof).
+(unless `exhaustive`; known.py): an unsatisfiable core of a property's in-force literals
+keeps the property proved whatever is dropped outside it, and a request found to be
+refused by one statement and not by another settles every later question it answers
+(checked by evaluating the question on it); the questions it does ask, it asks with a
+hint (solve.Session.ask). Each is an answer the check itself would give, so the report
+is the same; the exhaustive run is kept to show it (tests/proof).
 """
 
 from __future__ import annotations
@@ -23,29 +24,17 @@ import z3
 
 from proof.assembly import Deployment
 from proof.universal.access import ACCESS_PROPERTIES
+from proof.universal.known import Known, Target, named_principals
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
 from proof.universal.s3 import accepted
-from proof.universal.solve import STATS, Session
+from proof.universal.solve import Session
 from proof.universal.space import ModelJson, model_json
 from proof.universal.who import table as who_table
 from proof.universal.witness import CounterexampleJson, counterexample
 from scenarios import OTHER_KEY_ID, STORE_ACTIONS
 
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
-
-Target = tuple[str, int]  # a Deny's (policy, index), or BLOCKED_SSE_C, or S3_CHECKS
-
-
-@dataclass(frozen=True)
-class Core:
-    """An unsatisfiable core of a property's violation: the literals that make it so."""
-
-    literals: frozenset[tuple[Target, bool]]  # (statement, in force?)
-    alias_fixed: bool  # found with the alias guard's consequence asserted (Checker._ask)
-
-    def settles(self, literals: frozenset[tuple[Target, bool]], alias_fixed: bool) -> bool:
-        return self.literals <= literals and (alias_fixed or not self.alias_fixed)
 
 
 class PropertyJson(TypedDict):
@@ -163,39 +152,42 @@ class Checker:
         self.overlap = Session([enc.world])  # which statements refuse the same requests
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
         self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
-        self._cores: dict[str, list[Core]] = {p.id: [] for p in self.props}
-        self._witnesses: list[z3.ModelRef] = []  # requests the overlap checks found
+        self.known = Known()
+        self.hint = named_principals(enc)
+        self._alias_guard: z3.BoolRef | None = None  # no one but the deployer changes aliases
 
-    def _fixes_alias(self, prop: Property, dropped: Sequence[Target]) -> bool:
-        return prop.id == "stored-encryption" and self._alias_fixed(dropped)
+    def _fixes_alias(self, prop: Property, dropped: Sequence[Target]) -> list[z3.BoolRef]:
+        """What the property's checks without `dropped` may take as given."""
+        if not (prop.id == "stored-encryption" and self._alias_fixed(dropped)):
+            return []
+        if self._alias_guard is None:
+            self._alias_guard = z3.Not(alias_changeable(self.enc))
+        return [self._alias_guard]
 
     def _ask(
         self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
     ) -> z3.ModelRef | None:
         without = f" without {', '.join(map(str, dropped))}" if dropped else ""
         in_force = self.enc.all_in_force(dropped)
-        if self._fixes_alias(prop, dropped):
-            # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
-            extra = [*extra, z3.Not(alias_changeable(self.enc))]
+        # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
+        extra = [*extra, *self._fixes_alias(prop, dropped)]
         return self.sessions[prop.id].ask(in_force, extra, f"{prop.id}{without}")
 
     def _violated_core(self, prop: Property, dropped: Sequence[Target]) -> bool:
         """violated(), answered by a known core where one fits, else by a check that
         assumes the in-force literals and keeps the core it finds."""
-        fixed = self._fixes_alias(prop, dropped)
+        extra = self._fixes_alias(prop, dropped)
         literals = frozenset((k, k not in dropped) for k in self.enc.enable)
-        if any(core.settles(literals, fixed) for core in self._cores[prop.id]):
-            STATS.pruned += 1
+        if self.known.proved(prop.id, literals, bool(extra)):
             return False
         keys = list(self.enc.enable)
-        extra = [z3.Not(alias_changeable(self.enc))] if fixed else []
         without = f" without {', '.join(map(str, dropped))}" if dropped else ""
         model, core = self.sessions[prop.id].ask_core(
-            self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)"
+            self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)", self.hint
         )
         if model is None:
             found = frozenset((keys[i], keys[i] not in dropped) for i in core)
-            self._cores[prop.id].append(Core(found, fixed))
+            self.known.add_core(prop.id, found, bool(extra))
         return model is not None
 
     def _alias_fixed(self, dropped: Sequence[tuple[str, int]]) -> bool:
@@ -264,17 +256,15 @@ class Checker:
     def _subsumed(self, target: tuple[str, int], by: Sequence[tuple[str, int]]) -> bool:
         """Does every request `target` refuses get refused by one of `by` as well?"""
         formulas = [self._refuses(target), *[z3.Not(self._refuses(b)) for b in by]]
-        if not self.exhaustive:
-            # A request found before that `target` refuses and none of `by` does says no.
-            question = z3.And(self.enc.world, *formulas)
-            for known in self._witnesses:
-                if z3.is_true(known.eval(question, model_completion=True)):
-                    STATS.pruned += 1
-                    return False
         what = f"whether {list(by)} refuse what {target} refuses"
-        model = self.overlap.ask([], formulas, what)
+        if self.exhaustive:
+            return self.overlap.ask([], formulas, what) is None
+        # A request found before that `target` refuses and none of `by` does says no.
+        if self.known.satisfied(z3.And(self.enc.world, *formulas)):
+            return False
+        model = self.overlap.ask([], formulas, what, self.hint)
         if model is not None:
-            self._witnesses.append(model)
+            self.known.witnesses.append(model)
         return model is None
 
     def _nothing_else_allows(self, target: tuple[str, int]) -> bool:
