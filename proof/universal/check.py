@@ -148,7 +148,8 @@ class Checker:
     def __init__(self, enc: Encoded, *, exhaustive: bool = False) -> None:
         self.enc = enc
         self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
-        self.sessions = {p.id: Session([enc.world, p.violation(enc)]) for p in self.props}
+        self.bases = {p.id: [enc.world, p.violation(enc)] for p in self.props}
+        self.sessions = {p.id: Session(base) for p, base in zip(self.props, self.bases.values())}
         self.overlap = Session([enc.world])  # which statements refuse the same requests
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
         self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
@@ -207,6 +208,14 @@ class Checker:
 
     def result(self, prop: Property, variant: str) -> Result:
         words, notes = prop.words(self.enc), prop.notes(self.enc)
+        # Proved: its core starts the necessity analysis (no drop can refute a property
+        # that wants requests allowed). Refuted: asked again the exhaustive way, in a
+        # context of its own as there (an earlier check can change z3's model), so the
+        # counterexample is that one's.
+        if not self.exhaustive and prop.wanted != "allowed":
+            if not self.violated(prop):
+                return Result(prop, variant, words, True, notes=notes)
+            self.sessions[prop.id] = Session(self.bases[prop.id])
         model = self._ask(prop, ())
         if model is None:
             return Result(prop, variant, words, True, notes=notes)
@@ -317,10 +326,6 @@ class Checker:
         def breaks(dropped: Sequence[tuple[str, int]]) -> list[str]:
             return [p.id for p in proved if may_break(p, dropped) and self.violated(p, dropped)]
 
-        if not self.exhaustive:
-            for p in proved:  # the cores the drops below start from
-                if any(may_break(p, [t]) for t in labels):
-                    self.violated(p)
         needed = {target: breaks([target]) for target in labels}
         alone = [t for t in labels if not needed[t]]
         pairs = {(a, b): breaks([a, b]) for i, a in enumerate(alone) for b in alone[i + 1 :]}

@@ -25,7 +25,7 @@ TIMEOUT_MS = 60_000  # a wall-clock guard beside the resource limit: never hang
 # A question asked with a hint (Session.ask): most are settled within the small budget;
 # the rest are mostly satisfiable ones where z3 wanders in the string theory looking for a
 # principal ARN, which the hint (the principals the policies name) finds at once.
-QUICK_BUDGET, HINTED_BUDGET = 100_000, 1_000_000
+QUICK_BUDGET, HINTED_BUDGET = 30_000, 1_000_000
 
 
 class SolverGaveUp(RuntimeError):
