@@ -149,7 +149,7 @@ class Checker:
         self.enc = enc
         self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
         self.bases = {p.id: [enc.world, p.violation(enc)] for p in self.props}
-        self.sessions = {p.id: Session(base) for p, base in zip(self.props, self.bases.values())}
+        self.sessions = {pid: Session(base) for pid, base in self.bases.items()}
         self.overlap = Session([enc.world])  # which statements refuse the same requests
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
         self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
