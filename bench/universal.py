@@ -150,6 +150,7 @@ def mutant_figure(variants: dict[str, Path], count: int) -> dict:
         median_s=round(statistics.median(times), 3),
         slowest_check_s=round(STATS.slowest_s, 3),
         solver_checks=STATS.checks,
+        answered_without_a_check=STATS.pruned,
         retries=STATS.retries,
     )
 

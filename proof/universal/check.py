@@ -1,9 +1,17 @@
 """Run the properties of one deployment: proved or refuted, and which Deny each needs.
 
 Every question (the property, the property without one or two statements, whether one
-statement refuses what others do) is one check of solve.solve: a fresh context, a fixed
-seed and a time limit, so no answer depends on what was asked before. Each Deny is
+statement refuses what others do) is one check of solve.Session: a fresh context, a fixed
+seed and a resource limit, so no answer depends on what was asked before. Each Deny is
 switched by its "in force" literal.
+
+The necessity analysis skips the questions whose answer an earlier one already gives
+(unless `exhaustive`; known.py): an unsatisfiable core of a property's in-force literals
+keeps the property proved whatever is dropped outside it, and a request found to be
+refused by one statement and not by another settles every later question it answers
+(checked by evaluating the question on it); the questions it does ask, it asks with a
+hint (solve.Session.ask). Each is an answer the check itself would give, so the report
+is the same; the exhaustive run is kept to show it (tests/proof).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import z3
 
 from proof.assembly import Deployment
 from proof.universal.access import ACCESS_PROPERTIES
+from proof.universal.known import Known, Target, named_principals
 from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
 from proof.universal.s3 import accepted
@@ -136,22 +145,51 @@ class Universal:
 
 
 class Checker:
-    def __init__(self, enc: Encoded) -> None:
+    def __init__(self, enc: Encoded, *, exhaustive: bool = False) -> None:
         self.enc = enc
         self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
-        self.sessions = {p.id: Session([enc.world, p.violation(enc)]) for p in self.props}
+        self.bases = {p.id: [enc.world, p.violation(enc)] for p in self.props}
+        self.sessions = {pid: Session(base) for pid, base in self.bases.items()}
         self.overlap = Session([enc.world])  # which statements refuse the same requests
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
+        self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
+        self.known = Known()
+        self.hint = named_principals(enc)
+        self._alias_guard: z3.BoolRef | None = None  # no one but the deployer changes aliases
+
+    def _fixes_alias(self, prop: Property, dropped: Sequence[Target]) -> list[z3.BoolRef]:
+        """What the property's checks without `dropped` may take as given."""
+        if not (prop.id == "stored-encryption" and self._alias_fixed(dropped)):
+            return []
+        if self._alias_guard is None:
+            self._alias_guard = z3.Not(alias_changeable(self.enc))
+        return [self._alias_guard]
 
     def _ask(
         self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
     ) -> z3.ModelRef | None:
         without = f" without {', '.join(map(str, dropped))}" if dropped else ""
         in_force = self.enc.all_in_force(dropped)
-        if prop.id == "stored-encryption" and self._alias_fixed(dropped):
-            # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
-            extra = [*extra, z3.Not(alias_changeable(self.enc))]
+        # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
+        extra = [*extra, *self._fixes_alias(prop, dropped)]
         return self.sessions[prop.id].ask(in_force, extra, f"{prop.id}{without}")
+
+    def _violated_core(self, prop: Property, dropped: Sequence[Target]) -> bool:
+        """violated(), answered by a known core where one fits, else by a check that
+        assumes the in-force literals and keeps the core it finds."""
+        extra = self._fixes_alias(prop, dropped)
+        literals = frozenset((k, k not in dropped) for k in self.enc.enable)
+        if self.known.proved(prop.id, literals, bool(extra)):
+            return False
+        keys = list(self.enc.enable)
+        without = f" without {', '.join(map(str, dropped))}" if dropped else ""
+        model, core = self.sessions[prop.id].ask_core(
+            self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)", self.hint
+        )
+        if model is None:
+            found = frozenset((keys[i], keys[i] not in dropped) for i in core)
+            self.known.add_core(prop.id, found, bool(extra))
+        return model is not None
 
     def _alias_fixed(self, dropped: Sequence[tuple[str, int]]) -> bool:
         """No one but the deploy role can change the key's aliases (the key policy alone
@@ -164,10 +202,20 @@ class Checker:
         return self._fixed
 
     def violated(self, prop: Property, dropped: Sequence[tuple[str, int]] = ()) -> bool:
+        if not self.exhaustive:
+            return self._violated_core(prop, dropped)
         return self._ask(prop, dropped) is not None
 
     def result(self, prop: Property, variant: str) -> Result:
         words, notes = prop.words(self.enc), prop.notes(self.enc)
+        # Proved: its core starts the necessity analysis (no drop can refute a property
+        # that wants requests allowed). Refuted: asked again the exhaustive way, in a
+        # context of its own as there (an earlier check can change z3's model), so the
+        # counterexample is that one's.
+        if not self.exhaustive and prop.wanted != "allowed":
+            if not self.violated(prop):
+                return Result(prop, variant, words, True, notes=notes)
+            self.sessions[prop.id] = Session(self.bases[prop.id])
         model = self._ask(prop, ())
         if model is None:
             return Result(prop, variant, words, True, notes=notes)
@@ -218,7 +266,15 @@ class Checker:
         """Does every request `target` refuses get refused by one of `by` as well?"""
         formulas = [self._refuses(target), *[z3.Not(self._refuses(b)) for b in by]]
         what = f"whether {list(by)} refuse what {target} refuses"
-        return self.overlap.ask([], formulas, what) is None
+        if self.exhaustive:
+            return self.overlap.ask([], formulas, what) is None
+        # A request found before that `target` refuses and none of `by` does says no.
+        if self.known.satisfied(z3.And(self.enc.world, *formulas)):
+            return False
+        model = self.overlap.ask([], formulas, what, self.hint)
+        if model is not None:
+            self.known.witnesses.append(model)
+        return model is None
 
     def _nothing_else_allows(self, target: tuple[str, int]) -> bool:
         """Without `target`, is every request it refuses still refused (or never granted)?"""
@@ -302,13 +358,18 @@ def all_property_ids() -> list[str]:
 
 
 def check(
-    deployment: Deployment, variant: str | None = None, *, necessity: bool = True
+    deployment: Deployment,
+    variant: str | None = None,
+    *,
+    necessity: bool = True,
+    exhaustive: bool = False,
 ) -> Universal:
     """Every applicable property of the deployment, and the necessity of each Deny
-    (unless `necessity` is false: a caller that only asks what is refuted)."""
+    (unless `necessity` is false: a caller that only asks what is refuted); `exhaustive`
+    asks every question of the necessity analysis (the same report, more checks)."""
     variant = variant or deployment.config.label
     enc = Encoded.build(deployment)
-    checker = Checker(enc)
+    checker = Checker(enc, exhaustive=exhaustive)
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
     who = who_table(enc, results, variant)

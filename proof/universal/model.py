@@ -180,11 +180,16 @@ class Encoded:
         """A second request, for properties that speak of two (an alias change, then a write)."""
         return SymbolicRequest.make(self.req.present, " (second request)")
 
-    def second_kms_allowed(self) -> z3.BoolRef:
-        """The key's decision on the second request, for any principal (worst case)."""
+    @cached_property
+    def _second_kms(self) -> SymbolicDecision:
         return decide(
             self.u, self.second, self.matched(self.key, self.second), None, "kms", self.enable
-        ).allowed
+        )
+
+    def second_kms_allowed(self) -> z3.BoolRef:
+        """The key's decision on the second request, for any principal (worst case); built
+        once (the property and the alias check both ask)."""
+        return self._second_kms.allowed
 
     def decision(self, service: str, *, uploader: bool = False) -> SymbolicDecision:
         """The bucket's ("s3") or the key's ("kms") decision: for any principal with the

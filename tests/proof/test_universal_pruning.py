@@ -1,0 +1,77 @@
+"""The necessity analysis's shortcuts (unsat cores, requests already found, hints) change
+how many questions reach z3, never an answer: on variants, a declared variant and
+mutants, the report is exactly the exhaustive algorithm's, with fewer checks."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from proof import mutate
+from proof.assembly import Deployment
+from proof.universal.check import Universal, check
+from proof.universal.solve import STATS
+from scenarios import Config
+from tests.proof.support import SSE_KMS_STRICT
+
+DEFAULT_AWARE_S3 = Config("sse-s3", "default-aware")  # statements needed only together
+CASES = {
+    "sse-s3/default-aware": (DEFAULT_AWARE_S3, []),
+    "sse-kms/strict+declared": ("sse-kms/strict+declared", []),
+    # BlockedEncryptionTypes, needed together with DenySseC, becomes needed alone.
+    "sse-s3/default-aware drop:DenySseC": (DEFAULT_AWARE_S3, ["drop:DenySseC"]),
+}
+
+
+def _report(u: Universal) -> tuple[object, ...]:
+    """Everything the proof reports: results with counterexamples, necessity, the table."""
+    return (
+        [r.to_json() for r in u.results],
+        [n.to_json() for n in u.necessity],
+        u.who,
+    )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_pruned_analysis_reports_what_the_exhaustive_one_does(
+    case, deployments, access_deployments
+):
+    which, mutations = CASES[case]
+    found = deployments[which] if isinstance(which, Config) else access_deployments[which]
+    deployment = mutate.apply(found, mutations) if mutations else found
+    STATS.reset()
+    exhaustive = check(deployment, exhaustive=True)
+    asked_all = STATS.checks
+    STATS.reset()
+    pruned = check(deployment)
+    assert exhaustive.refuted == []  # counterexamples: the test below
+    assert _report(pruned) == _report(exhaustive)
+    # Answers the shortcuts gave without a check, and fewer checks for it.
+    assert STATS.pruned > 0
+    assert STATS.checks < asked_all
+
+
+def _fresh_report(deployment: Deployment, exhaustive: bool) -> tuple[tuple[object, ...], int]:
+    STATS.reset()
+    return _report(check(deployment, exhaustive=exhaustive)), STATS.checks
+
+
+def test_a_refuted_property_keeps_the_exhaustive_counterexample(deployments):
+    """Which model z3 returns can depend on what the process built before (the formulas
+    of the main context), so each analysis runs in a fresh process of its own."""
+    deployment = mutate.apply(deployments[SSE_KMS_STRICT], ["drop:DenyWrongKmsKey"])
+    spawn = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(1, mp_context=spawn) as first,
+        ProcessPoolExecutor(1, mp_context=spawn) as second,
+    ):
+        runs = [first.submit(_fresh_report, deployment, True)]
+        runs.append(second.submit(_fresh_report, deployment, False))
+        (exhaustive_report, asked_all), (pruned_report, asked) = [r.result() for r in runs]
+    results = exhaustive_report[0]
+    assert [r["id"] for r in results if r["result"] == "refuted"] == ["stored-encryption"]
+    assert results[0]["counterexample"] is not None
+    assert pruned_report == exhaustive_report
+    assert asked < asked_all
