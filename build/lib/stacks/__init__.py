@@ -1,1 +1,0 @@
-"""The CDK app: settings, constructs (resources) and stacks (composition)."""
