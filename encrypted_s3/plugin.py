@@ -114,14 +114,11 @@ class ProofPlugin:
 
     def _prove(self, templates: dict[str, Any], paths: dict[str, str]) -> list[Any]:
         # The engine loads z3: only when CDK asks for the validation.
-        from proof.assembly import AssemblyError
-        from proof.instances import find_instances
-        from proof.resolve import ResolveError
-        from proof.universal.policy import Unsupported
+        from proof.instances import UNREADABLE_ERRORS, find_instances
 
         try:
             instances = find_instances(templates)
-        except (AssemblyError, ResolveError, Unsupported) as error:
+        except UNREADABLE_ERRORS as error:
             first = next(iter(paths.values()))
             return [_violation(UNREADABLE, str(error), "", first, "")]
         if not instances:
@@ -160,14 +157,12 @@ class Verdict:
 
 
 def _verdict(instance: Any) -> Verdict:
-    from proof.assembly import AssemblyError
-    from proof.resolve import ResolveError
+    from proof.instances import UNREADABLE_ERRORS
     from proof.universal.check import check
-    from proof.universal.policy import Unsupported
 
     try:
         universal = check(instance.deployment, instance.path, necessity=False)
-    except (AssemblyError, ResolveError, Unsupported) as error:
+    except UNREADABLE_ERRORS as error:
         return Verdict(instance.path, instance.where, unreadable=str(error))
     return Verdict(
         instance.path,

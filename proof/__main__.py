@@ -19,6 +19,7 @@ from proof import mutate
 from proof.any_app import prove_instances
 from proof.assembly import AssemblyError, find_deployment, has_uploader, load_assembly
 from proof.cli import Parser, UsageError
+from proof.instances import UNREADABLE_ERRORS
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove_cases
 from proof.report import (
@@ -30,11 +31,10 @@ from proof.report import (
     render_markdown,
     render_text,
 )
-from proof.resolve import ResolveError, Templates
+from proof.resolve import Templates
 from proof.scope import explain, template_sids
 from proof.simulate import SimulatorError
 from proof.universal.check import check
-from proof.universal.policy import Unsupported
 from proof.universal.report import render_universal_text, to_json
 from proof.universal.solve import SolverGaveUp
 
@@ -49,14 +49,7 @@ def title(proof: Proof) -> str:
 
 
 # What stops a proof before any result (exit 2, one line).
-CANNOT_PROVE = (
-    AssemblyError,
-    ResolveError,
-    MutationError,
-    SimulatorError,
-    Unsupported,
-    SolverGaveUp,
-)
+CANNOT_PROVE = (*UNREADABLE_ERRORS, MutationError, SimulatorError, SolverGaveUp)
 
 
 def proof_parser() -> argparse.ArgumentParser:

@@ -154,7 +154,7 @@ class _Resource(NamedTuple):
         return props
 
 
-def _resources(templates: Templates, kind: str) -> Iterator[_Resource]:
+def resources_of(templates: Templates, kind: str) -> Iterator[_Resource]:
     for stack, template in templates.items():
         for logical_id, resource in template.get("Resources", {}).items():
             if resource.get("Type") == kind:
@@ -201,7 +201,7 @@ def _is_uploader(function: _Resource) -> bool:
 
 def has_uploader(templates: Templates) -> bool:
     """Is this app's uploader in the assembly?"""
-    return any(_is_uploader(f) for f in _resources(templates, "AWS::Lambda::Function"))
+    return any(_is_uploader(f) for f in resources_of(templates, "AWS::Lambda::Function"))
 
 
 def _find_uploader(
@@ -209,7 +209,7 @@ def _find_uploader(
 ) -> _Uploader:
     """The one function told which bucket to probe, checked against the settings."""
     function = _one(
-        [f for f in _resources(templates, "AWS::Lambda::Function") if _is_uploader(f)],
+        [f for f in resources_of(templates, "AWS::Lambda::Function") if _is_uploader(f)],
         f"uploader function (a Lambda with variables {', '.join(sorted(UPLOADER_VARIABLES))})",
     )
     variables = resolver.resolve(_variables(function), function.stack, function.where)
@@ -224,12 +224,12 @@ def _find_uploader(
     return _Uploader(function, variables, role_arn)
 
 
-def _encryption_rule(templates: Templates, resolver: Resolver, bucket_name: str) -> Any:
+def find_encryption_rule(templates: Templates, resolver: Resolver, bucket_name: str) -> Any:
     """The data bucket's default encryption rule (S3's own default if it names none)."""
     bucket = _one(
         [
             b
-            for b in _resources(templates, "AWS::S3::Bucket")
+            for b in resources_of(templates, "AWS::S3::Bucket")
             if resolver.ref(b.stack, b.logical_id) == bucket_name
         ],
         f"bucket named {bucket_name}",
@@ -243,10 +243,10 @@ def _encryption_rule(templates: Templates, resolver: Resolver, bucket_name: str)
     return rules[0]
 
 
-def _bucket_policy(templates: Templates, resolver: Resolver, bucket_name: str) -> Policy | None:
+def find_bucket_policy(templates: Templates, resolver: Resolver, bucket_name: str) -> Policy | None:
     policies = [
         Policy(p.where, resolver.resolve(p.properties["PolicyDocument"], p.stack, p.where))
-        for p in _resources(templates, "AWS::S3::BucketPolicy")
+        for p in resources_of(templates, "AWS::S3::BucketPolicy")
         if resolver.resolve(p.properties["Bucket"], p.stack, f"{p.where}/Bucket") == bucket_name
     ]
     if len(policies) > 1:
@@ -254,14 +254,14 @@ def _bucket_policy(templates: Templates, resolver: Resolver, bucket_name: str) -
     return policies[0] if policies else None
 
 
-def _key_policy(templates: Templates, resolver: Resolver, key_arn: str | None) -> Policy | None:
+def find_key_policy(templates: Templates, resolver: Resolver, key_arn: str | None) -> Policy | None:
     """The policy of the key the uploader is told to name (none in SSE-S3 mode)."""
     if not key_arn:
         return None
     key = _one(
         [
             k
-            for k in _resources(templates, "AWS::KMS::Key")
+            for k in resources_of(templates, "AWS::KMS::Key")
             if resolver.get_att(k.stack, k.logical_id, "Arn") == key_arn
         ],
         f"KMS key {key_arn}",
@@ -277,10 +277,10 @@ def find_deployment(templates: Templates, env: Env = PLACEHOLDER_ENV) -> Deploym
     variables = uploader.variables
     bucket_name = variables["BUCKET_NAME"]
     probe_prefix = uploader.probe_prefix
-    encryption_rule = _encryption_rule(templates, resolver, bucket_name)
-    bucket_policy = _bucket_policy(templates, resolver, bucket_name)
+    encryption_rule = find_encryption_rule(templates, resolver, bucket_name)
+    bucket_policy = find_bucket_policy(templates, resolver, bucket_name)
     key_arn = variables.get("KEY_ARN") or None
-    key_policy = _key_policy(templates, resolver, key_arn)
+    key_policy = find_key_policy(templates, resolver, key_arn)
     identity, notes = _identity_policies(templates, resolver, uploader.role_arn)
     rekey_role_arn = _rekey_role_arn(templates, resolver)
     rekey_policies: tuple[Policy, ...] = ()
@@ -311,7 +311,7 @@ def _rekey_role_arn(templates: Templates, resolver: Resolver) -> str | None:
     """The role S3 Batch Operations may assume (none, or exactly one)."""
     found = [
         r
-        for r in _resources(templates, "AWS::IAM::Role")
+        for r in resources_of(templates, "AWS::IAM::Role")
         if REKEY_SERVICE in json.dumps(r.properties.get("AssumeRolePolicyDocument", {}))
     ]
     if not found:
@@ -336,7 +336,7 @@ def _policies_of_role(
     ]
     managed_arns = {}
     for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        for r in _resources(templates, kind):
+        for r in resources_of(templates, kind):
             document = resolver.resolve(r.properties["PolicyDocument"], r.stack, r.where)
             if kind == "AWS::IAM::ManagedPolicy":  # Ref of a managed policy is its ARN
                 managed_arns[resolver.ref(r.stack, r.logical_id)] = Policy(r.where, document)
@@ -353,7 +353,7 @@ def _identity_policies(
     role = _one(
         [
             r
-            for r in _resources(templates, "AWS::IAM::Role")
+            for r in resources_of(templates, "AWS::IAM::Role")
             if resolver.get_att(r.stack, r.logical_id, "Arn") == role_arn
         ],
         f"role {role_arn}",

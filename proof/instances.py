@@ -12,13 +12,18 @@ from typing import Any
 from proof.assembly import (
     AssemblyError,
     Deployment,
-    _bucket_policy,
-    _encryption_rule,
-    _key_policy,
-    _resources,
+    find_bucket_policy,
+    find_encryption_rule,
+    find_key_policy,
+    resources_of,
 )
-from proof.resolve import PLACEHOLDER_ENV, Env, Resolver, Templates
+from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
+from proof.universal.policy import Unsupported
 from stacks.names import INSTANCE_METADATA
+
+# What says "the proof cannot read this assembly" (each message one line): a missing or
+# contradictory part, a value it cannot resolve, a policy element it does not encode.
+UNREADABLE_ERRORS = (AssemblyError, ResolveError, Unsupported)
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def _instance_env(mark: Mapping[str, Any]) -> Env:
 def _alias_of(templates: Templates, resolver: Resolver, key_arn: str) -> str | None:
     """The alias name CloudFormation creates for the key, if the assembly has one."""
     key_id = key_arn.rsplit("/", 1)[1]
-    for alias in _resources(templates, "AWS::KMS::Alias"):
+    for alias in resources_of(templates, "AWS::KMS::Alias"):
         target = resolver.resolve(alias.properties.get("TargetKeyId"), alias.stack, alias.where)
         if target in (key_arn, key_id):
             return str(resolver.resolve(alias.properties["AliasName"], alias.stack, alias.where))
@@ -53,7 +58,7 @@ def find_instances(templates: Templates) -> list[Instance]:
     """Every EncryptedStorage of the assembly (data buckets marked INSTANCE_METADATA),
     each resolved for its own stack's account and region (placeholders where unknown)."""
     found = []
-    for bucket in _resources(templates, "AWS::S3::Bucket"):
+    for bucket in resources_of(templates, "AWS::S3::Bucket"):
         mark = bucket.body.get("Metadata", {}).get(INSTANCE_METADATA)
         if mark is None:
             continue
@@ -62,7 +67,7 @@ def find_instances(templates: Templates) -> list[Instance]:
         env = _instance_env(mark)
         resolver = Resolver(templates, env)
         bucket_name = resolver.ref(bucket.stack, bucket.logical_id, bucket.where)
-        rule = _encryption_rule(templates, resolver, bucket_name)
+        rule = find_encryption_rule(templates, resolver, bucket_name)
         default = rule.get("ServerSideEncryptionByDefault", {})
         key_arn = default.get("KMSMasterKeyID") or None
         if key_arn and not str(key_arn).startswith("arn:"):
@@ -74,11 +79,11 @@ def find_instances(templates: Templates) -> list[Instance]:
             settings=dict(mark["settings"]),
             env=env,
             bucket_name=bucket_name,
-            bucket_policy=_bucket_policy(templates, resolver, bucket_name),
+            bucket_policy=find_bucket_policy(templates, resolver, bucket_name),
             encryption_rule=rule,
             key_arn=key_arn,
             alias_name=_alias_of(templates, resolver, key_arn) if key_arn else None,
-            key_policy=_key_policy(templates, resolver, key_arn),
+            key_policy=find_key_policy(templates, resolver, key_arn),
             role_arn="",  # no uploader: the properties hold for every principal
             identity_policies=(),
             probe_prefix="",

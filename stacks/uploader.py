@@ -16,7 +16,6 @@ from constructs import Construct
 
 from scenarios.vocabulary import bucket_key, reencrypts
 from stacks import names
-from stacks.declared import REKEY, UPLOADER
 from stacks.encryption_key import s3_service_name
 from stacks.removal import removal_policy
 
@@ -41,9 +40,9 @@ class Uploader(Construct):
         encryption: str,
         header_policy: str,
         retain_logs: bool,
+        readers: Sequence[str],
+        writers: Sequence[str],
         role_name: str | None = None,
-        readers: Sequence[str] = (UPLOADER,),
-        writers: Sequence[str] = (UPLOADER, REKEY),
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
