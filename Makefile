@@ -11,6 +11,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
+# Bytecode of what every process imports is kept in .pycache (outside the sources),
+# whatever PYTHONDONTWRITEBYTECODE says: each synthesis and each test process imports
+# aws-cdk-lib's generated modules, and compiling them again every time doubled a synth
+# (this app: about 6 s instead of 3 on a 2-core machine).
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
+unexport PYTHONDONTWRITEBYTECODE
 CDK := node_modules/.bin/cdk
 # Options only from the command line, and only these variables: a stray ARGS in the
 # environment or a misspelt variable (PROOF_ARGS=...) stops the run with one line instead
@@ -85,7 +91,7 @@ bench: setup
 	$(PY) -m bench.run $(ARGS)
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis .pycache
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' \
 		-prune -exec rm -rf {} +
 

@@ -56,7 +56,7 @@ def _test_file(classname: str) -> str:
 
 
 # Caches a fresh clone does not have: each `make test` below starts without them.
-TOOL_CACHES = (".mypy_cache", ".pytest_cache", ".ruff_cache")
+TOOL_CACHES = (".mypy_cache", ".pytest_cache", ".ruff_cache", ".pycache")
 
 
 def clean_make_test(env: dict[str, str]) -> float:

@@ -17,131 +17,23 @@ is the same; the exhaustive run is kept to show it (tests/proof).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import NotRequired, TypedDict
 
 import z3
 
 from proof.assembly import Deployment
 from proof.universal.access import ACCESS_PROPERTIES
 from proof.universal.known import Known, Target, named_principals
-from proof.universal.model import ASSUMPTIONS, BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
+from proof.universal.model import BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
 from proof.universal.s3 import accepted
-from proof.universal.solve import Session
-from proof.universal.space import ModelJson, model_json
+from proof.universal.solve import Pending, Session
+from proof.universal.space import model_json
+from proof.universal.verdicts import Necessity, Result, Universal
 from proof.universal.who import table as who_table
-from proof.universal.witness import CounterexampleJson, counterexample
+from proof.universal.witness import counterexample
 from scenarios import OTHER_KEY_ID, STORE_ACTIONS
 
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
-
-
-class PropertyJson(TypedDict):
-    """One property of the universal proof in the JSON report."""
-
-    id: str
-    number: int
-    title: str
-    variant: str
-    statement: str
-    result: str  # "proved" or "refuted"
-    counterexample: CounterexampleJson | None
-    statements: list[str]
-    notes: list[str]
-    assumptions: NotRequired[list[str]]  # the report adds them to each property
-
-
-class NeededWithJson(TypedDict):
-    statement: str  # the other statement
-    by: list[str]  # the properties that fail when both are dropped
-
-
-class NecessityJson(TypedDict):
-    statement: str
-    policy: str
-    needed_by: list[str]
-    covered_by: list[str]
-    needed_with: list[NeededWithJson]
-    verdict: str
-
-
-@dataclass
-class Result:
-    prop: Property
-    variant: str
-    words: str
-    proved: bool
-    counterexample: CounterexampleJson | None = None
-    statements: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> PropertyJson:
-        return {
-            "id": self.prop.id,
-            "number": self.prop.number,
-            "title": self.prop.title,
-            "variant": self.variant,
-            "statement": self.words,
-            "result": "proved" if self.proved else "refuted",
-            "counterexample": self.counterexample,
-            "statements": self.statements,
-            "notes": self.notes,
-        }
-
-
-@dataclass
-class Necessity:
-    """What one Deny (or BlockedEncryptionTypes) does for the proof; every clause checked."""
-
-    statement: str  # a Sid, or "BlockedEncryptionTypes"
-    policy: str
-    needed_by: list[str]  # property ids that fail without it
-    covered_by: list[str]  # when not needed alone: what refuses all it refuses
-    needed_with: list[tuple[str, list[str]]] = field(default_factory=list)  # (other, props)
-    unused: bool = False  # without it, nothing it refuses is allowed (checked)
-
-    def describe(self) -> str:
-        if self.needed_by:
-            return f"needed by {', '.join(self.needed_by)}"
-        parts = []
-        if self.covered_by:
-            parts.append(
-                f"redundant alone: what it refuses is refused by {', '.join(self.covered_by)}"
-            )
-        else:
-            parts.append("redundant alone: no property fails without it")
-        for other, props in self.needed_with:
-            parts.append(f"needed together with {other} by {', '.join(props)}")
-        if self.unused:
-            parts.append("what it refuses is allowed by nothing else")
-        return "; ".join(parts)
-
-    def to_json(self) -> NecessityJson:
-        return {
-            "statement": self.statement,
-            "policy": self.policy,
-            "needed_by": self.needed_by,
-            "covered_by": self.covered_by,
-            "needed_with": [{"statement": o, "by": p} for o, p in self.needed_with],
-            "verdict": self.describe(),
-        }
-
-
-@dataclass
-class Universal:
-    """The universal proof of one deployment."""
-
-    variant: str
-    results: list[Result]
-    necessity: list[Necessity]
-    model: ModelJson
-    assumptions: tuple[str, ...] = ASSUMPTIONS
-    who: str = ""  # the "Who can do what" table (proof/universal/who.py)
-
-    @property
-    def refuted(self) -> list[str]:
-        return [r.prop.id for r in self.results if not r.proved]
 
 
 class Checker:
@@ -156,6 +48,30 @@ class Checker:
         self.known = Known()
         self.hint = named_principals(enc)
         self._alias_guard: z3.BoolRef | None = None  # no one but the deployer changes aliases
+        self._first: dict[str, Pending] = {}  # each property's first question, started
+
+    def start(self) -> Checker:
+        """Starts every property's first question on the worker threads: the checks of
+        one deployment run beside each other and beside the encoding of the next one;
+        result() takes the answers (the same as asked one after the other)."""
+        for prop in self.props:
+            extra = self._fixes_alias(prop, ())
+            session, in_force = self.sessions[prop.id], self.enc.all_in_force(())
+            if self.exhaustive or prop.wanted == "allowed":
+                self._first[prop.id] = session.start(in_force, extra, prop.id)
+            else:
+                what = f"{prop.id} (core)"
+                self._first[prop.id] = session.start(
+                    in_force, extra, what, assume=True, hint=self.hint
+                )
+        return self
+
+    def settle(self) -> None:
+        """Waits for the questions start() sent that no one took: their contexts must not
+        be freed under a worker (an error or Ctrl-C on the way out)."""
+        for pending in self._first.values():
+            pending.wait()
+        self._first.clear()
 
     def _fixes_alias(self, prop: Property, dropped: Sequence[Target]) -> list[z3.BoolRef]:
         """What the property's checks without `dropped` may take as given."""
@@ -168,6 +84,9 @@ class Checker:
     def _ask(
         self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
     ) -> z3.ModelRef | None:
+        plain = self.exhaustive or prop.wanted == "allowed"  # start() asked it this way
+        if not dropped and not extra and plain and prop.id in self._first:
+            return self._first.pop(prop.id).answer()[0]
         without = f" without {', '.join(map(str, dropped))}" if dropped else ""
         in_force = self.enc.all_in_force(dropped)
         # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
@@ -183,9 +102,12 @@ class Checker:
             return False
         keys = list(self.enc.enable)
         without = f" without {', '.join(map(str, dropped))}" if dropped else ""
-        model, core = self.sessions[prop.id].ask_core(
-            self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)", self.hint
-        )
+        if not dropped and prop.id in self._first:
+            model, core = self._first.pop(prop.id).answer()
+        else:
+            model, core = self.sessions[prop.id].ask_core(
+                self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)", self.hint
+            )
         if model is None:
             found = frozenset((keys[i], keys[i] not in dropped) for i in core)
             self.known.add_core(prop.id, found, bool(extra))
@@ -367,16 +289,37 @@ def check(
     """Every applicable property of the deployment, and the necessity of each Deny
     (unless `necessity` is false: a caller that only asks what is refuted); `exhaustive`
     asks every question of the necessity analysis (the same report, more checks)."""
-    variant = variant or deployment.config.label
-    enc = Encoded.build(deployment)
-    checker = Checker(enc, exhaustive=exhaustive)
+    return check_all([(deployment, variant)], necessity=necessity, exhaustive=exhaustive)[0]
+
+
+def check_all(
+    deployments: Sequence[tuple[Deployment, str | None]],
+    *,
+    necessity: bool = True,
+    exhaustive: bool = False,
+) -> list[Universal]:
+    """check() of each (deployment, variant), the properties' first checks of all of them
+    started before the first answer is taken (the same reports, sooner on several cores)."""
+    checkers: list[Checker] = []
+    try:
+        for deployment, _ in deployments:
+            checkers.append(Checker(Encoded.build(deployment), exhaustive=exhaustive).start())
+        return [
+            _universal(checker, variant or deployment.config.label, necessity)
+            for checker, (deployment, variant) in zip(checkers, deployments, strict=True)
+        ]
+    finally:
+        for checker in checkers:
+            checker.settle()
+
+
+def _universal(checker: Checker, variant: str, necessity: bool) -> Universal:
     results = [checker.result(p, variant) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
-    who = who_table(enc, results, variant)
     return Universal(
         variant,
         results,
         checker.necessity(proved) if necessity else [],
-        model_json(enc),
-        who=who,
+        model_json(checker.enc),
+        who=who_table(checker.enc, results, variant),
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import TypedDict
 
-from proof.universal.check import NecessityJson, PropertyJson, Result, Universal
 from proof.universal.space import ModelJson, model_lines
+from proof.universal.verdicts import NecessityJson, PropertyJson, Result, Universal
 from proof.universal.witness import CounterexampleJson
 
 INDENT = "      "

@@ -9,8 +9,11 @@ cannot decide, SolverGaveUp says so in one line.
 
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import z3
@@ -65,7 +68,7 @@ class Session:
     deployment or property created, reaches a check."""
 
     def __init__(self, base: Sequence[z3.BoolRef]) -> None:
-        self.ctx = z3.Context()
+        self.ctx = _SPARE.popleft() if _SPARE else z3.Context()
         self.base = [f.translate(self.ctx) for f in base]
 
     def _solver(self, seed: int, budget: int) -> z3.Solver:
@@ -89,7 +92,7 @@ class Session:
         answer, not a particular model): first a try with a small budget, then one with
         the hint asserted, whose model is a model of the question too; either one that
         does not settle the question leaves it to the tries as usual."""
-        return self._check(assumptions, extra, what, assume=False, hint=hint)[0]
+        return self.start(assumptions, extra, what, hint=hint, now=True).answer()[0]
 
     def ask_core(
         self,
@@ -101,46 +104,128 @@ class Session:
         """As ask, with the literals given to the check as assumptions: a model, or (None,
         the indices of an unsatisfiable core of the literals): base + extra and those
         literals alone are unsatisfiable, whatever the other literals say."""
-        return self._check(literals, extra, what, assume=True, hint=hint)
+        return self.start(literals, extra, what, assume=True, hint=hint, now=True).answer()
 
-    def _check(
+    def start(
         self,
         assumptions: Sequence[z3.BoolRef],
         extra: Sequence[z3.BoolRef],
         what: str,
         *,
-        assume: bool,
-        hint: z3.BoolRef | None,
-    ) -> tuple[z3.ModelRef | None, list[int]]:
-        started = time.perf_counter()
-        reasons = []
+        assume: bool = False,
+        hint: z3.BoolRef | None = None,
+        now: bool = False,
+    ) -> Pending:
+        """The question of ask (ask_core if `assume`), asked on a worker thread unless
+        `now`; Pending.answer() waits for it. The formulas are translated here and the
+        model back in answer(), on the caller's thread: the worker touches nothing but
+        this session's context (z3 is safe across threads, one context per thread), and
+        nothing else may touch it until the answer is taken."""
+        literals = [f.translate(self.ctx) for f in assumptions]
+        more = [f.translate(self.ctx) for f in extra]
+        narrowed = None if hint is None else hint.translate(self.ctx)
+        question = _Question(literals, more, narrowed, assume, what)
+        if now:
+            return Pending(question, self._run(question))
+        return Pending(question, _pool().submit(self._run, question))
+
+    def _run(self, q: _Question) -> _Answer:
+        """The tries of one question (any thread: this context only)."""
+        started, answer = time.perf_counter(), _Answer()
         plan: list[tuple[int, int, z3.BoolRef | None]] = [(s, b, None) for s, b in TRIES]
-        if hint is not None:
-            plan = [(0, QUICK_BUDGET, None), (0, HINTED_BUDGET, hint), *plan]
-        try:
-            for attempt, (seed, budget, narrowed) in enumerate(plan):
-                STATS.retries += attempt > len(plan) - len(TRIES)
-                solver = self._solver(seed, budget)
-                literals = [f.translate(self.ctx) for f in assumptions]
-                # Fixed literals are asserted, not assumed: z3 then simplifies them away;
-                # assumed only where the core is wanted.
-                more = [*extra] if narrowed is None else [*extra, narrowed]
-                solver.add(*([] if assume else literals), *[f.translate(self.ctx) for f in more])
-                before = _spent(solver)
-                result = solver.check(*literals) if assume else solver.check()
-                STATS.work.append(_spent(solver) - before)
-                if result == z3.sat:
-                    return solver.model().translate(z3.main_ctx()), []
-                if result == z3.unsat and narrowed is None:
-                    index = {f.get_id(): i for i, f in enumerate(literals)}
-                    core = solver.unsat_core() if assume else []
-                    return None, sorted(index[f.get_id()] for f in core)
-                if attempt >= len(plan) - len(TRIES):
-                    reason = solver.reason_unknown()
-                    reasons.append(f"{reason} (seed {seed}, resource limit {budget:,})")
-            raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(reasons)}")
-        finally:
-            spent = time.perf_counter() - started
-            STATS.checks += 1
-            STATS.times.append((spent, what))
-            STATS.slowest_s = max(STATS.slowest_s, spent)
+        if q.hint is not None:
+            plan = [(0, QUICK_BUDGET, None), (0, HINTED_BUDGET, q.hint), *plan]
+        reasons = []
+        for attempt, (seed, budget, narrowed) in enumerate(plan):
+            answer.retries += attempt > len(plan) - len(TRIES)
+            solver = self._solver(seed, budget)
+            # Fixed literals are asserted, not assumed: z3 then simplifies them away;
+            # assumed only where the core is wanted.
+            more = q.more if narrowed is None else [*q.more, narrowed]
+            solver.add(*([] if q.assume else q.literals), *more)
+            before = _spent(solver)
+            result = solver.check(*q.literals) if q.assume else solver.check()
+            answer.work.append(_spent(solver) - before)
+            if result == z3.sat:
+                answer.model = solver.model()
+                break
+            if result == z3.unsat and narrowed is None:
+                index = {f.get_id(): i for i, f in enumerate(q.literals)}
+                core = solver.unsat_core() if q.assume else []
+                answer.core, answer.unsat = sorted(index[f.get_id()] for f in core), True
+                break
+            if attempt >= len(plan) - len(TRIES):
+                reasons.append(
+                    f"{solver.reason_unknown()} (seed {seed}, resource limit {budget:,})"
+                )
+        answer.reasons, answer.seconds = reasons, time.perf_counter() - started
+        return answer
+
+
+@dataclass
+class _Question:
+    literals: list[z3.BoolRef]  # in the session's context, as every formula below
+    more: list[z3.BoolRef]
+    hint: z3.BoolRef | None
+    assume: bool
+    what: str
+
+
+@dataclass
+class _Answer:
+    model: z3.ModelRef | None = None  # in the session's context
+    unsat: bool = False
+    core: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    retries: int = 0
+    work: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Pending:
+    """A question started by Session.start."""
+
+    def __init__(self, question: _Question, answer: _Answer | Future[_Answer]) -> None:
+        self.question, self._answer = question, answer
+
+    def wait(self) -> None:
+        """Until the worker is done with it, whatever the answer."""
+        if isinstance(self._answer, Future):
+            wait([self._answer])
+
+    def answer(self) -> tuple[z3.ModelRef | None, list[int]]:
+        """(a model, []) if satisfiable, (None, the core's indices) if not; the costs go
+        to STATS here, on the caller's thread."""
+        a = self._answer if isinstance(self._answer, _Answer) else self._answer.result()
+        STATS.checks += 1
+        STATS.retries += a.retries
+        STATS.work.extend(a.work)
+        STATS.times.append((a.seconds, self.question.what))
+        STATS.slowest_s = max(STATS.slowest_s, a.seconds)
+        if a.model is not None:
+            return a.model.translate(z3.main_ctx()), []
+        if a.unsat:
+            return None, a.core
+        what = self.question.what
+        raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(a.reasons)}")
+
+
+_POOL: ThreadPoolExecutor | None = None
+_SPARE: deque[z3.Context] = deque()  # fresh contexts, never used: see spare_contexts
+
+
+def spare_contexts(count: int) -> None:
+    """Makes `count` fresh contexts ahead, for Sessions to take (z3 takes about 10 ms to
+    make one): a caller with time to spare (the plugin while the app is built) calls it on
+    a thread of its own. A context never used is the same whenever it was made."""
+    for _ in range(count):
+        _SPARE.append(z3.Context())
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The worker threads of Session.start: as many as the machine has cores, at most 4
+    (each check is single-threaded in z3 and lets go of Python's lock while it runs)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="z3")
+    return _POOL

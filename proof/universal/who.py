@@ -15,7 +15,7 @@ from proof.universal.model import Encoded
 from stacks import declared as decl
 
 if TYPE_CHECKING:  # check.py builds the table
-    from proof.universal.check import Result
+    from proof.universal.verdicts import Result
 
 ACCESS_PROPERTIES = ("confidentiality", "integrity", "no-public-access", "declared-use")
 COLUMNS = (

@@ -4,6 +4,7 @@ and the construct's own setting errors; `python -m proof` on any app's assembly.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from aws_cdk import App, CfnParameter, Stack, Validations
@@ -18,6 +19,7 @@ from encrypted_s3 import (
     storage_settings,
 )
 from proof.__main__ import main as proof_main
+from proof.universal.check import all_property_ids
 from tests.construct.conftest import Synthesis
 
 WRITER = "arn:aws:iam::123456789012:role/Writer"
@@ -28,6 +30,30 @@ def plugin_app(tmp_path) -> tuple[App, list[str]]:
     app = App(outdir=str(tmp_path))
     Validations.of(app).add_plugins(ProofPlugin(out=lines.append))
     return app, lines
+
+
+def deny_get(storage: EncryptedStorage, conditions: dict[str, Any]) -> None:
+    """A Deny of the user's own on the instance's objects, with the given condition."""
+    storage.bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:GetObject"],
+            resources=[storage.bucket.arn_for_objects("*")],
+            conditions=conditions,
+        )
+    )
+
+
+def unreadable_violation(app: App, tmp_path) -> str:
+    """Synthesis fails with the plugin's one violation, unreadable-template: its text."""
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == "encrypted-s3-proof"]
+    (violation,) = plugin["violations"]
+    assert violation["ruleName"] == "unreadable-template"
+    return str(violation["description"])
 
 
 def test_an_app_without_an_instance_passes_and_says_so(tmp_path) -> None:
@@ -45,25 +71,33 @@ def test_an_unreadable_template_fails_with_one_line_naming_the_resource(tmp_path
         stack, "Data", settings={"encryption": "sse-s3", "readers": [WRITER], "writers": [WRITER]}
     )
     tag = CfnParameter(stack, "Tag")
-    storage.bucket.add_to_resource_policy(
-        iam.PolicyStatement(
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=["s3:GetObject"],
-            resources=[storage.bucket.arn_for_objects("*")],
-            conditions={"StringEquals": {"s3:ExistingObjectTag/team": tag.value_as_string}},
-        )
-    )
-    with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == "encrypted-s3-proof"]
-    (violation,) = plugin["violations"]
-    assert violation["ruleName"] == "unreadable-template"
-    description = violation["description"]
+    deny_get(storage, {"StringEquals": {"s3:ExistingObjectTag/team": tag.value_as_string}})
+    description = unreadable_violation(app, tmp_path)
     assert "\n" not in description and "Traceback" not in description
     assert "parameter Tag has no Default" in description and "Mine/" in description
     assert lines == []  # nothing is listed as proved
+
+
+def test_an_unreadable_instance_beside_a_readable_one_is_named_and_the_other_proved(
+    tmp_path,
+) -> None:
+    """The instances are proved together; when one holds what the proof cannot encode (a
+    condition operator it does not support), each is proved alone: the violation names
+    that one, and the other is still proved and listed."""
+    app, lines = plugin_app(tmp_path)
+    stack = Stack(app, "Mine")
+    settings = {"encryption": "sse-s3", "readers": [WRITER], "writers": [WRITER]}
+    EncryptedStorage(stack, "Good", settings=settings)
+    bad = EncryptedStorage(stack, "Bad", settings=settings)
+    deny_get(bad, {"DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})
+    description = unreadable_violation(app, tmp_path)
+    assert description.startswith("Mine/Bad: the proof cannot read it: ")
+    assert "DateGreaterThan is not supported" in description and "\n" not in description
+    # Every property but key-use and grants (no key of its own) and guard (not set).
+    applies = set(all_property_ids()) - {"key-use", "grants", "guard"}
+    (line,) = lines
+    assert line.startswith(f"encrypted-s3-proof: Mine/Good: {len(applies)} proved (")
+    assert set(line.split(" (")[1].rstrip(")").split(", ")) == applies
 
 
 def test_python_m_proof_proves_any_apps_instances(orders: Synthesis, capsys) -> None:
