@@ -123,10 +123,12 @@ class Session:
         nothing else may touch it until the answer is taken."""
         literals = [f.translate(self.ctx) for f in assumptions]
         more = [f.translate(self.ctx) for f in extra]
+        if now:  # the hint is translated only if a try needs it, as z3 made it then
+            return Pending(
+                question := _Question(literals, more, hint, assume, what), self._run(question)
+            )
         narrowed = None if hint is None else hint.translate(self.ctx)
-        question = _Question(literals, more, narrowed, assume, what)
-        if now:
-            return Pending(question, self._run(question))
+        question = _Question(literals, more, narrowed, assume, what, translated=True)
         return Pending(question, _pool().submit(self._run, question))
 
     def _run(self, q: _Question) -> _Answer:
@@ -141,6 +143,8 @@ class Session:
             solver = self._solver(seed, budget)
             # Fixed literals are asserted, not assumed: z3 then simplifies them away;
             # assumed only where the core is wanted.
+            if narrowed is not None and not q.translated:
+                narrowed = narrowed.translate(self.ctx)
             more = q.more if narrowed is None else [*q.more, narrowed]
             solver.add(*([] if q.assume else q.literals), *more)
             before = _spent(solver)
@@ -169,6 +173,7 @@ class _Question:
     hint: z3.BoolRef | None
     assume: bool
     what: str
+    translated: bool = False  # the hint too (else it is in the main context)
 
 
 @dataclass
