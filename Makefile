@@ -60,8 +60,10 @@ lint: setup
 	$(VENV)/bin/pyrefly check --summary=none
 	$(PY) scripts/code_limits.py lambda stacks proof bench scripts app.py rekey encrypted_s3 examples
 
+# One worker per core, each test file whole on one worker: the session fixtures (the
+# synths among them) are built once per worker that needs them.
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 bootstrap: setup-app
 	$(CDK) bootstrap --no-notices $(ARGS)
