@@ -13,8 +13,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 # Bytecode of what every process imports is kept in .pycache (outside the sources),
 # whatever PYTHONDONTWRITEBYTECODE says: each synthesis and each test process imports
-# aws-cdk-lib's generated modules, and compiling them again every time doubled a synth
-# (this app: about 6 s instead of 3 on a 2-core machine).
+# aws-cdk-lib's generated modules, and compiling them again every time made a synth of
+# this app take 9.9 s instead of 6.0 s (measured side by side on a 2-core machine).
 export PYTHONPYCACHEPREFIX := $(CURDIR)/.pycache
 unexport PYTHONDONTWRITEBYTECODE
 CDK := node_modules/.bin/cdk

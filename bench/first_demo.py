@@ -14,12 +14,14 @@ from bench.common import ROOT, interleaved, ratio_figure, timed
 
 
 def newcomer_environ(home: Path, shell: Mapping[str, str]) -> dict[str, str]:
-    """A shell as a newcomer has it: no venv on PATH, no make state, empty home and caches."""
+    """A shell as a newcomer has it: no venv on PATH, no make state (the bytecode cache make
+    exports included), empty home and caches."""
     venv_bin = str(ROOT / ".venv" / "bin")
     env = {
         k: v
         for k, v in shell.items()
-        if k not in {"VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "ARGS"}
+        if k
+        not in {"VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "ARGS", "PYTHONPYCACHEPREFIX"}
     }
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
     for name, sub in (

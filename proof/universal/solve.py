@@ -219,12 +219,15 @@ _POOL: ThreadPoolExecutor | None = None
 _SPARE: deque[z3.Context] = deque()  # fresh contexts, never used: see spare_contexts
 
 
-def spare_contexts(count: int) -> None:
-    """Makes `count` fresh contexts ahead, for Sessions to take (z3 takes about 10 ms to
-    make one): a caller with time to spare (the plugin while the app is built) calls it on
-    a thread of its own. A context never used is the same whenever it was made."""
-    for _ in range(count):
+def spare_contexts(count: int) -> int:
+    """Makes fresh contexts ahead until `count` are spare, for Sessions to take (z3 takes
+    about 10 ms to make one): a caller with time to spare (the plugin while the app is
+    built) calls it on a thread of its own. A context never used is the same whenever it
+    was made. (Two threads at once may make a few more than `count`.) Returns how many
+    are spare."""
+    while len(_SPARE) < count:
         _SPARE.append(z3.Context())
+    return len(_SPARE)
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -11,6 +11,7 @@ import pytest
 
 from proof import mutate
 from proof.assembly import Deployment
+from proof.universal import solve
 from proof.universal.check import Universal, check, check_all
 from proof.universal.solve import STATS
 from scenarios import Config
@@ -89,3 +90,16 @@ def test_checks_started_side_by_side_report_what_one_at_a_time_does(deployments)
     assert [_report(u) for u in together[:2]] == [_report(u) for u in alone[:2]]
     assert together[2].refuted == alone[2].refuted == ["stored-encryption"]
     assert together[2].necessity == alone[2].necessity
+
+
+def test_spare_contexts_are_topped_up_not_piled_up():
+    """Every ProofPlugin makes contexts ahead; plugins made one after the other (as in a
+    test suite) keep at most the count asked for, and each Session takes one of them."""
+    first = solve.spare_contexts(3)  # 3, or more if an earlier plugin left some
+    assert first >= 3 and solve.spare_contexts(3) == first
+    sessions = [solve.Session([]) for _ in range(first)]
+    assert solve.spare_contexts(0) == 0
+    assert solve.spare_contexts(2) == 2
+    sessions.append(solve.Session([]))
+    assert solve.spare_contexts(0) == 1
+    assert len({id(s.ctx) for s in sessions}) == len(sessions)  # none shared
