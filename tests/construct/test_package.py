@@ -98,7 +98,10 @@ def test_an_app_outside_the_repository_is_proved_by_the_installed_wheel(wheel, t
     app = tmp_path / "app" / "app.py"
     app.parent.mkdir()
     app.write_text(USER_APP)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # As the user's shell has it: no make state (make's bytecode cache would collect the
+    # temporary venv's bytecode in this tree), no path into this tree.
+    unset = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONPYCACHEPREFIX")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     result = subprocess.run(
         [str(python), str(app)],
         cwd=app.parent,
