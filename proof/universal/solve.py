@@ -123,10 +123,9 @@ class Session:
         nothing else may touch it until the answer is taken."""
         literals = [f.translate(self.ctx) for f in assumptions]
         more = [f.translate(self.ctx) for f in extra]
-        if now:  # the hint is translated only if a try needs it, as z3 made it then
-            return Pending(
-                question := _Question(literals, more, hint, assume, what), self._run(question)
-            )
+        if now:  # the hint is translated only if a try needs it (z3's paths depend on it)
+            question = _Question(literals, more, hint, assume, what)
+            return Pending(question, self._run(question))
         narrowed = None if hint is None else hint.translate(self.ctx)
         question = _Question(literals, more, narrowed, assume, what, translated=True)
         return Pending(question, _pool().submit(self._run, question))
@@ -141,11 +140,11 @@ class Session:
         for attempt, (seed, budget, narrowed) in enumerate(plan):
             answer.retries += attempt > len(plan) - len(TRIES)
             solver = self._solver(seed, budget)
-            # Fixed literals are asserted, not assumed: z3 then simplifies them away;
-            # assumed only where the core is wanted.
             if narrowed is not None and not q.translated:
                 narrowed = narrowed.translate(self.ctx)
             more = q.more if narrowed is None else [*q.more, narrowed]
+            # Fixed literals are asserted, not assumed: z3 then simplifies them away;
+            # assumed only where the core is wanted.
             solver.add(*([] if q.assume else q.literals), *more)
             before = _spent(solver)
             result = solver.check(*q.literals) if q.assume else solver.check()
