@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
 from scenarios import Config, KeyRefs
-from stacks.names import SETTINGS_METADATA
+from stacks.names import INSTANCE_METADATA
 
 T = TypeVar("T")
 
@@ -73,16 +73,12 @@ def load_assembly(path: str | Path) -> dict[str, dict[str, Any]]:
 
 
 def settings_of(templates: Templates) -> dict[str, Any]:
-    """The settings the assembly was built with (template Metadata, written by the stacks)."""
-    found = [
-        t["Metadata"][SETTINGS_METADATA]
-        for t in templates.values()
-        if SETTINGS_METADATA in t.get("Metadata", {})
-    ]
+    """The settings the app's data bucket was built from (its instance mark)."""
+    found = [mark["settings"] for _, mark in instance_marks(templates)]
     if not found:
-        raise AssemblyError(f"no template carries Metadata {SETTINGS_METADATA}")
+        raise AssemblyError(f"no data bucket carries Metadata {INSTANCE_METADATA}")
     if any(f != found[0] for f in found):
-        raise AssemblyError(f"templates disagree on {SETTINGS_METADATA}: {found}")
+        raise AssemblyError(f"the data buckets disagree on their settings: {found}")
     return dict(found[0])
 
 
@@ -197,6 +193,19 @@ UPLOADER_VARIABLES = frozenset({"BUCKET_NAME", "HEADER_POLICY", "PROBE_PREFIX"})
 
 def _is_uploader(function: _Resource) -> bool:
     return set(_variables(function)) >= UPLOADER_VARIABLES
+
+
+def instance_marks(templates: Templates) -> Iterator[tuple[_Resource, dict[str, Any]]]:
+    """Each data bucket EncryptedStorage marked (INSTANCE_METADATA), with its mark: the
+    settings its policies were built from, its path, and its account and region where
+    the synthesis knew them."""
+    for bucket in resources_of(templates, "AWS::S3::Bucket"):
+        mark = bucket.body.get("Metadata", {}).get(INSTANCE_METADATA)
+        if mark is None:
+            continue
+        if not isinstance(mark, dict) or not isinstance(mark.get("settings"), dict):
+            raise AssemblyError(f"{bucket.where}: Metadata {INSTANCE_METADATA} is not an object")
+        yield bucket, mark
 
 
 def has_uploader(templates: Templates) -> bool:
@@ -379,7 +388,13 @@ __all__ = [
     "Deployment",
     "Policy",
     "ResolveError",
+    "find_bucket_policy",
     "find_deployment",
+    "find_encryption_rule",
+    "find_key_policy",
+    "has_uploader",
+    "instance_marks",
     "load_assembly",
+    "resources_of",
     "settings_of",
 ]

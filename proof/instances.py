@@ -15,11 +15,11 @@ from proof.assembly import (
     find_bucket_policy,
     find_encryption_rule,
     find_key_policy,
+    instance_marks,
     resources_of,
 )
 from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
 from proof.universal.policy import Unsupported
-from stacks.names import INSTANCE_METADATA
 
 # What says "the proof cannot read this assembly" (each message one line): a missing or
 # contradictory part, a value it cannot resolve, a policy element it does not encode.
@@ -58,12 +58,7 @@ def find_instances(templates: Templates) -> list[Instance]:
     """Every EncryptedStorage of the assembly (data buckets marked INSTANCE_METADATA),
     each resolved for its own stack's account and region (placeholders where unknown)."""
     found = []
-    for bucket in resources_of(templates, "AWS::S3::Bucket"):
-        mark = bucket.body.get("Metadata", {}).get(INSTANCE_METADATA)
-        if mark is None:
-            continue
-        if not isinstance(mark, dict) or not isinstance(mark.get("settings"), dict):
-            raise AssemblyError(f"{bucket.where}: Metadata {INSTANCE_METADATA} is not an object")
+    for bucket, mark in instance_marks(templates):
         env = _instance_env(mark)
         resolver = Resolver(templates, env)
         bucket_name = resolver.ref(bucket.stack, bucket.logical_id, bucket.where)

@@ -44,9 +44,6 @@ class BucketStack(Stack):
             key=project_key,
             probe_prefix=names.PROBE_PREFIX,
         )
-        # The settings the policies were built from travel with the template, so the
-        # offline proof knows what to expect of it.
-        self.template_options.metadata = {names.SETTINGS_METADATA: settings.as_metadata()}
         CfnOutput(self, names.BUCKET_NAME_OUTPUT, value=self.encrypted_bucket.bucket.bucket_name)
         CfnOutput(
             self,

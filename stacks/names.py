@@ -9,8 +9,6 @@ STACKS = ("Key", "Bucket", "Uploader")
 KEY_ARN_OUTPUT, KEY_ALIAS_OUTPUT = "KeyArn", "KeyAlias"
 BUCKET_NAME_OUTPUT, LOG_BUCKET_NAME_OUTPUT = "BucketName", "AccessLogBucketName"
 FUNCTION_NAME_OUTPUT = "FunctionName"
-# Template metadata of the bucket stack: the settings its policies were built from.
-SETTINGS_METADATA = "EncryptedS3Settings"
 # Where the uploader writes (and only there): its role is confined to it, and the bucket
 # expires what is left under it (the live proof's cleanup backstop).
 PROBE_PREFIX = "probe"

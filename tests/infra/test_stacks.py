@@ -398,7 +398,11 @@ def test_dev_destroys_what_it_created(dev_templates):
 
 def test_settings_travel_with_the_bucket_template(variant_templates):
     for config, templates in variant_templates.items():
-        meta = templates[BUCKET_STACK]["Metadata"][names.SETTINGS_METADATA]
+        (meta,) = [
+            r["Metadata"][names.INSTANCE_METADATA]["settings"]
+            for r in templates[BUCKET_STACK]["Resources"].values()
+            if names.INSTANCE_METADATA in r.get("Metadata", {})
+        ]
         assert (meta["encryption"], meta["header_policy"]) == (
             config.encryption,
             config.header_policy,
