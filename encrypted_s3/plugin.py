@@ -24,6 +24,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,16 @@ from aws_cdk import (
 )
 
 NAME = "encrypted-s3-proof"
-try:
-    VERSION = metadata.version("encrypted-s3-cdk")
-except metadata.PackageNotFoundError:  # run from a source tree that is not installed
-    VERSION = "unknown"
 UNREADABLE = "unreadable-template"  # the rule name of a template the proof cannot read
+
+
+@cache
+def version() -> str:
+    """The installed package's version (read when CDK asks, not at import)."""
+    try:
+        return metadata.version("encrypted-s3-cdk")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
 
 
 def _templates(paths: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -111,7 +117,7 @@ class ProofPlugin:
 
     @property
     def version(self) -> str:
-        return VERSION
+        return version()
 
     @property
     def rule_ids(self) -> list[str]:
@@ -123,7 +129,7 @@ class ProofPlugin:
         templates, paths = _templates(context.template_paths)
         violations = self._prove(templates, paths)
         return PolicyValidationPluginReport(
-            success=not violations, violations=violations, plugin_version=VERSION
+            success=not violations, violations=violations, plugin_version=version()
         )
 
     def _prove(self, templates: dict[str, Any], paths: dict[str, str]) -> list[Any]:

@@ -13,7 +13,7 @@ from proof.assembly import AssemblyError
 from proof.instances import find_instances
 from proof.report import REPORT_JSON, REPORT_MD, provenance, provenance_line, provenance_markdown
 from proof.resolve import Templates
-from proof.universal.check import check
+from proof.universal.check import check_all
 from proof.universal.report import render_universal_text, to_json
 
 
@@ -28,7 +28,8 @@ def prove_instances(
             f"{assembly} holds neither this app's uploader nor an EncryptedStorage: "
             "nothing to prove"
         )
-    proofs = [(i, check(i.deployment, i.path)) for i in instances]
+    universals = check_all([(i.deployment, i.path) for i in instances])
+    proofs = list(zip(instances, universals, strict=True))
     facts = provenance(assembly, {})
     texts = [(i, render_universal_text(universal)) for i, universal in proofs]
     heading = f"Universal proof of {len(proofs)} EncryptedStorage instance(s) (z3)"

@@ -48,22 +48,22 @@ class Checker:
         self.known = Known()
         self.hint = named_principals(enc)
         self._alias_guard: z3.BoolRef | None = None  # no one but the deployer changes aliases
-        self._first: dict[str, Pending] = {}  # each property's first question, started
+        # Each property's first question, started: keyed (property id, asked with a core).
+        self._first: dict[tuple[str, bool], Pending] = {}
+
+    def _with_core(self, prop: Property) -> bool:
+        """A property's questions keep an unsat core (to prune the necessity analysis),
+        unless every question is asked (exhaustive) or it wants requests allowed."""
+        return not self.exhaustive and prop.wanted != "allowed"
 
     def start(self) -> Checker:
         """Starts every property's first question on the worker threads: the checks of
         one deployment run beside each other and beside the encoding of the next one;
         result() takes the answers (the same as asked one after the other)."""
         for prop in self.props:
-            extra = self._fixes_alias(prop, ())
-            session, in_force = self.sessions[prop.id], self.enc.all_in_force(())
-            if self.exhaustive or prop.wanted == "allowed":
-                self._first[prop.id] = session.start(in_force, extra, prop.id)
-            else:
-                what = f"{prop.id} (core)"
-                self._first[prop.id] = session.start(
-                    in_force, extra, what, assume=True, hint=self.hint
-                )
+            core = self._with_core(prop)
+            question = self._core_question if core else self._question
+            self._first[prop.id, core] = question(prop, (), now=False)
         return self
 
     def settle(self) -> None:
@@ -81,36 +81,56 @@ class Checker:
             self._alias_guard = z3.Not(alias_changeable(self.enc))
         return [self._alias_guard]
 
-    def _ask(
-        self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
-    ) -> z3.ModelRef | None:
-        plain = self.exhaustive or prop.wanted == "allowed"  # start() asked it this way
-        if not dropped and not extra and plain and prop.id in self._first:
-            return self._first.pop(prop.id).answer()[0]
-        without = f" without {', '.join(map(str, dropped))}" if dropped else ""
+    @staticmethod
+    def _what(prop: Property, dropped: Sequence[Target]) -> str:
+        return f"{prop.id} without {', '.join(map(str, dropped))}" if dropped else prop.id
+
+    def _question(
+        self,
+        prop: Property,
+        dropped: Sequence[Target],
+        extra: Sequence[z3.BoolRef] = (),
+        *,
+        now: bool = True,
+    ) -> Pending:
+        """Is the property violated without `dropped` (and with `extra`)? A model if so."""
         in_force = self.enc.all_in_force(dropped)
         # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
         extra = [*extra, *self._fixes_alias(prop, dropped)]
-        return self.sessions[prop.id].ask(in_force, extra, f"{prop.id}{without}")
+        return self.sessions[prop.id].start(in_force, extra, self._what(prop, dropped), now=now)
+
+    def _core_question(
+        self, prop: Property, dropped: Sequence[Target], *, now: bool = True
+    ) -> Pending:
+        """The same question with the in-force literals assumed: a model, or their core."""
+        return self.sessions[prop.id].start(
+            self.enc.all_in_force(dropped),
+            self._fixes_alias(prop, dropped),
+            f"{self._what(prop, dropped)} (core)",
+            assume=True,
+            hint=self.hint,
+            now=now,
+        )
+
+    def _ask(
+        self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
+    ) -> z3.ModelRef | None:
+        first = None if dropped or extra else self._first.pop((prop.id, False), None)
+        return (first or self._question(prop, dropped, extra)).answer()[0]
 
     def _violated_core(self, prop: Property, dropped: Sequence[Target]) -> bool:
         """violated(), answered by a known core where one fits, else by a check that
         assumes the in-force literals and keeps the core it finds."""
-        extra = self._fixes_alias(prop, dropped)
+        with_alias = bool(self._fixes_alias(prop, dropped))
         literals = frozenset((k, k not in dropped) for k in self.enc.enable)
-        if self.known.proved(prop.id, literals, bool(extra)):
+        first = None if dropped else self._first.pop((prop.id, True), None)
+        if first is None and self.known.proved(prop.id, literals, with_alias):
             return False
-        keys = list(self.enc.enable)
-        without = f" without {', '.join(map(str, dropped))}" if dropped else ""
-        if not dropped and prop.id in self._first:
-            model, core = self._first.pop(prop.id).answer()
-        else:
-            model, core = self.sessions[prop.id].ask_core(
-                self.enc.all_in_force(dropped), extra, f"{prop.id}{without} (core)", self.hint
-            )
+        model, core = (first or self._core_question(prop, dropped)).answer()
         if model is None:
+            keys = list(self.enc.enable)
             found = frozenset((keys[i], keys[i] not in dropped) for i in core)
-            self.known.add_core(prop.id, found, bool(extra))
+            self.known.add_core(prop.id, found, with_alias)
         return model is not None
 
     def _alias_fixed(self, dropped: Sequence[tuple[str, int]]) -> bool:
@@ -134,7 +154,7 @@ class Checker:
         # that wants requests allowed). Refuted: asked again the exhaustive way, in a
         # context of its own as there (an earlier check can change z3's model), so the
         # counterexample is that one's.
-        if not self.exhaustive and prop.wanted != "allowed":
+        if self._with_core(prop):
             if not self.violated(prop):
                 return Result(prop, variant, words, True, notes=notes)
             self.sessions[prop.id] = Session(self.bases[prop.id])
