@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from encrypted_s3.vocabulary import CUSTOMER_ALGORITHM_KEY
 from proof import mutate
 from proof.assembly import Deployment, find_deployment
 from proof.requests import (
@@ -30,7 +31,6 @@ from proof.results import Case, Outcome, Proof, Step
 from proof.simulate import Decision, SimRequest, simulate
 from scenarios import (
     ALLOWED,
-    CUSTOMER_ALGORITHM_KEY,
     DENIED,
     ERROR,
     STORED_WRONG,

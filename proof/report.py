@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from proof.paths import ROOT
-from scenarios import failed, not_run, row_name
-from scenarios.layers import offline_layer
+from scenarios import failed, not_run, offline_layer, row_name
 from stacks.source import SOURCE_FILE, recorded_source
 
 Row = Mapping[str, object]

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from encrypted_s3.vocabulary import reencrypts
 from rekey.kinds import NO_BUCKET_KEY, SSE_S3, Expected
-from scenarios.vocabulary import reencrypts
 from stacks import names
 
 OPERATION = "S3UpdateObjectEncryption"

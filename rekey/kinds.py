@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scenarios.vocabulary import ALGORITHM, bucket_key, reencrypts
+from encrypted_s3.vocabulary import ALGORITHM, bucket_key, reencrypts
 
 # S3's x-amz-server-side-encryption values, and what this module calls SSE-C (S3 reports
 # it in other headers) and no encryption at all.
@@ -58,7 +58,7 @@ UNKNOWN_KEY = (
 class Expected:
     """How the settings say every object is stored."""
 
-    encryption: str  # scenarios.vocabulary mode
+    encryption: str  # encrypted_s3.vocabulary mode
     key_arn: str | None  # the project key (None with sse-s3)
 
     @property

@@ -9,7 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from encrypted_s3 import EncryptedStorage, StorageKey
-from scenarios.vocabulary import reencrypts
+from encrypted_s3.vocabulary import reencrypts
 from stacks import names
 from stacks.rekey_role import RekeyRole
 from stacks.settings import Settings

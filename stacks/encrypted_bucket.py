@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
-from scenarios.vocabulary import (
+from encrypted_s3.vocabulary import (
     ALGORITHM,
     ALGORITHM_KEY,
     CUSTOMER_ALGORITHM_KEY,
@@ -39,7 +39,7 @@ BUCKET_ENCRYPTION = {
 }
 
 # The encryption statements cover every S3 action that decides how an object is stored
-# (scenarios.vocabulary.STORE_ACTIONS, docs/design.md "Write paths").
+# (encrypted_s3.vocabulary.STORE_ACTIONS, docs/design.md "Write paths").
 # s3:BypassGovernanceRetention also carries the encryption keys but stores nothing of its
 # own: it is authorized next to a PutObject (decided by these statements) or a delete.
 

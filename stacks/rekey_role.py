@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from scenarios.vocabulary import (
+from encrypted_s3.vocabulary import (
     ALGORITHM,
     ALGORITHM_KEY,
     KMS_KEY_ID_KEY,

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scenarios import vocabulary
-from scenarios.vocabulary import ENCRYPTIONS, HEADER_POLICIES
+from encrypted_s3 import vocabulary
+from encrypted_s3.vocabulary import ENCRYPTIONS, HEADER_POLICIES
 from stacks import declared, names
 
 CONTEXT_KEY = "encrypted-s3"

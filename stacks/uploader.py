@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from aws_cdk import Duration
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, Duration, ILocalBundling
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -14,15 +16,45 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from scenarios.vocabulary import bucket_key, reencrypts
+from encrypted_s3.vocabulary import bucket_key, reencrypts
 from stacks import names
 from stacks.encryption_key import s3_service_name
 from stacks.removal import removal_policy
 
-CODE_DIR = Path(__file__).resolve().parent.parent / "lambda" / "uploader"
+ROOT = Path(__file__).resolve().parent.parent
+CODE_DIR = ROOT / "lambda" / "uploader"
+# The vocabulary's home is the package users install; the Lambda carries these two files
+# of it (standard library only: the package imports its constructs lazily).
+VOCABULARY_FILES = (ROOT / "encrypted_s3" / "__init__.py", ROOT / "encrypted_s3" / "vocabulary.py")
 PROBE_PREFIX = names.PROBE_PREFIX
 # Not part of the bundle: caches and the metadata of the project's editable install.
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "*.egg-info"]
+
+
+@jsii.implements(ILocalBundling)
+class _Bundle:
+    """The Lambda's bundle, built without Docker: lambda/uploader as it is, and the
+    vocabulary it imports as `encrypted_s3.vocabulary`."""
+
+    def try_bundle(self, output_dir: str, *args: Any, **options: Any) -> bool:
+        out = Path(output_dir)
+        ignore = shutil.ignore_patterns(*ASSET_EXCLUDES)
+        shutil.copytree(CODE_DIR, out, dirs_exist_ok=True, ignore=ignore)
+        (out / "encrypted_s3").mkdir()
+        for source in VOCABULARY_FILES:
+            shutil.copyfile(source, out / "encrypted_s3" / source.name)
+        return True
+
+
+def uploader_code() -> lambda_.Code:
+    """The bundle, hashed by what it holds: an edit of the vocabulary changes the asset
+    (a hash of lambda/uploader alone would keep a stale bundle)."""
+    return lambda_.Code.from_asset(
+        str(CODE_DIR),
+        asset_hash_type=AssetHashType.OUTPUT,
+        # The image is never pulled: the local bundle always succeeds or raises.
+        bundling=BundlingOptions(image=DockerImage.from_registry("unused"), local=_Bundle()),
+    )
 
 
 class Uploader(Construct):
@@ -155,7 +187,7 @@ class Uploader(Construct):
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(str(CODE_DIR), exclude=ASSET_EXCLUDES),
+            code=uploader_code(),
             role=self.role,
             timeout=Duration.seconds(names.UPLOADER_TIMEOUT_S),
             memory_size=512,

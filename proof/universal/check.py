@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import z3
 
+from encrypted_s3.vocabulary import STORE_ACTIONS
 from proof.assembly import Deployment
 from proof.universal.access import ACCESS_PROPERTIES
 from proof.universal.known import Known, Target, named_principals
@@ -31,7 +32,7 @@ from proof.universal.space import model_json
 from proof.universal.verdicts import Necessity, Result, Universal
 from proof.universal.who import table as who_table
 from proof.universal.witness import counterexample
-from scenarios import OTHER_KEY_ID, STORE_ACTIONS
+from scenarios import OTHER_KEY_ID
 
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
 

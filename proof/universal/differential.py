@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from encrypted_s3.vocabulary import STORE_ACTIONS
 from proof.assembly import Deployment
 from proof.paths import ROOT
 from proof.requests import ENCRYPTION_CONTEXT, principal_arn, register_policies
@@ -37,7 +38,7 @@ from proof.universal.concrete import (
 )
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.properties import POLICY_GUARD_ACTIONS
-from scenarios import DEPLOY_ROLE, OTHER_ACCOUNT_ID, STORE_ACTIONS
+from scenarios import DEPLOY_ROLE, OTHER_ACCOUNT_ID
 
 DIFFERENTIAL_SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
 EDGE_RATE = 0.03

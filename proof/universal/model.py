@@ -12,6 +12,7 @@ from functools import cached_property
 
 import z3
 
+from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 from proof.assembly import Deployment
 from proof.universal.encode import (
     MODEL_KEYS,
@@ -22,7 +23,6 @@ from proof.universal.encode import (
 )
 from proof.universal.iam import Matched, SymbolicDecision, decide, match
 from proof.universal.policy import Statement, keys_of, parse_policy
-from scenarios import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 
 ALG, KEY_ID, CUSTOMER = ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY
 S3_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")

@@ -12,15 +12,13 @@ from dataclasses import dataclass
 
 import z3
 
+from encrypted_s3.vocabulary import STORE_ACTIONS
 from proof.requests import principal_arn
 from proof.universal.declared import declared_caller, reader_here, writer_here
 from proof.universal.encode import SymbolicRequest
 from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
 from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key, updates
-from scenarios import (
-    DEPLOY_ROLE,
-    STORE_ACTIONS,  # the write paths that store or re-key object data
-)
+from scenarios import DEPLOY_ROLE
 from stacks import declared as decl
 
 KEY_DATA_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 import z3
 
+from encrypted_s3.vocabulary import STORE_ACTIONS
 from proof.assembly import Deployment
 from proof.universal.model import ALG, Encoded
 from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key
-from scenarios import STORE_ACTIONS
 
 READ_OR_DELETE = ("s3:GetObject*", "s3:Delete*", "s3:RestoreObject")
 TIMEOUT_MS = 60_000

@@ -48,11 +48,36 @@ def test_the_packaged_action_data_is_the_simulators() -> None:
         assert (PACKAGE_DATA / relative).read_bytes() == (SIMULATOR_DATA / relative).read_bytes()
 
 
+def test_every_public_name_of_the_package_is_its_homes_object() -> None:
+    """The package imports its names when first used (the Lambda imports the vocabulary
+    without aws-cdk-lib): each name in __all__ is the object its own module defines."""
+    import encrypted_s3
+    from encrypted_s3 import plugin, storage
+    from stacks import settings
+
+    expected = {
+        "EncryptedStorage": storage,
+        "StorageKey": storage,
+        "storage_settings": storage,
+        "ProofPlugin": plugin,
+        "synth": plugin,
+        "Settings": settings,
+        "SettingsError": settings,
+    }
+    assert sorted(encrypted_s3.__all__) == sorted(expected)
+    for name, module in expected.items():
+        assert getattr(encrypted_s3, name) is getattr(module, name)
+    with pytest.raises(AttributeError, match="has no attribute 'Bucket'"):
+        _ = encrypted_s3.Bucket
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [str(UV), "build", "--wheel", "--offline", "--quiet", "--out-dir", str(out), str(ROOT)],
+        # sdist first, then the wheel from it, as a release is built: a wheel built in
+        # place would take stale modules from setuptools' build/ directory.
+        [str(UV), "build", "--offline", "--quiet", "--out-dir", str(out), str(ROOT)],
         check=True,
         timeout=300,
     )
@@ -69,11 +94,13 @@ def test_the_wheel_holds_the_package_and_not_the_test_tools(wheel: Path) -> None
         "encrypted_s3/__init__.py",
         "encrypted_s3/storage.py",
         "encrypted_s3/plugin.py",
+        "encrypted_s3/vocabulary.py",
         "encrypted_s3/iam_data/actions/s3.json",
         "proof/universal/check.py",
     ):
         assert needed in names
     assert not [n for n in names if n.startswith(("tests/", "examples/", "bench/"))]
+    assert "scenarios/vocabulary.py" not in names  # one home: the package's own module
     requires = sorted(
         line.split(":", 1)[1].strip()
         for line in metadata.splitlines()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from encrypted_s3.vocabulary import ALGORITHM, STORE_ACTIONS
 from proof.paths import ROOT
-from scenarios import ALGORITHM
 from stacks import names
 from stacks.encryption_key import ADMIN_ACTIONS
 from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, variant_settings
@@ -327,22 +331,50 @@ def test_uploader_function(variant_templates, config):
     t.has_output(names.FUNCTION_NAME_OUTPUT, {"Value": {"Ref": function_id}})
 
 
-def test_the_lambda_bundle_is_the_uploader_code_with_its_scenario_package(variant_assemblies):
-    """The asset holds every module of lambda/uploader (the scenarios package included,
-    which the stacks import too) and no caches or install metadata."""
+def _uploader_asset(variant_assemblies):
     outdir, templates = variant_assemblies[CONFIGS[0]]
     resources = templates[UPLOADER_STACK]["Resources"].values()
     (function,) = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
-    asset = outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
+    return outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
+
+
+def test_the_lambda_bundle_is_the_uploader_code_and_the_vocabulary(variant_assemblies):
+    """The asset holds every module of lambda/uploader (the scenarios package included)
+    and the two files of the vocabulary's package, and no caches or install metadata."""
+    asset = _uploader_asset(variant_assemblies)
     source = ROOT / "lambda" / "uploader"
 
     def modules(root):
         return {p.relative_to(root).as_posix() for p in root.rglob("*.py")}
 
-    assert modules(asset) == modules(source)
-    assert {"handler.py", "scenarios/__init__.py", "scenarios/vocabulary.py"} <= modules(asset)
+    vocabulary = {"encrypted_s3/__init__.py", "encrypted_s3/vocabulary.py"}
+    assert modules(asset) == modules(source) | vocabulary
+    assert {"handler.py", "scenarios/__init__.py", "scenarios/table.py"} <= modules(asset)
+    for name in vocabulary:
+        assert (asset / name).read_bytes() == (ROOT / name).read_bytes()
     unwanted = {"__pycache__", ".mypy_cache", ".pytest_cache"}
     assert [p for p in asset.rglob("*") if p.name in unwanted or p.suffix == ".egg-info"] == []
+
+
+def test_the_lambda_bundle_imports_its_handler_from_itself_without_the_cdk(variant_assemblies):
+    """As the Lambda runtime does, with only the bundle on the path: the handler, the
+    table and the vocabulary come from the bundle, and nothing imports aws-cdk-lib."""
+    asset = _uploader_asset(variant_assemblies)
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import handler, scenarios, encrypted_s3;"
+        "from encrypted_s3.vocabulary import STORE_ACTIONS;"
+        "print(encrypted_s3.__file__, scenarios.__file__, len(STORE_ACTIONS),"
+        " sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'stacks')))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(asset)], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    package, table, count, cdk_modules = run.stdout.split(" ", 3)
+    assert Path(package) == asset / "encrypted_s3" / "__init__.py"
+    assert Path(table) == asset / "scenarios" / "__init__.py"
+    assert int(count) == len(STORE_ACTIONS)
+    assert cdk_modules.strip() == "[]"
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=ids)

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from encrypted_s3.vocabulary import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS
 from proof.assembly import find_deployment
 from proof.paths import ROOT
-from scenarios import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS
 from tests.conftest import CONFIGS
 
 IAM_DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data" / "actions" / "s3.json"

@@ -8,6 +8,7 @@ import dataclasses
 
 import pytest
 
+from encrypted_s3.vocabulary import ALGORITHM_KEY, KMS_KEY_ID_KEY
 from proof import mutate
 from proof.assembly import find_deployment
 from proof.requests import OTHER_ACCOUNT_ID
@@ -27,7 +28,7 @@ from proof.universal.differential import Generator
 from proof.universal.model import Encoded
 from proof.universal.report import render_universal_text, to_json
 from proof.universal.solve import STATS, SolverGaveUp
-from scenarios import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config
+from scenarios import Config
 from stacks.policy_guard import ALIAS_GUARD_SID
 from tests.proof.support import SSE_KMS_STRICT
 

@@ -153,27 +153,40 @@ def test_well_formed_events_pass_validation(event):
 # ----------------------------------------------------------------------------- imports
 
 
-def _imports(path: Path) -> set[str]:
+def _modules(path: Path) -> set[str]:
+    """Every module the file imports, by its full dotted name (`from a import b`: a.b)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            if node.module == "encrypted_s3":  # a module of the package, by its name
+                names |= {f"encrypted_s3.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
             names.add("<dynamic import>")
     return names
 
 
-def test_lambda_code_imports_only_the_standard_library_and_boto3():
+def _imports(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in _modules(path)}
+
+
+def test_lambda_code_imports_only_the_standard_library_boto3_and_the_vocabulary():
+    """The bundle is lambda/uploader plus encrypted_s3's __init__ and vocabulary (standard
+    library only, lazy constructs): nothing else of the package may be imported."""
     files = sorted(LAMBDA_DIR.rglob("*.py"))
     local = {path.relative_to(LAMBDA_DIR).parts[0].removesuffix(".py") for path in files}
     assert {"handler", "probe", "scenarios"} <= local
     allowed = set(sys.stdlib_module_names) | {"boto3", "botocore"} | local
+    bundled = {"encrypted_s3", "encrypted_s3.vocabulary"}
     for path in files:
-        outside = _imports(path) - allowed
+        outside = {m for m in _modules(path) if m.split(".")[0] not in allowed} - bundled
         assert not outside, f"{path.relative_to(LAMBDA_DIR)} imports {sorted(outside)}"
     assert "boto3" in _imports(LAMBDA_DIR / "probe" / "clients.py")  # the scan sees imports
+    assert "encrypted_s3.vocabulary" in _modules(LAMBDA_DIR / "scenarios" / "config.py")
+    vocabulary = ROOT / "encrypted_s3" / "vocabulary.py"
+    assert _imports(vocabulary) <= set(sys.stdlib_module_names)
 
 
 def test_importing_the_handler_does_not_import_boto3():

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from probe.errors import classify
 from proof.report import side_by_side
-from scenarios.layers import live_layer, offline_layer
+from scenarios import live_layer, offline_layer
 
 ARN = "arn:aws:sts::123456789012:assumed-role/EncryptedS3-dev-uploader/f"
 EXPLICIT = (

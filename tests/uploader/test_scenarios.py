@@ -9,6 +9,7 @@ import re
 import pytest
 
 import scenarios as sc
+from encrypted_s3 import vocabulary
 from proof.paths import ROOT
 
 A, D = sc.ALLOWED, sc.DENIED
@@ -142,7 +143,7 @@ def test_the_names_other_proofs_import():
     """What the stacks and the proofs import is what AWS lists and the table runs."""
     condition_keys = json.loads((IAM_DATA / "conditionKeys" / "s3.json").read_text())
     about_encryption = [k for k in condition_keys if k.startswith("s3:x-amz-server-side-")]
-    assert sorted(sc.ENCRYPTION_CONDITION_KEYS) == sorted(about_encryption)
+    assert sorted(vocabulary.ENCRYPTION_CONDITION_KEYS) == sorted(about_encryption)
     # The store actions are the actions carrying those keys that the write rows request.
     actions = json.loads((IAM_DATA / "actions" / "s3.json").read_text()).values()
     with_keys = {
@@ -157,7 +158,7 @@ def test_the_names_other_proofs_import():
         if s.writes()
         for r in s.iam_requests(config, KEYS, sc.ACCOUNT_ADMIN)
     }
-    assert set(sc.STORE_ACTIONS) == requested & with_keys
+    assert set(vocabulary.STORE_ACTIONS) == requested & with_keys
     # The principals are the README's "Who asks", in its order.
     readme = (ROOT / "README.md").read_text()
     who_asks = readme[readme.index("**Who asks.**") :].split("\n\n")[1]
@@ -238,8 +239,8 @@ def test_update_encryption_is_authorized_twice_with_the_target_keys():
     s3 = [r for r in requests if r.service == "s3"]
     assert [r.action for r in s3] == ["s3:UpdateObjectEncryption", "s3:PutObject"]
     for request in s3:
-        assert request.context[sc.ALGORITHM_KEY] == "aws:kms"
-        assert request.context[sc.KMS_KEY_ID_KEY] == KEYS.project_arn
+        assert request.context[vocabulary.ALGORITHM_KEY] == "aws:kms"
+        assert request.context[vocabulary.KMS_KEY_ID_KEY] == KEYS.project_arn
     kms = {r.action for r in requests if r.service == "kms"}
     assert kms == {
         "kms:Decrypt",
@@ -264,7 +265,7 @@ def test_replication_is_authorized_as_replicate_object():
         ("s3", "s3:ReplicateObject"),
         ("kms", "kms:Encrypt"),
     ]
-    assert requests[0].context[sc.ALGORITHM_KEY] == "aws:kms:dsse"
+    assert requests[0].context[vocabulary.ALGORITHM_KEY] == "aws:kms:dsse"
 
 
 def test_rows_name_their_principal():
@@ -276,3 +277,30 @@ def test_rows_name_their_principal():
     assert sc.row_name(legacy) == "sse-s3"
     with pytest.raises(ValueError, match="principal 'x' is not one of"):
         sc.row("sse-s3", "seed", D, A, principal="x")
+
+
+def _defined_in(path):
+    """The public names a module defines itself (assigned, def, class), not imports."""
+    import ast
+
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+    return {n for n in names if not n.startswith("_")}
+
+
+def test_the_package_re_exports_every_name_of_its_modules_and_no_vocabulary():
+    """One way to import each name of the table: `from scenarios import X`, for every
+    public name its modules define; the vocabulary only from encrypted_s3.vocabulary."""
+    package = ROOT / "lambda" / "uploader" / "scenarios"
+    modules = [p for p in package.glob("*.py") if p.name != "__init__.py"]
+    defined = set().union(*(_defined_in(p) for p in modules))
+    assert sorted(sc.__all__) == sorted(defined)
+    assert len(sc.__all__) == len(set(sc.__all__))
+    assert not set(sc.__all__) & _defined_in(ROOT / "encrypted_s3" / "vocabulary.py")
+    assert not (package / "vocabulary.py").exists()

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scenarios import DENIED, ERROR
-from scenarios.layers import live_layer
+from scenarios import DENIED, ERROR, live_layer
 
 # Error codes that mean "the policy said no". A 403 with another code counts too, except
 # for codes that say the request was never authorized at all (bad or expired credentials).

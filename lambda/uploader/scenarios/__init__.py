@@ -3,13 +3,13 @@
 Every expectation is written from the rules in docs/design.md, "The rules" (the bucket
 policy, the key policy and the bucket settings), never computed by running the stacks'
 policy code: this package is the specification the deployed and synthesized policies are
-checked against. It imports nothing outside the standard library, so the Lambda bundles
-it as it is; the CDK app and the offline proof import it as the top-level package
-`scenarios` (the project's editable install maps it to lambda/uploader/scenarios).
+checked against. It imports nothing outside the standard library but the vocabulary
+(`encrypted_s3.vocabulary`: modes, algorithms, condition keys, the actions that store
+objects), which the Lambda's bundle carries beside it; the offline proof imports the
+table as the top-level package `scenarios` (the project's editable install maps it to
+lambda/uploader/scenarios).
 
 One module per concern:
-  vocabulary      names and values the stacks share: modes, algorithms, condition keys,
-                  the actions that store objects, uses_kms and bucket_key
   config          Config: what the deployed bucket promises
   principals      who a scenario runs as in the offline proof
   outcomes        expected outcomes and what a row's "actual" may say
@@ -22,15 +22,22 @@ One module per concern:
   rekey_rows      the re-key jobs' role as a principal (offline rows, sse-kms only)
   rows            the rows of a result table, live and offline alike
 
-Every public name is re-exported here: `import scenarios` and `from scenarios import X`
-are the way to use it.
+Every public name of these modules is re-exported here, and nothing else (the vocabulary
+is imported from its own module): `import scenarios` and `from scenarios import X` are the
+way to use it.
 """
 
 from scenarios.authorizations import (
     GUARD_OPERATIONS,
+    KMS_ACTIONS_VIA_S3,
+    KMS_VIA_S3_OPERATIONS,
     OPERATION_NAMES,
+    S3_STEPS,
     WRITE_OPERATIONS,
     IamRequest,
+    guard_request,
+    kms_direct_requests,
+    kms_requests_via_s3,
 )
 from scenarios.config import Config, all_configs
 from scenarios.expectations import (
@@ -53,6 +60,7 @@ from scenarios.headers import (
     boto3_sse_args,
     s3_context,
 )
+from scenarios.layers import EXPLICIT, IMPLICIT, live_layer, offline_layer
 from scenarios.outcomes import (
     ACTUALS,
     ALLOWED,
@@ -77,7 +85,7 @@ from scenarios.principals import (
     REKEY_ROLE,
     UPLOADER,
 )
-from scenarios.rekey_rows import REKEY_ROLE_SCENARIOS
+from scenarios.rekey_rows import REKEY_OFFLINE, REKEY_ROLE_SCENARIOS
 from scenarios.rows import Row, failed, not_run, row, row_name
 from scenarios.scenario import Scenario
 from scenarios.table import (
@@ -86,27 +94,23 @@ from scenarios.table import (
     REPLICATION_OFFLINE,
     SCENARIOS,
     UPLOAD_CHOICES,
+    WHO_OFFLINE,
     scenarios_for,
-)
-from scenarios.vocabulary import (
-    ALGORITHM,
-    ALGORITHM_KEY,
-    CUSTOMER_ALGORITHM_KEY,
-    DEFAULT_AWARE_HEADERS,
-    DSSE_KMS,
-    ENCRYPTION_CONDITION_KEYS,
-    ENCRYPTIONS,
-    HEADER_POLICIES,
-    HEADER_WRITE_ACTIONS,
-    KMS_KEY_ID_KEY,
-    SSE_KMS,
-    SSE_S3,
-    STORE_ACTIONS,
-    STRICT_HEADERS,
-    UPDATE_ENCRYPTION_ACTION,
 )
 
 __all__ = [
+    "EXPLICIT",
+    "IMPLICIT",
+    "live_layer",
+    "offline_layer",
+    "KMS_ACTIONS_VIA_S3",
+    "KMS_VIA_S3_OPERATIONS",
+    "S3_STEPS",
+    "guard_request",
+    "kms_direct_requests",
+    "kms_requests_via_s3",
+    "REKEY_OFFLINE",
+    "WHO_OFFLINE",
     "DECLARED_ADMIN",
     "DECLARED_AS",
     "DECLARED_READER",
@@ -117,30 +121,20 @@ __all__ = [
     "ABSENT_PROJECT_KEY_ID",
     "ACCOUNT_ADMIN",
     "ACTUALS",
-    "ALGORITHM",
-    "ALGORITHM_KEY",
     "ALLOWED",
     "ALL_PRINCIPALS",
     "AWS_SERVICE",
-    "CUSTOMER_ALGORITHM_KEY",
     "Config",
-    "DEFAULT_AWARE_HEADERS",
     "DENIED",
     "DEPLOY_ROLE",
     "REKEY_ROLE",
     "REKEY_ROLE_SCENARIOS",
-    "DSSE_KMS",
-    "ENCRYPTIONS",
-    "ENCRYPTION_CONDITION_KEYS",
     "ERROR",
     "Expectation",
     "GUARD_OFFLINE",
     "GUARD_OPERATIONS",
     "GUARD_SCENARIOS",
-    "HEADER_POLICIES",
-    "HEADER_WRITE_ACTIONS",
     "IamRequest",
-    "KMS_KEY_ID_KEY",
     "KeyRefs",
     "NOT_RUN",
     "OPERATION_NAMES",
@@ -154,15 +148,10 @@ __all__ = [
     "REPLICATION_OFFLINE",
     "SCENARIOS",
     "SSE_C_KEY",
-    "SSE_KMS",
-    "SSE_S3",
     "STORED_WRONG",
-    "STORE_ACTIONS",
-    "STRICT_HEADERS",
     "Scenario",
     "Sse",
     "Stored",
-    "UPDATE_ENCRYPTION_ACTION",
     "UPLOAD_CHOICES",
     "UPLOADER",
     "WRITE_OPERATIONS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scenarios import vocabulary as v
+from encrypted_s3 import vocabulary as v
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 from scenarios.config import Config
-from scenarios.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 
 # Symbolic keys a request can name; the probe and the proof turn them into ARNs.
 PROJECT_KEY = "project"  # the app's KMS key, by ARN

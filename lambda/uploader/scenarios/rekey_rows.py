@@ -8,13 +8,13 @@ keep no other promise), so the rows apply there.
 
 from __future__ import annotations
 
+from encrypted_s3.vocabulary import reencrypts
 from scenarios.config import Config
 from scenarios.expectations import expected_update_encryption, expected_write
 from scenarios.headers import OTHER_KEY, PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation
 from scenarios.principals import REKEY_ROLE
 from scenarios.scenario import Scenario
-from scenarios.vocabulary import reencrypts
 
 REKEY_OFFLINE = "offline only: S3 Batch Operations assumes this role, not the probe"
 

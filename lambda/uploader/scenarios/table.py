@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from encrypted_s3.vocabulary import SSE_S3
 from scenarios.config import Config
 from scenarios.expectations import expected_update_encryption, expected_write
 from scenarios.headers import OTHER_KEY, PROJECT_ALIAS, PROJECT_KEY, Sse
@@ -21,7 +22,6 @@ from scenarios.principals import (
 )
 from scenarios.rekey_rows import REKEY_ROLE_SCENARIOS
 from scenarios.scenario import Scenario
-from scenarios.vocabulary import SSE_S3
 
 
 def _fixed(sse: Sse) -> Callable[[Config], Sse]:

@@ -1,11 +1,12 @@
 """The shared vocabulary: the names and values the stacks and the Lambda both speak.
 
-The stacks build the bucket and its policies from these names, the scenario table states
-its requests with them, and the settings validate against them: one definition each.
-Standard library only and no imports of its own, so the Lambda bundles it and the CDK
-app imports it (as the top-level package `scenarios`, see docs/design.md) alike. Only
-names and values live here; what the rules expect stays hand-written in
-scenarios.expectations.
+The construct builds the bucket and its policies from these names, the settings validate
+against them, the proof reads templates with them, and the scenario table states its
+requests with them: one definition each, in the package a user installs. Standard library
+only and no imports of its own: the uploader Lambda's bundle carries this module beside
+its code (stacks/uploader.py), so the deployed probe speaks the same words. Only names
+and values live here; what the rules expect stays hand-written in the table
+(lambda/uploader/scenarios/expectations.py).
 """
 
 from __future__ import annotations
