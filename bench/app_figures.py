@@ -81,7 +81,29 @@ def test_suite_figure(reps: int, synth_s: float, workdir: Path) -> dict:
         by_file[name] = by_file.get(name, 0.0) + float(case.get("time", 0))
     top = sorted(by_file.items(), key=lambda item: -item[1])[:5]
     result["slowest_files_s"] = {name: round(seconds, 1) for name, seconds in top}
+    result["floor"] = floor_parts(synth_s)
     return result
+
+
+# The one test that proves the scenario table on every variant, mutant and single drop
+# with iam-simulate (one Node process): the suite's largest piece of required work.
+PROOF_TEST = "tests/proof/test_proof.py::test_all_variants_are_proved_in_one_node_process"
+
+
+def floor_parts(synth_s: float) -> dict[str, float]:
+    """Two parts of `make test`, each alone on the machine: the lint from empty caches
+    and the simulator proof's test, against the synth measured in the same run. Their
+    sum is a floor under `make test` that no ordering of the rest can go below."""
+    for name in TOOL_CACHES:
+        shutil.rmtree(ROOT / name, ignore_errors=True)
+    lint_s = timed(["make", "--no-print-directory", "lint"], ROOT)
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", PROOF_TEST]
+    proof_s = timed(pytest, ROOT)
+    return {
+        "lint_from_empty_caches_s": round(lint_s, 2),
+        "simulator_proof_test_s": round(proof_s, 2),
+        "floor_ratio_to_synth": round((lint_s + proof_s) / synth_s, 2),
+    }
 
 
 def asset_zip_size(app_out: Path) -> int:

@@ -45,7 +45,7 @@ def other_figures(reps: int, quick: bool, workdir: Path, loop_only: bool = False
     step(f"cdk synth of this app and of a one-bucket app, {reps} interleaved rounds")
     synth, synth_s, app_out = synth_figures(reps, workdir)
     if loop_only:
-        step("make test from a clean state (no type-check, lint or test cache)")
+        step("make test from a clean state (no type-check, lint or test cache), then its floor")
         return [*synth, test_suite_figure(1 if quick else 2, synth_s, workdir)]
     step("uploader asset and cold import")
     figures = [*synth, *lambda_figures(app_out, reps)]
@@ -64,7 +64,7 @@ def other_figures(reps: int, quick: bool, workdir: Path, loop_only: bool = False
     figures += prove_concurrency_figures(2 * reps + 3)  # short runs: more rounds
     step("the audit of existing objects against local moto (10,000 and 50,000 objects)")
     figures += rekey_audit_figures()
-    step("make test from a clean state (no type-check, lint or test cache)")
+    step("make test from a clean state (no type-check, lint or test cache), then its floor")
     figures.append(test_suite_figure(1 if quick else 2, synth_s, workdir))
     return figures
 

@@ -40,11 +40,12 @@ KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmin"
 def prove(directories: list[str]) -> None:
     """The timed child: load, encode, prove and analyse every assembly; fail if refuted."""
     from proof.assembly import find_deployment, load_assembly
-    from proof.universal.check import check
+    from proof.universal.check import check_all
 
-    refuted = [
-        (d, r) for d in directories for r in check(find_deployment(load_assembly(d))).refuted
-    ]
+    # As the plugin and `python -m proof` prove several: check_all, side by side.
+    deployments = [(find_deployment(load_assembly(d)), None) for d in directories]
+    universals = check_all(deployments)
+    refuted = [(d, r) for d, u in zip(directories, universals, strict=True) for r in u.refuted]
     if refuted:
         sys.exit(f"refuted: {refuted}")
 
