@@ -13,8 +13,8 @@ from typing import Any
 
 from aws_cdk import App, Environment
 
+from encrypted_s3.settings import SettingsError, load
 from stacks.app_builder import build
-from stacks.settings import SettingsError, load
 from stacks.source import record_source
 
 HERE = Path(__file__).resolve().parent

@@ -22,10 +22,10 @@ TARGET_S = 3.0
 
 
 def synth_access_variants(workdir: Path) -> list[Path]:
+    from encrypted_s3.settings import parse
     from proof.access_variants import ACCESS_VARIANTS, directory_name
     from proof.paths import cdk_context
     from stacks.app_builder import synth_templates
-    from stacks.settings import parse
 
     out = []
     for name, values in ACCESS_VARIANTS.items():

@@ -108,7 +108,7 @@ def floor_parts(synth_s: float) -> dict[str, float]:
 
 def asset_zip_size(app_out: Path) -> int:
     """The uploader's asset as CDK staged it, zipped as CDK uploads it."""
-    from stacks.names import stack_name
+    from encrypted_s3.names import stack_name
 
     uploader = stack_name("dev", "Uploader")
     template = json.loads((app_out / f"{uploader}.template.json").read_text())
@@ -180,7 +180,7 @@ def lambda_figures(app_out: Path, reps: int) -> list[dict]:
 
 def proof_figure(reps: int, assemblies: Mapping[Any, Path]) -> dict:
     """The offline proof alone, all scenarios of all six variants, templates given."""
-    from proof.assembly import load_assembly
+    from encrypted_s3.assembly import load_assembly
     from proof.prove import prove_variants
     from proof.simulate import node_executable
 

@@ -72,9 +72,9 @@ def ratio_figure(
 def synth_variants(workdir: Path) -> dict[Any, Path]:
     """{scenarios.Config: cloud assembly} for every encryption x header policy (the tests'
     settings), synthesized in-process once per benchmark run."""
-    from scenarios import all_configs
+    from encrypted_s3.settings import parse
+    from encrypted_s3.vocabulary import all_configs
     from stacks.app_builder import synth_templates
-    from stacks.settings import parse
 
     context = cdk_context()
     out = {}

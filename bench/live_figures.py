@@ -64,11 +64,12 @@ def _bench_bucket(session: Any, url: str) -> Any:
     KMS key, the plainest run)."""
     import probe
     import scenarios as sc
+    from encrypted_s3 import vocabulary
 
     admin = session.client("s3", region_name=REGION, endpoint_url=url)
     admin.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     admin.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    config = sc.Config("sse-s3", "strict")
+    config = vocabulary.Config("sse-s3", "strict")
     keys = sc.KeyRefs.build("aws", REGION, "123456789012")
     return probe.Target(BUCKET, "probe", config, keys)
 

@@ -13,8 +13,8 @@ PER_VARIANT = 1_000
 
 
 def storage_figure(variants: dict[str, Path], per_variant: int) -> dict:
-    from proof.assembly import find_deployment, load_assembly
-    from proof.universal.storage import compare_storage
+    from encrypted_s3.assembly import find_deployment, load_assembly
+    from proof.storage_differential import compare_storage
 
     # The bucket default is all that matters to storage: the six plain variants.
     plain = {n: d for n, d in variants.items() if not n.endswith("+guard")}

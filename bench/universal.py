@@ -39,8 +39,8 @@ KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmin"
 
 def prove(directories: list[str]) -> None:
     """The timed child: load, encode, prove and analyse every assembly; fail if refuted."""
-    from proof.assembly import find_deployment, load_assembly
-    from proof.universal.check import check_all
+    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.universal.check import check_all
 
     # As the plugin and `python -m proof` prove several: check_all, side by side.
     deployments = [(find_deployment(load_assembly(d)), None) for d in directories]
@@ -52,9 +52,9 @@ def prove(directories: list[str]) -> None:
 
 def guarded_variants(workdir: Path) -> dict[str, Path]:
     """Every variant again with guard_policies on and (KMS variants) a key administrator."""
-    from scenarios import all_configs
+    from encrypted_s3.settings import parse
+    from encrypted_s3.vocabulary import all_configs
     from stacks.app_builder import synth_templates
-    from stacks.settings import parse
 
     out = {}
     for config in all_configs():
@@ -101,8 +101,8 @@ def speed_figure(variants: dict[str, Path], synth_s: float, reps: int) -> dict:
 def mutant_set(variants: dict[str, Path]) -> list[tuple[str, list[str]]]:
     """(variant, mutations) of the mutation tests: every single drop and every named
     mutation that applies to the variant."""
+    from encrypted_s3.assembly import find_deployment, load_assembly
     from proof import mutate
-    from proof.assembly import find_deployment, load_assembly
 
     found = []
     for name, directory in variants.items():
@@ -119,10 +119,10 @@ def mutant_set(variants: dict[str, Path]) -> list[tuple[str, list[str]]]:
 
 def mutant_figure(variants: dict[str, Path], count: int) -> dict:
     """`count` mutant checks one after another in THIS process, the set repeated."""
+    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.universal.check import check
+    from encrypted_s3.universal.solve import STATS, SolverGaveUp
     from proof import mutate
-    from proof.assembly import find_deployment, load_assembly
-    from proof.universal.check import check
-    from proof.universal.solve import STATS, SolverGaveUp
 
     deployments = {n: find_deployment(load_assembly(d)) for n, d in variants.items()}
     cases = mutant_set(variants)
@@ -157,8 +157,8 @@ def mutant_figure(variants: dict[str, Path], count: int) -> dict:
 
 
 def differential_figure(directories: list[str], per_variant: int) -> dict:
-    from proof.assembly import find_deployment, load_assembly
-    from proof.universal.differential import compare
+    from encrypted_s3.assembly import find_deployment, load_assembly
+    from proof.differential import compare
 
     deployments = {d: find_deployment(load_assembly(d)) for d in directories}
     started = time.perf_counter()

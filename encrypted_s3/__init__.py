@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports them
     from encrypted_s3.plugin import ProofPlugin as ProofPlugin
     from encrypted_s3.plugin import synth as synth
+    from encrypted_s3.settings import Settings as Settings
+    from encrypted_s3.settings import SettingsError as SettingsError
     from encrypted_s3.storage import EncryptedStorage as EncryptedStorage
     from encrypted_s3.storage import StorageKey as StorageKey
     from encrypted_s3.storage import storage_settings as storage_settings
-    from stacks.settings import Settings as Settings
-    from stacks.settings import SettingsError as SettingsError
 
 _HOMES = {
     "EncryptedStorage": "encrypted_s3.storage",
     "ProofPlugin": "encrypted_s3.plugin",
-    "Settings": "stacks.settings",
-    "SettingsError": "stacks.settings",
+    "Settings": "encrypted_s3.settings",
+    "SettingsError": "encrypted_s3.settings",
     "StorageKey": "encrypted_s3.storage",
     "storage_settings": "encrypted_s3.storage",
     "synth": "encrypted_s3.plugin",

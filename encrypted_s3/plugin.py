@@ -83,7 +83,7 @@ def _violation(
 
 
 def _example(result: Any) -> str:
-    from proof.universal.report import request_lines
+    from encrypted_s3.universal.report import request_lines
 
     lines = request_lines(result.counterexample) if result.counterexample else []
     decided = f"; decided by {'; '.join(result.statements)}" if result.statements else ""
@@ -94,7 +94,7 @@ def _warm_up() -> None:
     """Imports the engine and makes the z3 contexts of two instances' checks (about 10
     ms each); an error here is left to the validation, which imports the same."""
     with contextlib.suppress(Exception):
-        from proof.universal import check, solve  # noqa: F401
+        from encrypted_s3.universal import check, solve  # noqa: F401
 
         solve.spare_contexts(2 * len(check.all_property_ids()) + 4)
 
@@ -121,7 +121,7 @@ class ProofPlugin:
 
     @property
     def rule_ids(self) -> list[str]:
-        from proof.universal.check import all_property_ids
+        from encrypted_s3.universal.check import all_property_ids
 
         return [*all_property_ids(), UNREADABLE]
 
@@ -134,7 +134,7 @@ class ProofPlugin:
 
     def _prove(self, templates: dict[str, Any], paths: dict[str, str]) -> list[Any]:
         # The engine loads z3: only when CDK asks for the validation.
-        from proof.instances import UNREADABLE_ERRORS, find_instances
+        from encrypted_s3.instances import UNREADABLE_ERRORS, find_instances
 
         try:
             instances = find_instances(templates)
@@ -179,8 +179,8 @@ class Verdict:
 def _verdicts(instances: Sequence[Any]) -> list[Verdict]:
     """Each instance's proof: all proved together (their checks side by side); if one
     cannot be read, one at a time, so the verdict names the instance."""
-    from proof.instances import UNREADABLE_ERRORS
-    from proof.universal.check import check_all
+    from encrypted_s3.instances import UNREADABLE_ERRORS
+    from encrypted_s3.universal.check import check_all
 
     try:
         proofs = check_all([(i.deployment, i.path) for i in instances], necessity=False)

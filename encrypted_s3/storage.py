@@ -17,12 +17,12 @@ from typing import Any, cast
 from aws_cdk import CfnResource, Stack, Token
 from constructs import Construct
 
-from stacks.access import Access
-from stacks.encrypted_bucket import EncryptedBucket
-from stacks.encryption_key import ProjectKey
-from stacks.names import INSTANCE_METADATA
-from stacks.removal import removal_policy
-from stacks.settings import Settings, SettingsError, parse
+from encrypted_s3.access import Access
+from encrypted_s3.encrypted_bucket import EncryptedBucket
+from encrypted_s3.encryption_key import ProjectKey
+from encrypted_s3.names import INSTANCE_METADATA
+from encrypted_s3.removal import removal_policy
+from encrypted_s3.settings import Settings, SettingsError, parse
 
 REQUIRED = ("readers", "writers")
 

@@ -11,6 +11,8 @@ and values live here; what the rules expect stays hand-written in the table
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Encryption modes (setting `encryption`).
 SSE_KMS = "sse-kms"  # SSE-KMS with the project key and an S3 Bucket Key
 DSSE_KMS = "dsse-kms"  # dual-layer SSE-KMS with the project key
@@ -57,3 +59,56 @@ def bucket_key(encryption: str) -> bool:
     """Whether S3 uses a Bucket Key: it offers them for SSE-KMS only (not for DSSE-KMS,
     and SSE-S3 needs none)."""
     return encryption == SSE_KMS
+
+
+# The AWS managed key S3 uses for SSE-KMS when a request names no key (key id "aws/s3").
+AWS_MANAGED_S3_KEY = "aws/s3"
+# A key id of no key of this bucket: the scenario table's "other key", and the key a
+# counterexample names where any other key would do. It need not exist: the bucket
+# policy must refuse it before S3 ever asks KMS.
+OTHER_KEY_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the deployed bucket promises: the settings the rules depend on (the scenario
+    table's expectations, the live probe and both proofs key on it)."""
+
+    encryption: str
+    header_policy: str
+    # Setting guard_policies: only the deploy role may change the bucket policy, the
+    # bucket's encryption and replication configuration, and the key policy.
+    guard_policies: bool = False
+    # Settings readers and writers (who can read it): the app's uploader by default.
+    readers: tuple[str, ...] = ("uploader",)
+    writers: tuple[str, ...] = ("uploader", "rekey")
+
+    def __post_init__(self) -> None:
+        if self.encryption not in ENCRYPTIONS:
+            raise ValueError(
+                f"encryption {self.encryption!r} is not one of {', '.join(ENCRYPTIONS)}"
+            )
+        if self.header_policy not in HEADER_POLICIES:
+            raise ValueError(
+                f"header_policy {self.header_policy!r} is not one of {', '.join(HEADER_POLICIES)}"
+            )
+
+    @property
+    def algorithm(self) -> str:
+        return ALGORITHM[self.encryption]
+
+    @property
+    def uses_kms(self) -> bool:
+        return uses_kms(self.encryption)
+
+    @property
+    def bucket_key(self) -> bool:
+        return bucket_key(self.encryption)
+
+    @property
+    def label(self) -> str:
+        return f"{self.encryption}/{self.header_policy}"
+
+
+def all_configs() -> list[Config]:
+    return [Config(e, h) for e in ENCRYPTIONS for h in HEADER_POLICIES]

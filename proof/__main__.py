@@ -4,7 +4,7 @@ Proves the synthesized assembly against the scenario table with the IAM simulato
 prints the table, writes <assembly>/proof-report.md and proof-report.json, and exits 1
 if any scenario's simulated outcome differs from the table (2 if it cannot prove).
 An assembly of another app (no uploader) gets the universal proof of every
-EncryptedStorage it holds (proof/instances.py).
+EncryptedStorage it holds (encrypted_s3/instances.py).
 `python -m proof.demo` (what `make demo` runs) synthesizes first, then calls this.
 """
 
@@ -15,11 +15,15 @@ import json
 import sys
 from pathlib import Path
 
+from encrypted_s3.assembly import AssemblyError, find_deployment, has_uploader, load_assembly
+from encrypted_s3.instances import UNREADABLE_ERRORS
+from encrypted_s3.resolve import Templates
+from encrypted_s3.universal.check import check
+from encrypted_s3.universal.report import render_universal_text, to_json
+from encrypted_s3.universal.solve import SolverGaveUp
 from proof import mutate
 from proof.any_app import prove_instances
-from proof.assembly import AssemblyError, find_deployment, has_uploader, load_assembly
 from proof.cli import Parser, UsageError
-from proof.instances import UNREADABLE_ERRORS
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove_cases
 from proof.report import (
@@ -31,12 +35,8 @@ from proof.report import (
     render_markdown,
     render_text,
 )
-from proof.resolve import Templates
 from proof.scope import explain, template_sids
 from proof.simulate import SimulatorError
-from proof.universal.check import check
-from proof.universal.report import render_universal_text, to_json
-from proof.universal.solve import SolverGaveUp
 
 
 def title(proof: Proof) -> str:

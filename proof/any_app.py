@@ -9,12 +9,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from proof.assembly import AssemblyError
-from proof.instances import find_instances
+from encrypted_s3.assembly import AssemblyError
+from encrypted_s3.instances import find_instances
+from encrypted_s3.resolve import Templates
+from encrypted_s3.universal.check import check_all
+from encrypted_s3.universal.report import render_universal_text, to_json
 from proof.report import REPORT_JSON, REPORT_MD, provenance, provenance_line, provenance_markdown
-from proof.resolve import Templates
-from proof.universal.check import check_all
-from proof.universal.report import render_universal_text, to_json
 
 
 def prove_instances(

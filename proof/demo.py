@@ -20,17 +20,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from encrypted_s3.settings import (
+    Settings,
+    SettingsError,
+    load,
+)
+from encrypted_s3.vocabulary import Config
 from proof import __main__ as proof_cli
 from proof import mutate
 from proof.cli import Parser, UsageError
 from proof.paths import CDK, ROOT, cdk_context
 from proof.scope import configs_for, explain
-from scenarios import Config
-from stacks.settings import (
-    Settings,
-    SettingsError,
-    load,
-)
 
 DEFAULT_OUT = "cdk.out"
 # Synthesis for review and proof never talks to AWS: no credentials, no metadata service.

@@ -29,10 +29,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from encrypted_s3 import names
 from proof import aws
 from proof.report import REPORT_JSON, render_text, side_by_side
 from scenarios import ALLOWED, ERROR, NOT_RUN, STORED_WRONG
-from stacks import names
 
 OFFLINE_REPORT = Path("cdk.out") / REPORT_JSON  # `make demo`'s assembly
 INVOKE_TIMEOUT_S = names.UPLOADER_TIMEOUT_S + 30  # the function's timeout plus a margin

@@ -27,8 +27,8 @@ import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from encrypted_s3.assembly import Deployment, Policy
 from encrypted_s3.vocabulary import KMS_KEY_ID_KEY as KMS_KEY_ID
-from proof.assembly import Deployment, Policy
 from scenarios import OTHER_ACCOUNT_ID as PARTNER  # the account allow-partner lets in
 
 StatementJson = dict[str, Any]  # one statement of a policy document, as JSON

@@ -15,18 +15,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from encrypted_s3.vocabulary import CUSTOMER_ALGORITHM_KEY
+from encrypted_s3.assembly import Deployment, find_deployment
+from encrypted_s3.resolve import Templates
+from encrypted_s3.vocabulary import CUSTOMER_ALGORITHM_KEY, Config
 from proof import mutate
-from proof.assembly import Deployment, find_deployment
 from proof.requests import (
     Signature,
+    key_refs,
     register_policies,
     signature,
     sim_requests,
     stored_for,
     written_with,
 )
-from proof.resolve import Templates
 from proof.results import Case, Outcome, Proof, Step
 from proof.simulate import Decision, SimRequest, simulate
 from scenarios import (
@@ -34,7 +35,6 @@ from scenarios import (
     DENIED,
     ERROR,
     STORED_WRONG,
-    Config,
     IamRequest,
     Scenario,
     Stored,
@@ -60,7 +60,7 @@ def _blocked_by_setting(outcome: Outcome, deployment: Deployment) -> bool:
 
 def _check_stored(outcome: Outcome, deployment: Deployment) -> None:
     """An allowed write is "stored wrong" unless S3 would store it as the bucket promises."""
-    config, keys = deployment.config, deployment.keys()
+    config, keys = deployment.config, key_refs(deployment)
     stored = stored_for(written_with(outcome.scenario, config), deployment, keys)
     promised = Stored.promised(config, keys)
     outcome.stored = stored.describe(keys)

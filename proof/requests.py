@@ -12,7 +12,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from proof.assembly import Deployment, Policy
+from encrypted_s3.assembly import Deployment, Policy
+from encrypted_s3.universal.properties import deploy_role_arn
+from encrypted_s3.vocabulary import AWS_MANAGED_S3_KEY, Config
 from proof.simulate import SimRequest
 from scenarios import (
     ACCOUNT_ADMIN,
@@ -25,7 +27,6 @@ from scenarios import (
     OTHER_ACCOUNT_ID,
     REKEY_ROLE,
     UPLOADER,
-    Config,
     IamRequest,
     KeyRefs,
     Scenario,
@@ -34,9 +35,6 @@ from scenarios import (
 )
 
 ADMIN_ROLE = "AccountAdmin"
-# The CloudFormation execution role of a default `cdk bootstrap` (qualifier hnb659fds),
-# written by hand: the guard's own value in the templates is what is being checked.
-DEPLOY_ROLE_NAME = "cdk-hnb659fds-cfn-exec-role-{account}-{region}"
 # The caller S3 acts for when it creates a grant for an AWS resource.
 SERVICE_CALLER_ROLE = "S3Caller"
 # A principal of another account with the same identity policy: nothing grants it access.
@@ -49,7 +47,6 @@ ADMINISTRATOR_ACCESS = {
     ],
 }
 ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:s3:arn"
-AWS_MANAGED_S3_KEY = "aws/s3"
 
 # {"admin" | "uploader" | "rekey" | "bucket" | "key": ids of the policies in the shared table}
 PolicyIds = Mapping[str, tuple[str, ...]]
@@ -98,6 +95,14 @@ def written_with(scenario: Scenario, config: Config) -> Sse:
     return sse if sse.names_encryption else Sse()
 
 
+def key_refs(deployment: Deployment) -> KeyRefs:
+    """The keys a request of the table names, as ARNs of this deployment."""
+    env = deployment.env
+    return KeyRefs.build(
+        env.partition, env.region, env.account, deployment.key_arn, deployment.alias_name
+    )
+
+
 def principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
     """The simulated principal's ARN and account."""
     env = deployment.env
@@ -114,13 +119,10 @@ def principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
         return deployment.rekey_role_arn, env.account
     if principal == DECLARED_READER:
         return DECLARED_READER_ARN, OTHER_ACCOUNT_ID
-    if principal in (DEPLOY_ROLE, AWS_SERVICE):
-        name = (
-            DEPLOY_ROLE_NAME.format(account=env.account, region=env.region)
-            if principal == DEPLOY_ROLE
-            else SERVICE_CALLER_ROLE
-        )
-        return f"arn:{env.partition}:iam::{env.account}:role/{name}", env.account
+    if principal == DEPLOY_ROLE:
+        return deploy_role_arn(env), env.account
+    if principal == AWS_SERVICE:
+        return f"arn:{env.partition}:iam::{env.account}:role/{SERVICE_CALLER_ROLE}", env.account
     raise ValueError(f"unknown principal {principal!r}")
 
 
@@ -131,7 +133,7 @@ def _encryption_context(
 
     (A read's own object was written with the required headers: `stored`.)
     """
-    keys = deployment.keys()
+    keys = key_refs(deployment)
     reads_source = scenario.operation == "copy" and iam.action == "kms:Decrypt"
     of = stored_for(Sse.required(deployment.config), deployment, keys) if reads_source else stored
     if of.bucket_key:
@@ -144,7 +146,7 @@ def _resource_arn(
 ) -> tuple[str, str | None]:
     """The request's resource ARN and the id of the resource policy that governs it."""
     if iam.resource == "key":
-        return deployment.keys().project_arn, policy_ids.get("key", (None,))[0]
+        return key_refs(deployment).project_arn, policy_ids.get("key", (None,))[0]
     bucket_policy = policy_ids.get("bucket", (None,))[0]
     if iam.resource == "bucket":
         return deployment.bucket_arn, bucket_policy
@@ -160,7 +162,7 @@ def sim_requests(
     policy_ids: PolicyIds,
 ) -> list[tuple[IamRequest, SimRequest]]:
     """The scenario's IAM requests as `principal`, each with its simulator request."""
-    config, keys, env = deployment.config, deployment.keys(), deployment.env
+    config, keys, env = deployment.config, key_refs(deployment), deployment.env
     arn, caller_account = principal_arn(principal, deployment)
     placeholders = {
         "region": env.region,

@@ -9,22 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.resolve import PLACEHOLDER_ENV, Env, Templates
+from encrypted_s3.vocabulary import Config
 from proof import mutate
-from proof.assembly import Deployment
 from proof.detail import step_detail
-from proof.resolve import PLACEHOLDER_ENV, Env, Templates
 from proof.simulate import Decision, SimRequest
-from scenarios import (
-    ERROR,
-    OTHER_ACCOUNT_ID,
-    UPLOADER,
-    Config,
-    IamRequest,
-    Row,
-    Scenario,
-    failed,
-    row,
-)
+from scenarios import ERROR, OTHER_ACCOUNT_ID, UPLOADER, IamRequest, Row, Scenario, failed, row
 
 NOTES = (
     "Multipart: UploadPart and CompleteMultipartUpload are evaluated with the encryption "

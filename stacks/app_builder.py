@@ -7,11 +7,11 @@ from typing import Any
 
 from aws_cdk import App, Environment, Stack, Tags
 
+from encrypted_s3.policy_guard import OneStackSynthesizer
+from encrypted_s3.settings import Settings
 from stacks.app_stacks import BucketStack, KeyStack, UploaderStack
 from stacks.controls import CONTROLS_CONTEXT_KEY, add_controls, app_exemptions
 from stacks.nag import WildcardGrant, add_checks
-from stacks.policy_guard import OneStackSynthesizer
-from stacks.settings import Settings
 from stacks.source import record_source
 
 

@@ -8,11 +8,10 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from encrypted_s3 import EncryptedStorage, StorageKey
+from encrypted_s3 import EncryptedStorage, StorageKey, names
+from encrypted_s3.settings import Settings
 from encrypted_s3.vocabulary import reencrypts
-from stacks import names
 from stacks.rekey_role import RekeyRole
-from stacks.settings import Settings
 from stacks.uploader import Uploader
 
 

@@ -29,8 +29,8 @@ from aws_cdk import (
 )
 from constructs import IConstruct
 
-from stacks.encrypted_bucket import EncryptedBucket, auto_delete_provider
-from stacks.settings import Settings, SettingsError
+from encrypted_s3.encrypted_bucket import EncryptedBucket, auto_delete_provider
+from encrypted_s3.settings import Settings, SettingsError
 from stacks.uploader import Uploader
 
 # CDK names acknowledgments "<plugin name>::<rule>"; cfn-guard reports its rule names.

@@ -13,6 +13,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from encrypted_s3 import names
+from encrypted_s3.encryption_key import s3_service_name
 from encrypted_s3.vocabulary import (
     ALGORITHM,
     ALGORITHM_KEY,
@@ -20,8 +22,6 @@ from encrypted_s3.vocabulary import (
     SSE_KMS,
     UPDATE_ENCRYPTION_ACTION,
 )
-from stacks import names
-from stacks.encryption_key import s3_service_name
 
 BATCH_OPERATIONS = "batchoperations.s3.amazonaws.com"
 ENCRYPTION_CONTEXT_KEY = "kms:EncryptionContext:aws:s3:arn"

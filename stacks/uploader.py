@@ -16,10 +16,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from encrypted_s3 import names
+from encrypted_s3.encryption_key import s3_service_name
+from encrypted_s3.removal import removal_policy
 from encrypted_s3.vocabulary import bucket_key, reencrypts
-from stacks import names
-from stacks.encryption_key import s3_service_name
-from stacks.removal import removal_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_DIR = ROOT / "lambda" / "uploader"

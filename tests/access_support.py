@@ -17,7 +17,7 @@ from proof.access_variants import (  # noqa: F401 (the tests import them from he
 @pytest.fixture(scope="session")
 def access_assemblies(tmp_path_factory, offline_aws) -> dict:
     """{name: (cloud assembly directory, {stack name: template})} of ACCESS_VARIANTS."""
-    from stacks.settings import parse
+    from encrypted_s3.settings import parse
     from tests.conftest import synth_settings
 
     out = tmp_path_factory.mktemp("access")
@@ -30,6 +30,6 @@ def access_assemblies(tmp_path_factory, offline_aws) -> dict:
 
 @pytest.fixture(scope="session")
 def access_deployments(access_assemblies) -> dict:
-    from proof.assembly import find_deployment
+    from encrypted_s3.assembly import find_deployment
 
     return {name: find_deployment(templates) for name, (_, templates) in access_assemblies.items()}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from encrypted_s3.vocabulary import all_configs
 from proof.paths import cdk_context
-from scenarios import all_configs
 
 CDK_CONTEXT = cdk_context()
 # Every encryption x header policy variant, and the ones that use a KMS key.
@@ -90,8 +90,8 @@ def variant_assemblies(tmp_path_factory, offline_aws) -> dict:
     """{scenarios.Config: (cloud assembly directory, {stack name: template})} for every
     encryption x header policy, each with variant_settings(config) (the dsse-kms ones
     with DSSE_KMS_EXTRAS)."""
-    from scenarios import all_configs
-    from stacks.settings import parse
+    from encrypted_s3.settings import parse
+    from encrypted_s3.vocabulary import all_configs
 
     out = tmp_path_factory.mktemp("variants")
     assemblies = {}
@@ -110,7 +110,7 @@ def variant_templates(variant_assemblies) -> dict:
 
 def environment_settings(env: str):
     """The settings of one environment exactly as cdk.json configures it."""
-    from stacks.settings import parse
+    from encrypted_s3.settings import parse
 
     return parse(env, CDK_CONTEXT["encrypted-s3"][env])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bench.run import step
 from bench.universal import PER_VARIANT, differential_figure
-from scenarios import Config
+from encrypted_s3.vocabulary import Config
 
 
 def test_a_quick_differential_is_info_not_a_miss(variant_assemblies):

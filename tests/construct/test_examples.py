@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from proof.assembly import load_assembly
-from proof.instances import find_instances
-from proof.universal.check import all_property_ids
+from encrypted_s3.assembly import load_assembly
+from encrypted_s3.instances import find_instances
+from encrypted_s3.universal.check import all_property_ids
 from tests.construct.conftest import PREFIX, Synthesis
 
 ACCESS = ("confidentiality", "integrity", "no-public-access", "declared-use")

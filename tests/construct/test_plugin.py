@@ -18,8 +18,8 @@ from encrypted_s3 import (
     StorageKey,
     storage_settings,
 )
+from encrypted_s3.universal.check import all_property_ids
 from proof.__main__ import main as proof_main
-from proof.universal.check import all_property_ids
 from tests.construct.conftest import Synthesis
 
 WRITER = "arn:aws:iam::123456789012:role/Writer"

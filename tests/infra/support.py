@@ -3,7 +3,7 @@ and the statements of a synthesized policy by Sid."""
 
 from __future__ import annotations
 
-from stacks import names
+from encrypted_s3 import names
 
 KEY_STACK, BUCKET_STACK, UPLOADER_STACK = (names.stack_name("dev", stack) for stack in names.STACKS)
 # Stateful logical ids: a change would replace the key or a bucket (and lose its data).

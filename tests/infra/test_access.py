@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 
-from proof.assembly import find_deployment
+from encrypted_s3 import declared
+from encrypted_s3.assembly import find_deployment
+from encrypted_s3.names import rekey_role_name, uploader_role_name
 from scenarios import DECLARED_READER_ARN
-from stacks import declared
-from stacks.names import rekey_role_name, uploader_role_name
 from tests.access_support import DISTRIBUTION, OTHER_ACCOUNT_WRITER, SAME_ACCOUNT_READER
 from tests.conftest import CONFIGS
 from tests.infra.test_write_paths import IAM_DATA

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from stacks import declared
-from stacks import settings as s
+from encrypted_s3 import declared
+from encrypted_s3 import settings as s
 from tests.conftest import CDK_CONTEXT
 
 ROLE = "arn:aws:iam::123456789012:role/Analyst"

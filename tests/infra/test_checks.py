@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import stacks.nag
-from stacks.settings import parse
+from encrypted_s3.settings import parse
 from tests.conftest import synth_settings
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")

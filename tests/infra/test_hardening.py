@@ -12,18 +12,18 @@ import pytest
 from aws_cdk import App, DefaultStackSynthesizer, Stack
 
 import stacks.controls
-from proof.paths import ROOT
-from proof.prove import Case, prove_cases
-from stacks import names
-from stacks.app_builder import build
-from stacks.encryption_key import ADMIN_ACTIONS
-from stacks.policy_guard import (
+from encrypted_s3 import names
+from encrypted_s3.encryption_key import ADMIN_ACTIONS
+from encrypted_s3.policy_guard import (
     BUCKET_GUARD_ACTIONS,
     BUCKET_GUARD_SID,
     KEY_GUARD_SID,
     deploy_role_arn,
 )
-from stacks.settings import SettingsError, parse
+from encrypted_s3.settings import SettingsError, parse
+from proof.paths import ROOT
+from proof.prove import Case, prove_cases
+from stacks.app_builder import build
 from tests.conftest import CDK_CONTEXT, environment_settings, synth_settings
 from tests.infra.support import (
     BUCKET_STACK,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks import names
+from encrypted_s3 import names
 from tests.conftest import CONFIGS
 from tests.infra.support import (
     BUCKET_STACK,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from encrypted_s3 import settings as s
 from proof.paths import ROOT
-from stacks import settings as s
 from tests.conftest import CDK_CONTEXT, KEY_ADMIN
 
 
@@ -190,7 +190,7 @@ def test_app_as_its_own_process_fails_with_one_line_and_exit_1(tmp_path):
 
 
 def test_stack_names_come_from_one_place(dev_templates):
-    from stacks import names
+    from encrypted_s3 import names
 
     assert set(dev_templates) == {names.stack_name("dev", stack) for stack in names.STACKS}
     with pytest.raises(ValueError, match="the stacks are Key, Bucket, Uploader"):

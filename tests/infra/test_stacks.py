@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from encrypted_s3 import names
+from encrypted_s3.encryption_key import ADMIN_ACTIONS
 from encrypted_s3.vocabulary import ALGORITHM, STORE_ACTIONS
 from proof.paths import ROOT
-from stacks import names
-from stacks.encryption_key import ADMIN_ACTIONS
 from tests.conftest import CONFIGS, KEY_ADMIN, KMS_CONFIGS, variant_settings
 from tests.infra.support import (
     BUCKET_STACK,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from proof.assembly import Deployment, find_deployment
+from encrypted_s3.assembly import Deployment, find_deployment
+from encrypted_s3.vocabulary import Config
 from proof.prove import Case
-from scenarios import Config
 from tests.proof.support import CountedProofs, prove_counting
 
 

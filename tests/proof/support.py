@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import proof.prove
+from encrypted_s3.vocabulary import Config
 from proof.prove import Case, Proof, prove_cases
 from proof.simulate import Decision, SimRequest
-from scenarios import Config
 
 REAL_SIMULATE = proof.prove.simulate
 SSE_KMS_STRICT = Config("sse-kms", "strict")  # the default variant

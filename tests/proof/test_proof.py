@@ -11,10 +11,11 @@ import re
 
 import pytest
 
+from encrypted_s3.assembly import find_deployment
+from encrypted_s3.vocabulary import Config
 from proof import mutate
-from proof.assembly import find_deployment
 from proof.prove import Case
-from proof.requests import OTHER_ACCOUNT_ID
+from proof.requests import OTHER_ACCOUNT_ID, key_refs
 from proof.scope import template_sids
 from scenarios import (
     ACCOUNT_ADMIN,
@@ -24,7 +25,6 @@ from scenarios import (
     OTHER_ACCOUNT,
     UPLOADER,
     WRITE_OPERATIONS,
-    Config,
     Stored,
     scenarios_for,
 )
@@ -152,7 +152,7 @@ def test_denials_name_the_deciding_statement(proofs, variant_templates):
 
 def test_allowed_writes_are_stored_as_promised(proofs):
     for config, proved in proofs.items():
-        keys = proved.deployment.keys()
+        keys = key_refs(proved.deployment)
         promised = Stored.promised(config, keys).describe(keys)
         writes = [o for o in proved.outcomes if o.actual == ALLOWED and o.scenario.writes()]
         assert writes, config.label

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from encrypted_s3.assembly import find_deployment
+from encrypted_s3.vocabulary import Config
 from proof import mutate, scope
-from proof.assembly import find_deployment
 from proof.paths import ROOT
-from scenarios import Config, scenarios_for
+from scenarios import scenarios_for
 from tests.support import run_main as run_cli
 
 CONFIG = Config("sse-kms", "strict")

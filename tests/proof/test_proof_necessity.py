@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from encrypted_s3.universal.check import check
 from proof import mutate
 from proof.prove import Case, prove_cases
-from proof.universal.check import check
 from tests.conftest import CONFIGS
 from tests.proof.support import CountedProofs, prove_counting
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 
 import proof.simulate as simulate_module
-from proof.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION
+from encrypted_s3.policy_guard import BUCKET_GUARD_ACTIONS
+from encrypted_s3.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION
+from encrypted_s3.vocabulary import Config, all_configs
 from proof.simulate import Decision, SimRequest, SimulatorError, simulate
-from scenarios import Config, KeyRefs, all_configs, scenarios_for
-from stacks.policy_guard import BUCKET_GUARD_ACTIONS
+from scenarios import KeyRefs, scenarios_for
 
 BUCKET_ARN = "arn:aws:s3:::bucket"
 OBJECT = f"{BUCKET_ARN}/probe/offline/x"

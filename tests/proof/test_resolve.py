@@ -6,7 +6,13 @@ import uuid
 
 import pytest
 
-from proof.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, Env, ResolveError, Resolver
+from encrypted_s3.resolve import (
+    PLACEHOLDER_ACCOUNT,
+    PLACEHOLDER_REGION,
+    Env,
+    ResolveError,
+    Resolver,
+)
 
 STACK = "Demo"
 

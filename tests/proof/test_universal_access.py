@@ -10,11 +10,12 @@ import dataclasses
 
 import pytest
 
+from encrypted_s3.assembly import Deployment, Policy
+from encrypted_s3.names import rekey_role_name, uploader_role_name
+from encrypted_s3.universal.check import check
+from encrypted_s3.vocabulary import Config, all_configs
 from proof import mutate
-from proof.assembly import Deployment, Policy
-from proof.universal.check import check
-from scenarios import DECLARED_READER_ARN, Config, all_configs
-from stacks.names import rekey_role_name, uploader_role_name
+from scenarios import DECLARED_READER_ARN
 from tests.access_support import DISTRIBUTION, OTHER_ACCOUNT_WRITER, SAME_ACCOUNT_READER
 from tests.proof.support import SSE_KMS_STRICT
 

@@ -8,13 +8,11 @@ import dataclasses
 
 import pytest
 
-from encrypted_s3.vocabulary import ALGORITHM_KEY, KMS_KEY_ID_KEY
-from proof import mutate
-from proof.assembly import find_deployment
-from proof.requests import OTHER_ACCOUNT_ID
-from proof.universal import solve
-from proof.universal.check import check
-from proof.universal.concrete import (
+from encrypted_s3.assembly import find_deployment
+from encrypted_s3.policy_guard import ALIAS_GUARD_SID
+from encrypted_s3.universal import solve
+from encrypted_s3.universal.check import check
+from encrypted_s3.universal.concrete import (
     ANONYMOUS,
     Concrete,
     NotDecided,
@@ -24,12 +22,13 @@ from proof.universal.concrete import (
     substitution,
     truth,
 )
-from proof.universal.differential import Generator
-from proof.universal.model import Encoded
-from proof.universal.report import render_universal_text, to_json
-from proof.universal.solve import STATS, SolverGaveUp
-from scenarios import Config
-from stacks.policy_guard import ALIAS_GUARD_SID
+from encrypted_s3.universal.model import Encoded
+from encrypted_s3.universal.report import render_universal_text, to_json
+from encrypted_s3.universal.solve import STATS, SolverGaveUp
+from encrypted_s3.vocabulary import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config
+from proof import mutate
+from proof.differential import Generator
+from proof.requests import OTHER_ACCOUNT_ID
 from tests.proof.support import SSE_KMS_STRICT
 
 

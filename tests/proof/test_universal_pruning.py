@@ -9,12 +9,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal import solve
+from encrypted_s3.universal.check import Universal, check, check_all
+from encrypted_s3.universal.solve import STATS
+from encrypted_s3.vocabulary import Config
 from proof import mutate
-from proof.assembly import Deployment
-from proof.universal import solve
-from proof.universal.check import Universal, check, check_all
-from proof.universal.solve import STATS
-from scenarios import Config
 from tests.proof.support import SSE_KMS_STRICT
 
 DEFAULT_AWARE_S3 = Config("sse-s3", "default-aware")  # statements needed only together

@@ -1,4 +1,4 @@
-"""The re-key role's universal properties (proof.universal.rekey_role) on every variant,
+"""The re-key role's universal properties (proof.rekey_role) on every variant,
 and that each can fail: with the role's key condition removed, z3 finds a store under
 another key; with s3:GetObject on the bucket, a read."""
 
@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from proof.assembly import Deployment, Policy
-from proof.universal.rekey_role import check_rekey_role
-from scenarios import Config
+from encrypted_s3.assembly import Deployment, Policy
+from encrypted_s3.vocabulary import Config
+from proof.rekey_role import check_rekey_role
 
 PROPERTIES = [
     "rekey-role-project-key-only",

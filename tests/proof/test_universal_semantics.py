@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from proof.assembly import Deployment, Policy
-from proof.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_ENV
-from proof.universal.concrete import Concrete, decide_concrete
-from proof.universal.model import Encoded
-from proof.universal.policy import Unsupported
+from encrypted_s3.assembly import Deployment, Policy
+from encrypted_s3.resolve import PLACEHOLDER_ACCOUNT, PLACEHOLDER_ENV
+from encrypted_s3.universal.concrete import Concrete, decide_concrete
+from encrypted_s3.universal.model import Encoded
+from encrypted_s3.universal.policy import Unsupported
 
 BUCKET_ARN = "arn:aws:s3:::tiny"
 KEY_ARN = f"arn:aws:kms:eu-west-1:{PLACEHOLDER_ACCOUNT}:key/11111111-2222-3333-4444-555555555555"

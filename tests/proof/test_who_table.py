@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from proof.assembly import find_deployment
+from encrypted_s3.assembly import find_deployment
+from encrypted_s3.universal.check import check
+from encrypted_s3.universal.report import render_universal_text, to_json
 from proof.paths import ROOT
-from proof.universal.check import check
-from proof.universal.report import render_universal_text, to_json
 
 BLOCK = re.compile(r"<!-- who-can-do-what:start -->\n(.*?)\n<!-- who-can-do-what:end -->", re.S)
 

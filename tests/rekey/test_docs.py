@@ -14,9 +14,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from encrypted_s3 import names
 from proof.paths import ROOT
 from rekey import audit, costs, rekey
-from stacks import names
 from tests.rekey.support import ACCOUNT, BUCKET, LOG_BUCKET, REGION, ROLE_ARN, Planted
 
 README = (ROOT / "README.md").read_text()

@@ -22,9 +22,10 @@ from botocore.awsrequest import AWSResponse
 import handler
 import probe
 import scenarios as sc
+from encrypted_s3 import vocabulary
 
 REGION = "eu-west-1"
-STRICT_KMS = sc.Config("sse-kms", "strict")
+STRICT_KMS = vocabulary.Config("sse-kms", "strict")
 # The S3 call of each write operation that carries the encryption it asks for.
 WRITE_CALL = {
     "put": "PutObject",
@@ -90,7 +91,7 @@ def every_client(clients: probe.Clients) -> list[Any]:
 SESSION = boto3.session.Session(region_name=REGION)
 
 
-def make_bucket(s3: Any, config: sc.Config, key_arn: str | None, bucket_key: bool) -> None:
+def make_bucket(s3: Any, config: vocabulary.Config, key_arn: str | None, bucket_key: bool) -> None:
     """The versioned bucket with its default encryption, as the bucket stack makes it."""
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
@@ -101,7 +102,7 @@ def make_bucket(s3: Any, config: sc.Config, key_arn: str | None, bucket_key: boo
     s3.put_bucket_encryption(Bucket=BUCKET, ServerSideEncryptionConfiguration={"Rules": [rule]})
 
 
-def lambda_env(monkeypatch: Any, config: sc.Config, key_arn: str | None) -> None:
+def lambda_env(monkeypatch: Any, config: vocabulary.Config, key_arn: str | None) -> None:
     """The uploader's environment, as the uploader stack sets it."""
     env = {
         "BUCKET_NAME": BUCKET,
@@ -121,7 +122,7 @@ def lambda_env(monkeypatch: Any, config: sc.Config, key_arn: str | None) -> None
 
 def deploy(
     monkeypatch: Any,
-    config: sc.Config,
+    config: vocabulary.Config,
     *,
     bucket_key: bool | None = None,
     real_key: bool = False,
@@ -257,7 +258,7 @@ class Refuser:
         return self
 
 
-def refuse_as_the_table_says(config: sc.Config) -> dict[tuple[str, str], Any]:
+def refuse_as_the_table_says(config: vocabulary.Config) -> dict[tuple[str, str], Any]:
     """Rules that refuse exactly the writes the table expects denied, with AccessDenied, as
     the deployed bucket policy would (used to test the probe's bookkeeping, not the rules)."""
     rules: dict[tuple[str, str], Any] = {}

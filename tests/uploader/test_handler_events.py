@@ -184,7 +184,7 @@ def test_lambda_code_imports_only_the_standard_library_boto3_and_the_vocabulary(
         outside = {m for m in _modules(path) if m.split(".")[0] not in allowed} - bundled
         assert not outside, f"{path.relative_to(LAMBDA_DIR)} imports {sorted(outside)}"
     assert "boto3" in _imports(LAMBDA_DIR / "probe" / "clients.py")  # the scan sees imports
-    assert "encrypted_s3.vocabulary" in _modules(LAMBDA_DIR / "scenarios" / "config.py")
+    assert "encrypted_s3.vocabulary" in _modules(LAMBDA_DIR / "scenarios" / "headers.py")
     vocabulary = ROOT / "encrypted_s3" / "vocabulary.py"
     assert _imports(vocabulary) <= set(sys.stdlib_module_names)
 

@@ -19,10 +19,10 @@ from moto.server import ThreadedMotoServer
 
 import handler
 import scenarios as sc
+from encrypted_s3 import names, vocabulary
 from proof import live
 from proof.paths import ROOT
 from proof.report import summary
-from stacks import names
 from tests.uploader.faults import Rule, Wire, answer, refuse_versions
 from tests.uploader.support import (
     REGION,
@@ -32,7 +32,7 @@ from tests.uploader.support import (
     refuse_as_the_table_says,
 )
 
-CONFIG = sc.Config("sse-kms", "strict")
+CONFIG = vocabulary.Config("sse-kms", "strict")
 FUNCTION = "EncryptedS3-dev-Uploader-Function-TEST"
 NO_CREDENTIALS_ENV = (
     "AWS_ACCESS_KEY_ID",

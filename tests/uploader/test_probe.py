@@ -21,6 +21,7 @@ from botocore.exceptions import EndpointConnectionError
 import handler
 import probe
 import scenarios as sc
+from encrypted_s3 import vocabulary
 from probe import operations, run
 from probe.cleanup import CleanupReport, Deadline, clean_up_run
 from probe.results import stored_from, stored_json
@@ -80,7 +81,7 @@ def rows_by_name(result):
 # ----------------------------------------------------------------------------- headers
 
 
-@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+@pytest.mark.parametrize("config", vocabulary.all_configs(), ids=lambda c: c.label)
 @pytest.mark.small_parts
 def test_every_scenario_sends_exactly_the_headers_of_the_table(aws, monkeypatch, config):
     dep = deploy(monkeypatch, config)
@@ -161,7 +162,7 @@ def test_plain_http_client_for_aws_and_for_a_local_endpoint():
 
 @pytest.mark.parametrize(
     "config",
-    [c for c in sc.all_configs() if c.encryption != "dsse-kms"],  # see the dsse test below
+    [c for c in vocabulary.all_configs() if c.encryption != "dsse-kms"],  # see the dsse test below
     ids=lambda c: c.label,
 )
 @pytest.mark.small_parts
@@ -218,7 +219,7 @@ def test_stored_wrong_when_the_bucket_key_is_missing(aws, monkeypatch):
 
 def test_stored_wrong_when_the_key_arn_is_not_reported(aws, monkeypatch):
     # moto stores aws:kms:dsse without echoing the key id: the probe must not trust it.
-    config = sc.Config("dsse-kms", "strict")
+    config = vocabulary.Config("dsse-kms", "strict")
     dep = deploy(monkeypatch, config)
     (row,) = probe.run_live_proof(dep.target, dep.clients, only=["dsse-kms-project-key"])["rows"]
     assert row["actual"] == sc.STORED_WRONG
@@ -348,7 +349,11 @@ UPDATES = ["update-encryption-other-key", "update-encryption-project-key"]
 
 @pytest.mark.parametrize(
     "config",
-    [STRICT_KMS, sc.Config("sse-s3", "strict"), sc.Config("dsse-kms", "default-aware")],
+    [
+        STRICT_KMS,
+        vocabulary.Config("sse-s3", "strict"),
+        vocabulary.Config("dsse-kms", "default-aware"),
+    ],
     ids=lambda c: c.label,
 )
 def test_update_encryption_sends_its_key_and_the_promised_bucket_key(aws, monkeypatch, config):
@@ -403,7 +408,7 @@ def test_update_encryption_allowed_is_read_back_and_judged(dep):
 
 
 def test_update_encryption_allowed_in_an_sse_s3_bucket_is_stored_wrong(aws, monkeypatch):
-    config = sc.Config("sse-s3", "strict")
+    config = vocabulary.Config("sse-s3", "strict")
     dep = deploy(monkeypatch, config)
     rows = rows_by_name(probe.run_live_proof(dep.target, dep.clients, only=UPDATES))
     for name in UPDATES:
@@ -764,7 +769,7 @@ def test_prove_against_a_local_moto_server(monkeypatch):
     # What the benchmark does: the handler's clients pointed at a server on loopback.
     from moto.server import ThreadedMotoServer
 
-    config = sc.Config("sse-s3", "strict")
+    config = vocabulary.Config("sse-s3", "strict")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -798,5 +803,5 @@ def test_the_declarations_reach_the_live_proof(dep, monkeypatch):
     expected = read_back.expect_as(target.config)
     assert expected.outcome == sc.DENIED
     assert "DenyObjectReadsByUndeclared" in expected.because
-    default = sc.Config(target.config.encryption, target.config.header_policy)
+    default = vocabulary.Config(target.config.encryption, target.config.header_policy)
     assert read_back.expect_as(default).outcome == sc.ALLOWED

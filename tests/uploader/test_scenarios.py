@@ -48,8 +48,8 @@ def by_name(name: str) -> sc.Scenario:
 @pytest.mark.parametrize(("name", "strict", "aware"), DESIGN_TABLE)
 def test_sse_kms_expectations_match_the_design_table(name, strict, aware):
     scenario = by_name(name)
-    assert scenario.expect(sc.Config("sse-kms", "strict")).outcome == strict
-    assert scenario.expect(sc.Config("sse-kms", "default-aware")).outcome == aware
+    assert scenario.expect(vocabulary.Config("sse-kms", "strict")).outcome == strict
+    assert scenario.expect(vocabulary.Config("sse-kms", "default-aware")).outcome == aware
 
 
 def test_the_table_covers_the_design_table_and_names_are_unique():
@@ -58,7 +58,7 @@ def test_the_table_covers_the_design_table_and_names_are_unique():
     assert {row[0] for row in DESIGN_TABLE} <= set(names)
 
 
-@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+@pytest.mark.parametrize("config", vocabulary.all_configs(), ids=lambda c: c.label)
 def test_only_the_required_headers_are_allowed_in_every_mode(config):
     """Among single puts, exactly the mode's own headers pass (and no header, if aware)."""
     allowed = {
@@ -102,7 +102,7 @@ def test_kms_requests_follow_where_the_object_is_stored():
     keys = sc.KeyRefs.build(
         "aws", "eu-west-1", "123456789012", "arn:aws:kms:eu-west-1:123456789012:key/k"
     )
-    aware = sc.Config("sse-kms", "default-aware")
+    aware = vocabulary.Config("sse-kms", "default-aware")
     # No header: stored with the bucket default, the project key, so S3 asks KMS.
     steps = [r.action for r in by_name("no-header").iam_requests(aware, keys)]
     assert steps == ["s3:PutObject", "kms:GenerateDataKey"]
@@ -111,19 +111,19 @@ def test_kms_requests_follow_where_the_object_is_stored():
         assert [r.service for r in by_name(name).iam_requests(aware, keys)] == ["s3"]
     multipart = [r.step for r in by_name("multipart-required").iam_requests(aware, keys)]
     assert multipart[:3] == ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"]
-    assert by_name("kms-direct").applies(sc.Config("sse-s3", "strict")) is False
+    assert by_name("kms-direct").applies(vocabulary.Config("sse-s3", "strict")) is False
 
 
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="encryption 'x' is not one of"):
-        sc.Config("x", "strict")
+        vocabulary.Config("x", "strict")
     with pytest.raises(ValueError, match="header_policy 'y' is not one of"):
-        sc.Config("sse-kms", "y")
+        vocabulary.Config("sse-kms", "y")
 
 
 def test_stored_reads_the_same_live_and_offline():
     keys = sc.KeyRefs.build("aws", "eu-west-1", "123456789012", "arn:aws:kms:eu-west-1:1:key/k")
-    promised = sc.Stored.promised(sc.Config("sse-kms", "strict"), keys)
+    promised = sc.Stored.promised(vocabulary.Config("sse-kms", "strict"), keys)
     assert promised.describe(keys) == "aws:kms + project key + bucket key"
     assert sc.Stored("aws:kms", keys.other_arn, False).describe(keys) == "aws:kms + other key"
     stranger = "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3"
@@ -153,7 +153,7 @@ def test_the_names_other_proofs_import():
     }
     requested = {
         r.action
-        for config in sc.all_configs()
+        for config in vocabulary.all_configs()
         for s in sc.SCENARIOS
         if s.writes()
         for r in s.iam_requests(config, KEYS, sc.ACCOUNT_ADMIN)
@@ -165,7 +165,7 @@ def test_the_names_other_proofs_import():
     assert tuple(re.findall(r"^- `([a-z-]+)`:", who_asks, re.M)) == sc.PRINCIPALS
 
 
-@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+@pytest.mark.parametrize("config", vocabulary.all_configs(), ids=lambda c: c.label)
 def test_update_encryption_keeps_the_promise_only_in_sse_kms(config):
     """It always re-keys to SSE-KMS: elsewhere it can only move objects away."""
     to_project = by_name("update-encryption-project-key").expect(config)
@@ -175,7 +175,7 @@ def test_update_encryption_keeps_the_promise_only_in_sse_kms(config):
         assert "DenyUpdateObjectEncryption" in to_project.because
 
 
-@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+@pytest.mark.parametrize("config", vocabulary.all_configs(), ids=lambda c: c.label)
 def test_replication_follows_the_write_rules_and_is_offline_only(config):
     wrong, required = by_name("replicate-wrong"), by_name("replicate-required")
     assert wrong.expect(config).outcome == D
@@ -205,7 +205,7 @@ FENCED = (*sc.WRITE_OPERATIONS, "get", "get-tagging", "put-tagging", "delete") +
 )
 
 
-@pytest.mark.parametrize("config", sc.all_configs(), ids=lambda c: c.label)
+@pytest.mark.parametrize("config", vocabulary.all_configs(), ids=lambda c: c.label)
 def test_expectations_per_principal(config):
     for scenario in sc.scenarios_for(config):
         for principal in scenario.principals:
@@ -234,7 +234,7 @@ def test_expectations_per_principal(config):
 
 
 def test_update_encryption_is_authorized_twice_with_the_target_keys():
-    config = sc.Config("sse-kms", "strict")
+    config = vocabulary.Config("sse-kms", "strict")
     requests = by_name("update-encryption-project-key").iam_requests(config, KEYS, sc.ACCOUNT_ADMIN)
     s3 = [r for r in requests if r.service == "s3"]
     assert [r.action for r in s3] == ["s3:UpdateObjectEncryption", "s3:PutObject"]
@@ -259,7 +259,7 @@ def test_update_encryption_is_authorized_twice_with_the_target_keys():
 
 
 def test_replication_is_authorized_as_replicate_object():
-    config = sc.Config("dsse-kms", "default-aware")
+    config = vocabulary.Config("dsse-kms", "default-aware")
     requests = by_name("replicate-required").iam_requests(config, KEYS)
     assert [(r.service, r.action) for r in requests] == [
         ("s3", "s3:ReplicateObject"),

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, NotRequired, TypedDict, cast, overload
 
 import scenarios as sc
+from encrypted_s3 import vocabulary
 
 
 class StoredJson(TypedDict):
@@ -137,7 +138,7 @@ def stored_json(stored: sc.Stored | None) -> StoredJson | None:
 
 def scenario_row(
     scenario: sc.Scenario,
-    config: sc.Config,
+    config: vocabulary.Config,
     keys: sc.KeyRefs,
     outcome: ProbeOutcome,
     ms: float | None,

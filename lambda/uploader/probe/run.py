@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import scenarios as sc
+from encrypted_s3 import vocabulary
 from probe.cleanup import Deadline, clean_up_run
 from probe.clients import DEFAULT_CONCURRENCY, Clients
 from probe.operations import COST, OPERATIONS
@@ -60,7 +61,7 @@ def run_scenario(run: ProofRun, scenario: sc.Scenario) -> sc.Row:
     return _row(run, scenario, outcome, (time.perf_counter() - start) * 1000)
 
 
-def _select(config: sc.Config, only: Iterable[str] | None) -> list[sc.Scenario]:
+def _select(config: vocabulary.Config, only: Iterable[str] | None) -> list[sc.Scenario]:
     selected = sc.scenarios_for(config)
     if only is None:
         return selected

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 import scenarios as sc
+from encrypted_s3 import vocabulary
 from probe.clients import S3Client
 
 
@@ -20,7 +21,7 @@ class Target:
 
     bucket: str
     prefix: str
-    config: sc.Config
+    config: vocabulary.Config
     keys: sc.KeyRefs
 
     def __post_init__(self) -> None:
@@ -75,11 +76,11 @@ def target_from_env(environ: Mapping[str, str], function_arn: str) -> tuple[Targ
     if not bucket:
         raise ConfigError("BUCKET_NAME is not set")
     try:
-        config = sc.Config(
+        config = vocabulary.Config(
             environ.get("ENCRYPTION", ""),
             environ.get("HEADER_POLICY", ""),
-            readers=_declared(environ, "READERS", sc.Config.readers),
-            writers=_declared(environ, "WRITERS", sc.Config.writers),
+            readers=_declared(environ, "READERS", vocabulary.Config.readers),
+            writers=_declared(environ, "WRITERS", vocabulary.Config.writers),
         )
     except ValueError as exc:
         raise ConfigError(f"ENCRYPTION/HEADER_POLICY: {exc}") from exc

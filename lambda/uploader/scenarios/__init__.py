@@ -10,7 +10,6 @@ table as the top-level package `scenarios` (the project's editable install maps 
 lambda/uploader/scenarios).
 
 One module per concern:
-  config          Config: what the deployed bucket promises
   principals      who a scenario runs as in the offline proof
   outcomes        expected outcomes and what a row's "actual" may say
   headers         a request's encryption headers (Sse), its keys (KeyRefs), how the probe
@@ -39,7 +38,6 @@ from scenarios.authorizations import (
     kms_direct_requests,
     kms_requests_via_s3,
 )
-from scenarios.config import Config, all_configs
 from scenarios.expectations import (
     OTHER_ACCOUNT_DENIED,
     expected_access,
@@ -50,7 +48,6 @@ from scenarios.headers import (
     ABSENT_PROJECT_ALIAS,
     ABSENT_PROJECT_KEY_ID,
     OTHER_KEY,
-    OTHER_KEY_ID,
     PROJECT_ALIAS,
     PROJECT_KEY,
     SSE_C_KEY,
@@ -124,7 +121,6 @@ __all__ = [
     "ALLOWED",
     "ALL_PRINCIPALS",
     "AWS_SERVICE",
-    "Config",
     "DENIED",
     "DEPLOY_ROLE",
     "REKEY_ROLE",
@@ -141,7 +137,6 @@ __all__ = [
     "OTHER_ACCOUNT",
     "OTHER_ACCOUNT_DENIED",
     "OTHER_KEY",
-    "OTHER_KEY_ID",
     "PRINCIPALS",
     "PROJECT_ALIAS",
     "PROJECT_KEY",
@@ -155,7 +150,6 @@ __all__ = [
     "UPLOAD_CHOICES",
     "UPLOADER",
     "WRITE_OPERATIONS",
-    "all_configs",
     "boto3_sse_args",
     "expected_update_encryption",
     "expected_write",

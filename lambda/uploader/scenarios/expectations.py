@@ -6,8 +6,7 @@ and the bucket settings), never computed by running the stacks' policy code.
 
 from __future__ import annotations
 
-from encrypted_s3.vocabulary import ALGORITHM, SSE_KMS, STRICT_HEADERS
-from scenarios.config import Config
+from encrypted_s3.vocabulary import ALGORITHM, SSE_KMS, STRICT_HEADERS, Config
 from scenarios.headers import PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation
 

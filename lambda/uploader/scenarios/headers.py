@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
-from scenarios.config import Config
+from encrypted_s3.vocabulary import (
+    ALGORITHM_KEY,
+    CUSTOMER_ALGORITHM_KEY,
+    KMS_KEY_ID_KEY,
+    OTHER_KEY_ID,
+    Config,
+)
 
 # Symbolic keys a request can name; the probe and the proof turn them into ARNs.
 PROJECT_KEY = "project"  # the app's KMS key, by ARN
@@ -45,9 +50,8 @@ class Sse:
         return self.algorithm if self.key is None else f"{self.algorithm} + {self.key} key"
 
 
-# Key ids of keys the app does not own: the bucket policy must refuse them before
-# S3 ever asks KMS, so they need not exist.
-OTHER_KEY_ID = "00000000-0000-4000-8000-000000000000"
+# Key ids of keys the app does not own (and the vocabulary's OTHER_KEY_ID): the bucket
+# policy must refuse them before S3 ever asks KMS, so they need not exist.
 ABSENT_PROJECT_KEY_ID = "11111111-1111-4111-8111-111111111111"
 ABSENT_PROJECT_ALIAS = "alias/no-project-key"
 

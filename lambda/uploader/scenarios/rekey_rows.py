@@ -8,8 +8,7 @@ keep no other promise), so the rows apply there.
 
 from __future__ import annotations
 
-from encrypted_s3.vocabulary import reencrypts
-from scenarios.config import Config
+from encrypted_s3.vocabulary import Config, reencrypts
 from scenarios.expectations import expected_update_encryption, expected_write
 from scenarios.headers import OTHER_KEY, PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation

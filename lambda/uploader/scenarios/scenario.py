@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from encrypted_s3.vocabulary import Config
 from scenarios.authorizations import (
     GUARD_OPERATIONS,
     KMS_VIA_S3_OPERATIONS,
@@ -16,7 +17,6 @@ from scenarios.authorizations import (
     kms_direct_requests,
     kms_requests_via_s3,
 )
-from scenarios.config import Config
 from scenarios.expectations import OTHER_ACCOUNT_DENIED, expected_access
 from scenarios.headers import PROJECT_KEY, KeyRefs, Sse, s3_context
 from scenarios.outcomes import Expectation

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from encrypted_s3.vocabulary import SSE_S3
-from scenarios.config import Config
+from encrypted_s3.vocabulary import SSE_S3, Config
 from scenarios.expectations import expected_update_encryption, expected_write
 from scenarios.headers import OTHER_KEY, PROJECT_ALIAS, PROJECT_KEY, Sse
 from scenarios.outcomes import ALLOWED, DENIED, Expectation

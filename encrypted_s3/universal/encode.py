@@ -21,8 +21,8 @@ from functools import cached_property
 
 import z3
 
+from encrypted_s3.universal.iamdata import Action, actions, key_type
 from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
-from proof.universal.iamdata import Action, actions, key_type
 
 RE = z3.ReSort(z3.StringSort())
 ONE_CHAR = z3.AllChar(RE)

@@ -20,19 +20,24 @@ from collections.abc import Sequence
 
 import z3
 
-from encrypted_s3.vocabulary import STORE_ACTIONS
-from proof.assembly import Deployment
-from proof.universal.access import ACCESS_PROPERTIES
-from proof.universal.known import Known, Target, named_principals
-from proof.universal.model import BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
-from proof.universal.properties import PROPERTIES, Property, alias_changeable, allowed, stores
-from proof.universal.s3 import accepted
-from proof.universal.solve import Pending, Session
-from proof.universal.space import model_json
-from proof.universal.verdicts import Necessity, Result, Universal
-from proof.universal.who import table as who_table
-from proof.universal.witness import counterexample
-from scenarios import OTHER_KEY_ID
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal.access import ACCESS_PROPERTIES
+from encrypted_s3.universal.known import Known, Target, named_principals
+from encrypted_s3.universal.model import BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
+from encrypted_s3.universal.properties import (
+    PROPERTIES,
+    Property,
+    alias_changeable,
+    allowed,
+    stores,
+)
+from encrypted_s3.universal.s3 import accepted
+from encrypted_s3.universal.solve import Pending, Session
+from encrypted_s3.universal.space import model_json
+from encrypted_s3.universal.verdicts import Necessity, Result, Universal
+from encrypted_s3.universal.who import table as who_table
+from encrypted_s3.universal.witness import counterexample
+from encrypted_s3.vocabulary import OTHER_KEY_ID, STORE_ACTIONS
 
 S3_CHECKS = ("S3", -2)  # S3's own header validation, for the necessity report
 

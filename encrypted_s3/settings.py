@@ -17,9 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from encrypted_s3 import vocabulary
+from encrypted_s3 import declared, names, vocabulary
 from encrypted_s3.vocabulary import ENCRYPTIONS, HEADER_POLICIES
-from stacks import declared, names
 
 CONTEXT_KEY = "encrypted-s3"
 DEFAULT_ENV = "dev"
@@ -46,7 +45,7 @@ class Settings:
     retain_data: bool = True
     # Bucket policy, encryption configuration and key policy changeable only by `cdk deploy`.
     guard_policies: bool = False
-    # Who may read and who may write the objects (stacks/declared.py); no reader at all
+    # Who may read and who may write the objects (encrypted_s3/declared.py); no reader at all
     # only with write_only_archive.
     readers: tuple[str, ...] = (declared.UPLOADER,)
     writers: tuple[str, ...] = (declared.UPLOADER, declared.REKEY)
@@ -171,7 +170,7 @@ def _flag(env: str, name: str, value: Any) -> bool:
 
 
 def _access(env: str, values: Mapping[str, Any], defaults: Settings) -> dict[str, Any]:
-    """readers, writers and write_only_archive, checked together (stacks/declared.py)."""
+    """readers, writers and write_only_archive, checked together (encrypted_s3/declared.py)."""
     archive = _flag(
         env, "write_only_archive", values.get("write_only_archive", defaults.write_only_archive)
     )

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, TypedDict
 
 import z3
 
-from proof.universal.encode import PRINCIPAL_KINDS, SymbolicRequest
-from proof.universal.iamdata import key_name
-from proof.universal.model import WORST_CASE, Encoded
-from proof.universal.s3 import KeyNames, accepted, stored_algorithm, stored_key
+from encrypted_s3.universal.encode import PRINCIPAL_KINDS, SymbolicRequest
+from encrypted_s3.universal.iamdata import key_name
+from encrypted_s3.universal.model import WORST_CASE, Encoded
+from encrypted_s3.universal.s3 import KeyNames, accepted, stored_algorithm, stored_key
 
 if TYPE_CHECKING:
-    from proof.universal.properties import Property
+    from encrypted_s3.universal.properties import Property
 
 # Keys shown apart from the headers: the principal and the transport.
 # Keys the counterexample shows as transport or principal, not as headers.

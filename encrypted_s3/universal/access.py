@@ -1,7 +1,7 @@
 """Who can read it: confidentiality, integrity, no public access, declared use works.
 
 The declared readers and writers come from the settings the templates carry (Metadata),
-with `uploader` standing for the uploader role the assembly names (proof.universal.
+with `uploader` standing for the uploader role the assembly names (encrypted_s3.universal.
 declared); the properties hold for every request of the model (any principal with the
 worst-case identity Allow * on *, or an AWS service principal). Each layer is held to
 its own part: object plaintext needs the S3 read AND, in KMS modes, S3's Decrypt with
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import z3
 
-from proof.universal.declared import (
+from encrypted_s3 import declared as decl
+from encrypted_s3.universal.declared import (
     Declared,
     declared_caller,
     distribution,
@@ -21,10 +22,9 @@ from proof.universal.declared import (
     is_reader,
     is_writer,
 )
-from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.properties import MIN_TLS, Property, via_s3
-from proof.universal.s3 import accepted
-from stacks import declared as decl
+from encrypted_s3.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
+from encrypted_s3.universal.properties import MIN_TLS, Property, via_s3
+from encrypted_s3.universal.s3 import accepted
 
 # The ordinary object operations a declared principal must be able to perform, as the
 # IAM actions AWS authorizes them with (a multipart upload is s3:PutObject for each step,

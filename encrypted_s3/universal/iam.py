@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import z3
 
-from proof.universal.encode import SymbolicRequest, Universe, arn_glob, glob
-from proof.universal.policy import Condition, Statement, Unsupported
+from encrypted_s3.universal.encode import SymbolicRequest, Universe, arn_glob, glob
+from encrypted_s3.universal.policy import Condition, Statement, Unsupported
 
 Enable = Mapping[tuple[str, int], z3.BoolRef]  # (policy, index) of a Deny -> "it is in force"
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from proof.universal.declared import Declared
-from proof.universal.model import Encoded
-from stacks import declared as decl
+from encrypted_s3 import declared as decl
+from encrypted_s3.universal.declared import Declared
+from encrypted_s3.universal.model import Encoded
 
 if TYPE_CHECKING:  # check.py builds the table
-    from proof.universal.verdicts import Result
+    from encrypted_s3.universal.verdicts import Result
 
 ACCESS_PROPERTIES = ("confidentiality", "integrity", "no-public-access", "declared-use")
 COLUMNS = (

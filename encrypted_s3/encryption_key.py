@@ -7,9 +7,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from stacks.access import Access, fence, key_statements
-from stacks.policy_guard import alias_guard_statement, key_guard_statement
-from stacks.statements import deny_everyone
+from encrypted_s3.access import Access, fence, key_statements
+from encrypted_s3.policy_guard import alias_guard_statement, key_guard_statement
+from encrypted_s3.statements import deny_everyone
 
 # Data actions: what turns ciphertext into plaintext or mints data keys.
 DATA_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
@@ -116,7 +116,7 @@ class ProjectKey(Construct):
         self, admins: tuple[str, ...], access: Access, guard_policies: bool
     ) -> None:
         """Administration for `admins` (no data actions), then the denies and the
-        declared readers' and writers' statements (stacks/access.py)."""
+        declared readers' and writers' statements (encrypted_s3/access.py)."""
         if admins:
             self.key.add_to_resource_policy(
                 iam.PolicyStatement(

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import z3
 
-from proof.universal.model import Encoded
-from proof.universal.solve import STATS
+from encrypted_s3.universal.model import Encoded
+from encrypted_s3.universal.solve import STATS
 
 Target = tuple[str, int]  # a Deny's (policy, index), or a bucket setting, or S3's checks
 Literals = frozenset[tuple[Target, bool]]  # (statement, in force?)

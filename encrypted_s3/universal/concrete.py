@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import z3
 
-from proof.universal.encode import PRINCIPAL_KINDS
-from proof.universal.iamdata import key_type
-from proof.universal.model import Encoded
+from encrypted_s3.universal.encode import PRINCIPAL_KINDS
+from encrypted_s3.universal.iamdata import key_type
+from encrypted_s3.universal.model import Encoded
 
 ANONYMOUS = "anonymous"  # an unsigned request: no principal at all
 

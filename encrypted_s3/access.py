@@ -23,8 +23,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
-from stacks import declared
-from stacks.declared import (
+from encrypted_s3 import declared
+from encrypted_s3.declared import (
     CLOUDFRONT_SERVICE,
     DELETE_ACTIONS,
     KEY_READ_ACTIONS,

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from proof.assembly import (
+from encrypted_s3.assembly import (
     AssemblyError,
     Deployment,
     find_bucket_policy,
@@ -18,8 +18,8 @@ from proof.assembly import (
     instance_marks,
     resources_of,
 )
-from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
-from proof.universal.policy import Unsupported
+from encrypted_s3.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
+from encrypted_s3.universal.policy import Unsupported
 
 # What says "the proof cannot read this assembly" (each message one line): a missing or
 # contradictory part, a value it cannot resolve, a policy element it does not encode.

@@ -12,17 +12,17 @@ from functools import cached_property
 
 import z3
 
-from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
-from proof.assembly import Deployment
-from proof.universal.encode import (
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal.encode import (
     MODEL_KEYS,
     PRINCIPAL_KINDS,
     TLS_VERSIONS,
     SymbolicRequest,
     Universe,
 )
-from proof.universal.iam import Matched, SymbolicDecision, decide, match
-from proof.universal.policy import Statement, keys_of, parse_policy
+from encrypted_s3.universal.iam import Matched, SymbolicDecision, decide, match
+from encrypted_s3.universal.policy import Statement, keys_of, parse_policy
+from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 
 ALG, KEY_ID, CUSTOMER = ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY
 S3_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")

@@ -16,8 +16,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal.concrete import (
+    ANONYMOUS,
+    Concrete,
+    decide_concrete,
+    for_action,
+    outside_model,
+    substitution,
+    truth,
+)
+from encrypted_s3.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
+from encrypted_s3.universal.properties import POLICY_GUARD_ACTIONS
 from encrypted_s3.vocabulary import STORE_ACTIONS
-from proof.assembly import Deployment
 from proof.paths import ROOT
 from proof.requests import ENCRYPTION_CONTEXT, principal_arn, register_policies
 from proof.simulate import (
@@ -27,20 +38,9 @@ from proof.simulate import (
     request_json,
     run_node_script,
 )
-from proof.universal.concrete import (
-    ANONYMOUS,
-    Concrete,
-    decide_concrete,
-    for_action,
-    outside_model,
-    substitution,
-    truth,
-)
-from proof.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
-from proof.universal.properties import POLICY_GUARD_ACTIONS
 from scenarios import DEPLOY_ROLE, OTHER_ACCOUNT_ID
 
-DIFFERENTIAL_SCRIPT = ROOT / "proof" / "universal" / "differential.mjs"
+DIFFERENTIAL_SCRIPT = ROOT / "proof" / "differential.mjs"
 EDGE_RATE = 0.03
 NOT_BOOLEAN = ("0", "1", "", "yes", "TRUE ")
 FAVOURITES = (

@@ -16,11 +16,11 @@ from typing import Any
 
 import z3
 
-from proof.assembly import Deployment
-from proof.universal.concrete import Concrete, fast_substitute, substitution
-from proof.universal.model import ALG, KEY_ID, KMS_ALGORITHMS, Encoded
-from proof.universal.s3 import accepted, stored_algorithm, stored_bucket_key, stored_key
-from scenarios import OTHER_KEY_ID
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal.concrete import Concrete, fast_substitute, substitution
+from encrypted_s3.universal.model import ALG, KEY_ID, KMS_ALGORITHMS, Encoded
+from encrypted_s3.universal.s3 import accepted, stored_algorithm, stored_bucket_key, stored_key
+from encrypted_s3.vocabulary import OTHER_KEY_ID
 
 OPERATIONS = ("PutObject", "CopyObject", "Multipart")
 ALGORITHMS = (None, "AES256", "aws:kms", "aws:kms:dsse")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from typing import TypedDict
 
-from proof.universal.space import ModelJson, model_lines
-from proof.universal.verdicts import NecessityJson, PropertyJson, Result, Universal
-from proof.universal.witness import CounterexampleJson
+from encrypted_s3.universal.space import ModelJson, model_lines
+from encrypted_s3.universal.verdicts import NecessityJson, PropertyJson, Result, Universal
+from encrypted_s3.universal.witness import CounterexampleJson
 
 INDENT = "      "
 

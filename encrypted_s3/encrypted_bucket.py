@@ -11,6 +11,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
+from encrypted_s3 import names
+from encrypted_s3.access import Access, bucket_statements
+from encrypted_s3.policy_guard import bucket_guard_statements
+from encrypted_s3.removal import removal_policy
+from encrypted_s3.statements import deny_everyone
 from encrypted_s3.vocabulary import (
     ALGORITHM,
     ALGORITHM_KEY,
@@ -25,11 +30,6 @@ from encrypted_s3.vocabulary import (
     bucket_key,
     reencrypts,
 )
-from stacks import names
-from stacks.access import Access, bucket_statements
-from stacks.policy_guard import bucket_guard_statements
-from stacks.removal import removal_policy
-from stacks.statements import deny_everyone
 
 LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 BUCKET_ENCRYPTION = {

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from proof.universal.iamdata import key_type
+from encrypted_s3.universal.iamdata import key_type
 
 NEGATED = ("StringNotEquals", "StringNotLike", "NumericNotEquals", "ArnNotEquals", "ArnNotLike")
 OPERATORS = (

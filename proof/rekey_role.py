@@ -1,5 +1,5 @@
 """Universal properties of the re-key jobs' role (stacks/rekey_role.py), in the same model
-as the other properties (proof.universal.model: its ASSUMPTIONS hold here too): for every
+as the other properties (encrypted_s3.universal.model: its ASSUMPTIONS hold here too): for every
 request the role can make, z3 finds none that breaks the promise.
 
 - rekey-role-project-key-only: every store the role is allowed (UpdateObjectEncryption,
@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 import z3
 
+from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal.model import ALG, Encoded
+from encrypted_s3.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key
 from encrypted_s3.vocabulary import STORE_ACTIONS
-from proof.assembly import Deployment
-from proof.universal.model import ALG, Encoded
-from proof.universal.s3 import accepted, names_project_key, stored_algorithm, stored_key
 
 READ_OR_DELETE = ("s3:GetObject*", "s3:Delete*", "s3:RestoreObject")
 TIMEOUT_MS = 60_000

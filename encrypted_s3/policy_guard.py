@@ -18,8 +18,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
-from stacks.settings import SettingsError
-from stacks.statements import deny_everyone
+from encrypted_s3.settings import SettingsError
+from encrypted_s3.statements import deny_everyone
 
 # What would weaken the bucket's encryption guarantees: its policy (the encryption
 # denies live there), its default encryption (which also blocks SSE-C), and
@@ -63,7 +63,8 @@ def deploy_role_arn(scope: IConstruct) -> str:
     if not isinstance(synthesizer, OneStackSynthesizer) or synthesizer.bootstrap_qualifier is None:
         raise GuardError(
             f"setting guard_policies=true needs the stack {stack.stack_name} to use "
-            f"stacks.policy_guard.OneStackSynthesizer (it uses {type(synthesizer).__name__}): "
+            "encrypted_s3.policy_guard.OneStackSynthesizer "
+            f"(it uses {type(synthesizer).__name__}): "
             "only it names the CloudFormation execution role that may change the policies"
         )
     # e.g. arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-<qualifier>-cfn-exec-role-...

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict
 
-from proof.universal.model import ASSUMPTIONS
-from proof.universal.properties import Property
-from proof.universal.space import ModelJson
-from proof.universal.witness import CounterexampleJson
+from encrypted_s3.universal.model import ASSUMPTIONS
+from encrypted_s3.universal.properties import Property
+from encrypted_s3.universal.space import ModelJson
+from encrypted_s3.universal.witness import CounterexampleJson
 
 
 class PropertyJson(TypedDict):
@@ -112,7 +112,7 @@ class Universal:
     necessity: list[Necessity]
     model: ModelJson
     assumptions: tuple[str, ...] = ASSUMPTIONS
-    who: str = ""  # the "Who can do what" table (proof/universal/who.py)
+    who: str = ""  # the "Who can do what" table (encrypted_s3/universal/who.py)
 
     @property
     def refuted(self) -> list[str]:

@@ -8,8 +8,7 @@ from typing import Any
 
 import z3
 
-from proof.requests import AWS_MANAGED_S3_KEY
-from proof.universal.model import (
+from encrypted_s3.universal.model import (
     ALG,
     BLOCKED_SSE_C,
     CUSTOMER,
@@ -18,6 +17,7 @@ from proof.universal.model import (
     S3_ALGORITHMS,
     Encoded,
 )
+from encrypted_s3.vocabulary import AWS_MANAGED_S3_KEY
 
 SSE_C = "SSE-C"
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from proof.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
-from scenarios import Config, KeyRefs
-from stacks.names import INSTANCE_METADATA
+from encrypted_s3.names import INSTANCE_METADATA
+from encrypted_s3.resolve import PLACEHOLDER_ENV, Env, ResolveError, Resolver, Templates
+from encrypted_s3.vocabulary import Config
 
 T = TypeVar("T")
 
@@ -127,10 +127,6 @@ class Deployment:
         """BlockedEncryptionTypes lists SSE-C: S3 refuses SSE-C headers after IAM."""
         blocked = self.encryption_rule.get("BlockedEncryptionTypes", {})
         return "SSE-C" in blocked.get("EncryptionType", [])
-
-    def keys(self) -> KeyRefs:
-        env = self.env
-        return KeyRefs.build(env.partition, env.region, env.account, self.key_arn, self.alias_name)
 
 
 class _Resource(NamedTuple):

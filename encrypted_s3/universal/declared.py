@@ -1,5 +1,5 @@
 """The declared readers and writers of a deployment (settings readers, writers), and
-the formulas "the caller is one of them" (proof/universal/access.py, properties.py)."""
+the formulas "the caller is one of them" (encrypted_s3/universal/access.py, properties.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from functools import cached_property
 
 import z3
 
-from proof.universal.encode import SymbolicRequest
-from proof.universal.model import Encoded
-from stacks import declared as decl
+from encrypted_s3 import declared as decl
+from encrypted_s3.universal.encode import SymbolicRequest
+from encrypted_s3.universal.model import Encoded
 
 SOURCE_ARN = "aws:sourcearn"
 AUTO_DELETE_ROLE = "CustomS3AutoDeleteObjectsCustomResourceProviderRole"
@@ -25,7 +25,7 @@ class Declared:
     distributions: tuple[str, ...]
     account: str
     # CDK's auto-delete role (only where retain_data is false): it empties the bucket when
-    # the stack is destroyed, so it may delete objects (stacks/access.py).
+    # the stack is destroyed, so it may delete objects (encrypted_s3/access.py).
     deleters: tuple[str, ...] = ()
 
     @staticmethod
@@ -36,7 +36,7 @@ class Declared:
         env, iam = str(settings.get("env", "")), f"arn:{d.env.partition}:iam::{d.env.account}"
 
         def arn(entry: str) -> str:
-            """An app role by its fixed name, as the policies name it (stacks/access.py)."""
+            """An app role by its fixed name, as the policies name it (encrypted_s3/access.py)."""
             if entry in decl.APP_PRINCIPALS:
                 return f"{iam}:role/{decl.app_role_name(entry, env)}"
             return entry

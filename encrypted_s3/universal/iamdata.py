@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2] / "encrypted_s3" / "iam_data"
+DATA = Path(__file__).resolve().parents[1] / "iam_data"
 SERVICES = ("s3", "kms")
 # The resource types of the bucket, its objects and the key; actions on anything else
 # (access points, jobs, aliases only, "*") do not touch what the policies protect.

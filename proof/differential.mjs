@@ -7,7 +7,7 @@
 // `unsafe` (runUnsafeSimulation, every context key kept) is added only when
 // runSimulation dropped context keys (kms:EncryptionContext:aws:s3:arn in 0.1.173).
 import { runSimulation } from '@cloud-copilot/iam-simulate'
-import { readInput, runUnsafe, simulationOf } from '../simulation.mjs'
+import { readInput, runUnsafe, simulationOf } from './simulation.mjs'
 
 const { policies, requests } = await readInput()
 

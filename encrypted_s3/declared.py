@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from stacks import names
+from encrypted_s3 import names
 
 # This app's own roles, by the name a setting uses: the uploader, and the role of the
 # re-key jobs (S3 Batch Operations, `make rekey`), a writer that reads no object.
@@ -45,7 +45,7 @@ CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
 # Read: every action that returns object data or what is stored with it (all GetObject*).
 READ_ACTIONS = ("s3:GetObject*",)
 # Write: every action that stores, changes, re-keys, replicates or removes an object;
-# the deletes apart (in dev CDK's auto-delete role may delete, see stacks/access.py).
+# the deletes apart (in dev CDK's auto-delete role may delete, see encrypted_s3/access.py).
 DELETE_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 WRITE_ACTIONS = (
     "s3:PutObject*",

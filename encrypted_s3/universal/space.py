@@ -10,9 +10,9 @@ import json
 from collections import Counter
 from typing import TypedDict
 
-from proof.universal.encode import PRINCIPAL_KINDS
-from proof.universal.iamdata import DATA, SERVICES, _kind
-from proof.universal.model import Encoded
+from encrypted_s3.universal.encode import PRINCIPAL_KINDS
+from encrypted_s3.universal.iamdata import DATA, SERVICES, _kind
+from encrypted_s3.universal.model import Encoded
 
 PRINCIPAL_WORDS = {
     "iam": "IAM principals of any account (root, role, user) in the deployment's partition",
