@@ -93,7 +93,7 @@ bench: setup
 	$(PY) -m bench.run $(ARGS)
 
 clean:
-	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis .pycache
+	rm -rf cdk.out .pytest_cache .ruff_cache .mypy_cache .hypothesis .pycache build
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' \
 		-prune -exec rm -rf {} +
 
