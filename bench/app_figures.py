@@ -59,10 +59,14 @@ def _test_file(classname: str) -> str:
 TOOL_CACHES = (".mypy_cache", ".pytest_cache", ".ruff_cache", ".pycache")
 
 
-def clean_make_test(env: dict[str, str]) -> float:
-    """One `make test` from a clean state (setup done: no type-check, lint or test cache)."""
+def _clear_tool_caches() -> None:
     for name in TOOL_CACHES:
         shutil.rmtree(ROOT / name, ignore_errors=True)
+
+
+def clean_make_test(env: dict[str, str]) -> float:
+    """One `make test` from a clean state (setup done: no type-check, lint or test cache)."""
+    _clear_tool_caches()
     return timed(["make", "--no-print-directory", "test"], ROOT, env=env)
 
 
@@ -94,8 +98,7 @@ def floor_parts(synth_s: float) -> dict[str, float]:
     """Two parts of `make test`, each alone on the machine: the lint from empty caches
     and the simulator proof's test, against the synth measured in the same run. Their
     sum is a floor under `make test` that no ordering of the rest can go below."""
-    for name in TOOL_CACHES:
-        shutil.rmtree(ROOT / name, ignore_errors=True)
+    _clear_tool_caches()
     lint_s = timed(["make", "--no-print-directory", "lint"], ROOT)
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", PROOF_TEST]
     proof_s = timed(pytest, ROOT)

@@ -13,7 +13,8 @@ PER_VARIANT = 1_000
 
 
 def storage_figure(variants: dict[str, Path], per_variant: int) -> dict:
-    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.assembly import load_assembly
+    from proof.deployment import find_deployment
     from proof.storage_differential import compare_storage
 
     # The bucket default is all that matters to storage: the six plain variants.

@@ -39,8 +39,9 @@ KEY_ADMIN = "arn:aws:iam::123456789012:role/KeyAdmin"
 
 def prove(directories: list[str]) -> None:
     """The timed child: load, encode, prove and analyse every assembly; fail if refuted."""
-    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.assembly import load_assembly
     from encrypted_s3.universal.check import check_all
+    from proof.deployment import find_deployment
 
     # As the plugin and `python -m proof` prove several: check_all, side by side.
     deployments = [(find_deployment(load_assembly(d)), None) for d in directories]
@@ -101,8 +102,9 @@ def speed_figure(variants: dict[str, Path], synth_s: float, reps: int) -> dict:
 def mutant_set(variants: dict[str, Path]) -> list[tuple[str, list[str]]]:
     """(variant, mutations) of the mutation tests: every single drop and every named
     mutation that applies to the variant."""
-    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.assembly import load_assembly
     from proof import mutate
+    from proof.deployment import find_deployment
 
     found = []
     for name, directory in variants.items():
@@ -119,10 +121,11 @@ def mutant_set(variants: dict[str, Path]) -> list[tuple[str, list[str]]]:
 
 def mutant_figure(variants: dict[str, Path], count: int) -> dict:
     """`count` mutant checks one after another in THIS process, the set repeated."""
-    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.assembly import load_assembly
     from encrypted_s3.universal.check import check
     from encrypted_s3.universal.solve import STATS, SolverGaveUp
     from proof import mutate
+    from proof.deployment import find_deployment
 
     deployments = {n: find_deployment(load_assembly(d)) for n, d in variants.items()}
     cases = mutant_set(variants)
@@ -157,7 +160,8 @@ def mutant_figure(variants: dict[str, Path], count: int) -> dict:
 
 
 def differential_figure(directories: list[str], per_variant: int) -> dict:
-    from encrypted_s3.assembly import find_deployment, load_assembly
+    from encrypted_s3.assembly import load_assembly
+    from proof.deployment import find_deployment
     from proof.differential import compare
 
     deployments = {d: find_deployment(load_assembly(d)) for d in directories}

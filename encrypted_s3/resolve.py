@@ -36,6 +36,14 @@ class Env:
     region: str = PLACEHOLDER_REGION
     partition: str = PLACEHOLDER_PARTITION
 
+    @property
+    def deploy_role_arn(self) -> str:
+        """The CloudFormation execution role of a default `cdk bootstrap` (qualifier
+        hnb659fds) here: the one principal the guard lets change the policies. Written by
+        hand: the guard's own value in the templates is what the proofs check."""
+        name = f"cdk-hnb659fds-cfn-exec-role-{self.account}-{self.region}"
+        return f"arn:{self.partition}:iam::{self.account}:role/{name}"
+
 
 PLACEHOLDER_ENV = Env()
 

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from encrypted_s3.assembly import AssemblyError, find_deployment, has_uploader, load_assembly
+from encrypted_s3.assembly import AssemblyError, load_assembly
 from encrypted_s3.instances import UNREADABLE_ERRORS
 from encrypted_s3.resolve import Templates
 from encrypted_s3.universal.check import check
@@ -24,6 +24,7 @@ from encrypted_s3.universal.solve import SolverGaveUp
 from proof import mutate
 from proof.any_app import prove_instances
 from proof.cli import Parser, UsageError
+from proof.deployment import find_deployment, has_uploader
 from proof.mutate import MutationError
 from proof.prove import Case, Proof, prove_cases
 from proof.report import (

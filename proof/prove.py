@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from encrypted_s3.assembly import Deployment, find_deployment
+from encrypted_s3.assembly import Deployment
 from encrypted_s3.resolve import Templates
 from encrypted_s3.vocabulary import CUSTOMER_ALGORITHM_KEY, Config
 from proof import mutate
+from proof.deployment import find_deployment
 from proof.requests import (
     Signature,
     key_refs,

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from encrypted_s3.assembly import Deployment, Policy
-from encrypted_s3.universal.properties import deploy_role_arn
 from encrypted_s3.vocabulary import AWS_MANAGED_S3_KEY, Config
 from proof.simulate import SimRequest
 from scenarios import (
@@ -120,7 +119,7 @@ def principal_arn(principal: str, deployment: Deployment) -> tuple[str, str]:
     if principal == DECLARED_READER:
         return DECLARED_READER_ARN, OTHER_ACCOUNT_ID
     if principal == DEPLOY_ROLE:
-        return deploy_role_arn(env), env.account
+        return env.deploy_role_arn, env.account
     if principal == AWS_SERVICE:
         return f"arn:{env.partition}:iam::{env.account}:role/{SERVICE_CALLER_ROLE}", env.account
     raise ValueError(f"unknown principal {principal!r}")

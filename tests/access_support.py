@@ -30,6 +30,6 @@ def access_assemblies(tmp_path_factory, offline_aws) -> dict:
 
 @pytest.fixture(scope="session")
 def access_deployments(access_assemblies) -> dict:
-    from encrypted_s3.assembly import find_deployment
+    from proof.deployment import find_deployment
 
     return {name: find_deployment(templates) for name, (_, templates) in access_assemblies.items()}

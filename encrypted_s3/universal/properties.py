@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import z3
 
 from encrypted_s3 import declared as decl
-from encrypted_s3.resolve import Env
 from encrypted_s3.universal.declared import declared_caller, reader_here, writer_here
 from encrypted_s3.universal.encode import SymbolicRequest
 from encrypted_s3.universal.model import ALG, CUSTOMER, KEY_ID, Encoded
@@ -60,18 +59,6 @@ ORDINARY_ACTIONS = (
 )
 
 
-# The CloudFormation execution role of a default `cdk bootstrap` (qualifier hnb659fds),
-# written by hand: the guard's own value in the templates is what is being checked.
-DEPLOY_ROLE_NAME = "cdk-hnb659fds-cfn-exec-role-{account}-{region}"
-
-
-def deploy_role_arn(env: Env) -> str:
-    """The role CloudFormation deploys with: the one principal the guard lets change the
-    policies (setting guard_policies)."""
-    name = DEPLOY_ROLE_NAME.format(account=env.account, region=env.region)
-    return f"arn:{env.partition}:iam::{env.account}:role/{name}"
-
-
 def via_s3(enc: Encoded) -> str:
     return f"s3.{enc.deployment.env.region}.amazonaws.com"
 
@@ -91,7 +78,7 @@ def _same_account(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
 
 
 def _deployer(enc: Encoded, r: SymbolicRequest) -> z3.BoolRef:
-    arn = deploy_role_arn(enc.deployment.env)
+    arn = enc.deployment.env.deploy_role_arn
     return z3.And(r.p_iam, r.p_arn == z3.StringVal(arn))
 
 

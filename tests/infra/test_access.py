@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from encrypted_s3 import declared
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.names import rekey_role_name, uploader_role_name
+from proof.deployment import find_deployment
 from scenarios import DECLARED_READER_ARN
 from tests.access_support import DISTRIBUTION, OTHER_ACCOUNT_WRITER, SAME_ACCOUNT_READER
 from tests.conftest import CONFIGS

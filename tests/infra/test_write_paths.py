@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.vocabulary import ENCRYPTION_CONDITION_KEYS, STORE_ACTIONS
+from proof.deployment import find_deployment
 from proof.paths import ROOT
 from tests.conftest import CONFIGS
 

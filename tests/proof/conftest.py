@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from encrypted_s3.assembly import Deployment, find_deployment
+from encrypted_s3.assembly import Deployment
 from encrypted_s3.vocabulary import Config
+from proof.deployment import find_deployment
 from proof.prove import Case
 from tests.proof.support import CountedProofs, prove_counting
 

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.vocabulary import Config
 from proof import mutate
+from proof.deployment import find_deployment
 from proof.prove import Case
 from proof.requests import OTHER_ACCOUNT_ID, key_refs
 from proof.scope import template_sids

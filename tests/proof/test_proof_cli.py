@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.vocabulary import Config
 from proof import mutate, scope
+from proof.deployment import find_deployment
 from proof.paths import ROOT
 from scenarios import scenarios_for
 from tests.support import run_main as run_cli

@@ -9,13 +9,13 @@ import shutil
 
 import pytest
 
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.policy_guard import BUCKET_GUARD_SID, KEY_GUARD_SID
 from encrypted_s3.universal.check import Universal, check
 from encrypted_s3.universal.report import render_universal_text, to_json
 from encrypted_s3.vocabulary import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config, all_configs
 from proof import mutate
 from proof.__main__ import main
+from proof.deployment import find_deployment
 from tests.proof.support import SSE_KMS_STRICT
 
 ALWAYS = ("stored-encryption", "no-sse-c", "transport", "not-vacuous")

@@ -4,8 +4,8 @@ The benchmark (bench/universal.py) runs the same check with at least 10,000 per 
 
 from __future__ import annotations
 
-from encrypted_s3.assembly import find_deployment
 from proof import mutate
+from proof.deployment import find_deployment
 from proof.differential import compare
 
 PER_VARIANT = 150  # keeps `make test` fast; the benchmark runs >= 10,000 per variant

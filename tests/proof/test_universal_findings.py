@@ -8,7 +8,6 @@ import dataclasses
 
 import pytest
 
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.policy_guard import ALIAS_GUARD_SID
 from encrypted_s3.universal import solve
 from encrypted_s3.universal.check import check
@@ -27,6 +26,7 @@ from encrypted_s3.universal.report import render_universal_text, to_json
 from encrypted_s3.universal.solve import STATS, SolverGaveUp
 from encrypted_s3.vocabulary import ALGORITHM_KEY, KMS_KEY_ID_KEY, Config
 from proof import mutate
+from proof.deployment import find_deployment
 from proof.differential import Generator
 from proof.requests import OTHER_ACCOUNT_ID
 from tests.proof.support import SSE_KMS_STRICT

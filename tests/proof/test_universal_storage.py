@@ -5,8 +5,8 @@ default, the model's stored (algorithm, key, Bucket Key) against moto's S3. The 
 
 from __future__ import annotations
 
-from encrypted_s3.assembly import find_deployment
 from proof import storage_differential as storage
+from proof.deployment import find_deployment
 from proof.storage_differential import KNOWN_MOTO_DIFFERENCES, compare_storage
 
 PER_VARIANT = 200

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from encrypted_s3.assembly import find_deployment
 from encrypted_s3.universal.check import check
 from encrypted_s3.universal.report import render_universal_text, to_json
+from proof.deployment import find_deployment
 from proof.paths import ROOT
 
 BLOCK = re.compile(r"<!-- who-can-do-what:start -->\n(.*?)\n<!-- who-can-do-what:end -->", re.S)
