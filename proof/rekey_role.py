@@ -32,11 +32,7 @@ class RoleResult:
 
 
 def _as_role(enc: Encoded, role_arn: str) -> z3.BoolRef:
-    r = enc.req
-    account = role_arn.split(":")[4]
-    return z3.And(
-        z3.Not(r.p_svc), r.p_arn == z3.StringVal(role_arn), r.p_acct == z3.StringVal(account)
-    )
+    return enc.u.principals.arn_is(enc.req, role_arn)
 
 
 def _role_allowed(enc: Encoded) -> z3.BoolRef:

@@ -50,7 +50,7 @@ def confidentiality(enc: Encoded) -> z3.BoolRef:
     read = z3.And(_acts(enc, decl.READ_ACTIONS), enc.s3.allowed, z3.Not(is_reader(enc)))
     if not _on_key(enc):
         return read
-    decrypters = z3.Or(is_reader(enc), iam_is(enc.req, d.writers))
+    decrypters = z3.Or(is_reader(enc), iam_is(enc, enc.req, d.writers))
     decrypt = z3.And(_acts(enc, decl.KEY_READ_ACTIONS), enc.kms.allowed, z3.Not(decrypters))
     return z3.Or(read, decrypt)
 
@@ -59,7 +59,7 @@ def integrity(enc: Encoded) -> z3.BoolRef:
     """An object write (deletes included, but for CDK's auto-delete role where the bucket
     is not retained) allowed to a non-writer, or (KMS) a data key, Encrypt or ReEncrypt."""
     d = Declared.of(enc)
-    deleter = iam_is(enc.req, d.deleters)
+    deleter = iam_is(enc, enc.req, d.deleters)
     writes = z3.Or(
         _acts(enc, decl.WRITE_ACTIONS),
         z3.And(_acts(enc, decl.DELETE_ACTIONS), z3.Not(deleter)),
@@ -85,9 +85,7 @@ def _secure(enc: Encoded) -> z3.BoolRef:
 
 
 def _as(enc: Encoded, arn: str) -> z3.BoolRef:
-    r = enc.req
-    account = z3.StringVal(arn.split(":")[4])
-    return z3.And(r.p_iam, r.p_arn == z3.StringVal(arn), r.p_acct == account)
+    return enc.u.principals.arn_is(enc.req, arn)
 
 
 def _required_headers(enc: Encoded) -> z3.BoolRef:
@@ -125,7 +123,7 @@ def declared_use(enc: Encoded) -> z3.BoolRef:
             kms_use = z3.And(_acts(enc, kms_actions), via)
             cases.append(z3.And(_as(enc, arn), kms_use, z3.Not(enc.kms.allowed)))
     for dist in d.distributions:
-        cloudfront = distribution(r, (dist,))
+        cloudfront = distribution(enc, r, (dist,))
         cases.append(z3.And(cloudfront, _acts(enc, READ_USE), _secure(enc), z3.Not(enc.s3.allowed)))
         if _on_key(enc):
             kms_use = z3.And(cloudfront, _acts(enc, KMS_READ_USE), via)

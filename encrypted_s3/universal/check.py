@@ -1,17 +1,16 @@
 """Run the properties of one deployment: proved or refuted, and which Deny each needs.
 
 Every question (the property, the property without one or two statements, whether one
-statement refuses what others do) is one check of solve.Session: a fresh context, a fixed
-seed and a resource limit, so no answer depends on what was asked before. Each Deny is
-switched by its "in force" literal.
+statement refuses what others do) is one check of solve.Session: a fresh solver in the
+deployment's own context, a fixed seed and a resource limit, so no answer depends on what
+was asked before. Each Deny is switched by its "in force" literal.
 
 The necessity analysis skips the questions whose answer an earlier one already gives
 (unless `exhaustive`; known.py): an unsatisfiable core of a property's in-force literals
 keeps the property proved whatever is dropped outside it, and a request found to be
 refused by one statement and not by another settles every later question it answers
-(checked by evaluating the question on it); the questions it does ask, it asks with a
-hint (solve.Session.ask). Each is an answer the check itself would give, so the report
-is the same; the exhaustive run is kept to show it (tests/proof).
+(checked by evaluating the question on it). Each is an answer the check itself would
+give, so the report is the same; the exhaustive run is kept to show it (tests/proof).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import z3
 
 from encrypted_s3.assembly import Deployment
 from encrypted_s3.universal.access import ACCESS_PROPERTIES
-from encrypted_s3.universal.known import Known, Target, named_principals
+from encrypted_s3.universal.known import Known, Target
 from encrypted_s3.universal.model import BLOCKED_SSE_C, CUSTOMER, KEY_ID, Encoded
 from encrypted_s3.universal.properties import (
     PROPERTIES,
@@ -32,7 +31,7 @@ from encrypted_s3.universal.properties import (
     stores,
 )
 from encrypted_s3.universal.s3 import accepted
-from encrypted_s3.universal.solve import Pending, Session
+from encrypted_s3.universal.solve import Lane, Pending, Session, fresh_context
 from encrypted_s3.universal.space import model_json
 from encrypted_s3.universal.verdicts import Necessity, Result, Universal
 from encrypted_s3.universal.who import table as who_table
@@ -47,12 +46,12 @@ class Checker:
         self.enc = enc
         self.props = [p for p in (*PROPERTIES, *ACCESS_PROPERTIES) if p.applies(enc)]
         self.bases = {p.id: [enc.world, p.violation(enc)] for p in self.props}
-        self.sessions = {pid: Session(base) for pid, base in self.bases.items()}
-        self.overlap = Session([enc.world])  # which statements refuse the same requests
+        self.ctx = fresh_context()  # the deployment's: every session below shares it
+        self.sessions = {pid: Session(base, self.ctx) for pid, base in self.bases.items()}
+        self.overlap = Session([enc.world], self.ctx)  # which statements refuse the same
         self._fixed: bool | None = None  # whether no one but the deploy role can change aliases
         self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
         self.known = Known()
-        self.hint = named_principals(enc)
         self._alias_guard: z3.BoolRef | None = None  # no one but the deployer changes aliases
         # Each property's first question, started: keyed (property id, asked with a core).
         self._first: dict[tuple[str, bool], Pending] = {}
@@ -63,13 +62,15 @@ class Checker:
         return not self.exhaustive and prop.wanted != "allowed"
 
     def start(self) -> Checker:
-        """Starts every property's first question on the worker threads: the checks of
-        one deployment run beside each other and beside the encoding of the next one;
-        result() takes the answers (the same as asked one after the other)."""
+        """Sends every property's first question to a worker thread, one after the other
+        (they share the context): the checks of one deployment run beside those of
+        another and beside the encoding of the next one; result() takes the answers."""
+        lane = Lane()
         for prop in self.props:
             core = self._with_core(prop)
             question = self._core_question if core else self._question
-            self._first[prop.id, core] = question(prop, (), now=False)
+            self._first[prop.id, core] = question(prop, (), lane=lane)
+        lane.send()
         return self
 
     def settle(self) -> None:
@@ -97,16 +98,16 @@ class Checker:
         dropped: Sequence[Target],
         extra: Sequence[z3.BoolRef] = (),
         *,
-        now: bool = True,
+        lane: Lane | None = None,
     ) -> Pending:
         """Is the property violated without `dropped` (and with `extra`)? A model if so."""
         in_force = self.enc.all_in_force(dropped)
         # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
         extra = [*extra, *self._fixes_alias(prop, dropped)]
-        return self.sessions[prop.id].start(in_force, extra, self._what(prop, dropped), now=now)
+        return self.sessions[prop.id].start(in_force, extra, self._what(prop, dropped), lane=lane)
 
     def _core_question(
-        self, prop: Property, dropped: Sequence[Target], *, now: bool = True
+        self, prop: Property, dropped: Sequence[Target], *, lane: Lane | None = None
     ) -> Pending:
         """The same question with the in-force literals assumed: a model, or their core."""
         return self.sessions[prop.id].start(
@@ -114,8 +115,7 @@ class Checker:
             self._fixes_alias(prop, dropped),
             f"{self._what(prop, dropped)} (core)",
             assume=True,
-            hint=self.hint,
-            now=now,
+            lane=lane,
         )
 
     def _ask(
@@ -145,7 +145,7 @@ class Checker:
         if "second" not in self.enc.__dict__ or any(d[0] == "key policy" for d in dropped):
             return False
         if self._fixed is None:
-            session = Session([alias_changeable(self.enc)])
+            session = Session([alias_changeable(self.enc)], self.ctx)
             self._fixed = session.ask(self.enc.all_in_force(), [], "alias changes") is None
         return self._fixed
 
@@ -157,16 +157,15 @@ class Checker:
     def result(self, prop: Property, variant: str) -> Result:
         words, notes = prop.words(self.enc), prop.notes(self.enc)
         # Proved: its core starts the necessity analysis (no drop can refute a property
-        # that wants requests allowed). Refuted: asked again the exhaustive way, in a
-        # context of its own as there (an earlier check can change z3's model), so the
-        # counterexample is that one's.
-        if self._with_core(prop):
-            if not self.violated(prop):
-                return Result(prop, variant, words, True, notes=notes)
-            self.sessions[prop.id] = Session(self.bases[prop.id])
-        model = self._ask(prop, ())
-        if model is None:
+        # that wants requests allowed). Refuted: asked again in a context of its own (what
+        # the deployment's context holds can change z3's model), the same way whatever
+        # was asked before, so the counterexample is the same in every mode.
+        violated = self.violated(prop) if self._with_core(prop) else self._ask(prop, ())
+        if not violated:
             return Result(prop, variant, words, True, notes=notes)
+        self.sessions[prop.id] = Session(self.bases[prop.id])
+        model = self._ask(prop, ())
+        assert model is not None, f"{prop.id}: refuted, then not (z3 changed its answer)"
         example, statements, found = counterexample(self.enc, self._readable(prop, model), prop)
         return Result(prop, variant, words, False, example, statements, found + notes)
 
@@ -175,13 +174,10 @@ class Checker:
         r, env = self.enc.req, self.enc.deployment.env
         other_key = f"arn:{env.partition}:kms:{env.region}:{env.account}:key/{OTHER_KEY_ID}"
         wishes = [
-            r.p_rest == z3.StringVal("role/Example"),
             r.obj == z3.StringVal("example.txt"),
             # a key id naming another key, rather than none, "" or "a"
             z3.And(r.present[KEY_ID], r.value[KEY_ID] == z3.StringVal(other_key)),
         ]
-        if "second" in self.enc.__dict__:  # the property speaks of a second request
-            wishes.append(self.enc.second.p_rest == z3.StringVal("role/AccountAdmin"))
         kept: list[z3.BoolRef] = []
         for wish in wishes:
             found = self._ask(prop, (), [*kept, wish])
@@ -219,7 +215,7 @@ class Checker:
         # A request found before that `target` refuses and none of `by` does says no.
         if self.known.satisfied(z3.And(self.enc.world, *formulas)):
             return False
-        model = self.overlap.ask([], formulas, what, self.hint)
+        model = self.overlap.ask([], formulas, what)
         if model is not None:
             self.known.witnesses.append(model)
         return model is None

@@ -72,16 +72,13 @@ def outside_model(request: Concrete) -> str | None:
 
 def substitution(enc: Encoded, request: Concrete) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
     """Every variable of the request model, and every Deny in force (the action apart)."""
-    r = enc.req
-    iam = request.kind == "iam"
-    parts = request.principal.split(":", 5) if iam else ["", "", "", "", "", ""]
+    r, who = enc.req, enc.u.principals
+    kind = request.kind
     pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = [
         (r.obj, z3.StringVal(request.object_key)),
-        (r.p_kind, z3.IntVal(PRINCIPAL_KINDS.index(request.kind))),
-        (r.p_svc_name, z3.StringVal(request.principal if request.service_principal else "")),
-        (r.p_arn, z3.StringVal(request.principal if iam else "")),
-        (r.p_acct, z3.StringVal(parts[4])),
-        (r.p_rest, z3.StringVal(parts[5])),
+        (r.p_kind, z3.IntVal(PRINCIPAL_KINDS.index(kind))),
+        (r.p_cls, z3.IntVal(who.cell_of(request.principal) if kind == "iam" else 0)),
+        (r.p_svc_cls, z3.IntVal(who.service_cell(request.principal) if kind == "service" else 0)),
     ]
     context = {k.lower(): v for k, v in request.context.items()}
     for key, present in r.present.items():

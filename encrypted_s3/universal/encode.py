@@ -18,11 +18,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import z3
 
 from encrypted_s3.universal.iamdata import Action, actions, key_type
 from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
+
+if TYPE_CHECKING:
+    from encrypted_s3.universal.principals import Principals
 
 RE = z3.ReSort(z3.StringSort())
 ONE_CHAR = z3.AllChar(RE)
@@ -80,11 +84,9 @@ class SymbolicRequest:
 
     act: z3.ArithRef
     obj: z3.SeqRef  # object key (object actions)
-    p_arn: z3.SeqRef
-    p_acct: z3.SeqRef
-    p_rest: z3.SeqRef  # "root", "role/Name", ... after the account in the ARN
     p_kind: z3.ArithRef  # index into PRINCIPAL_KINDS
-    p_svc_name: z3.SeqRef
+    p_cls: z3.ArithRef  # an IAM caller's class (principals.Principals.cells)
+    p_svc_cls: z3.ArithRef  # a service caller's class (principals.Principals.services)
     present: dict[str, z3.BoolRef] = field(default_factory=dict)
     value: dict[str, z3.ExprRef] = field(default_factory=dict)
 
@@ -108,11 +110,9 @@ class SymbolicRequest:
         r = SymbolicRequest(
             act=z3.Int(f"action{tag}"),
             obj=z3.String(f"object{tag}"),
-            p_arn=z3.String(f"principal{tag}"),
-            p_acct=z3.String(f"account{tag}"),
-            p_rest=z3.String(f"principal_rest{tag}"),
             p_kind=z3.Int(f"principal_kind{tag}"),
-            p_svc_name=z3.String(f"service{tag}"),
+            p_cls=z3.Int(f"principal{tag}"),
+            p_svc_cls=z3.Int(f"service{tag}"),
         )
         for key in sorted(keys):
             r.present[key] = z3.Bool(f"has {key}{tag}")
@@ -126,8 +126,16 @@ class SymbolicRequest:
 class Universe:
     """The finite action table and the fixed ARNs of one deployment."""
 
-    def __init__(self, partition: str, account: str, bucket_arn: str, key_arn: str | None):
+    def __init__(
+        self,
+        partition: str,
+        account: str,
+        bucket_arn: str,
+        key_arn: str | None,
+        principals: Principals,
+    ):
         self.partition, self.account = partition, account
+        self.principals = principals
         self.bucket_arn, self.key_arn = bucket_arn, key_arn
         self.actions: tuple[Action, ...] = actions()
         self.by_name = {a.name.lower(): i for i, a in enumerate(self.actions)}

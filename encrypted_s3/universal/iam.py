@@ -9,6 +9,7 @@ import z3
 
 from encrypted_s3.universal.encode import SymbolicRequest, Universe, arn_glob, glob
 from encrypted_s3.universal.policy import Condition, Statement, Unsupported
+from encrypted_s3.universal.principals import PRINCIPAL_KEYS
 
 Enable = Mapping[tuple[str, int], z3.BoolRef]  # (policy, index) of a Deny -> "it is in force"
 
@@ -53,13 +54,16 @@ def _value_match(base: str, value: z3.ExprRef, text: str, where: str) -> z3.Bool
     return _NUMERIC[base](value, _number(text, where))
 
 
-def condition_matches(c: Condition, req: SymbolicRequest, where: str) -> z3.BoolRef:
+def condition_matches(c: Condition, u: Universe, req: SymbolicRequest, where: str) -> z3.BoolRef:
     present = req.present[c.key]
     if c.base == "Null":
         tests = [z3.Not(present) if _bool(v, where) else present for v in c.values]
         return z3.Or(*tests)
-    value = req.value[c.key]
-    matches = [_value_match(c.base, value, v, where) for v in c.values]
+    if c.key in PRINCIPAL_KEYS:  # the caller's class decides (principals.py)
+        matches = [u.principals.compare(req, c.key, c.base, v) for v in c.values]
+    else:
+        value = req.value[c.key]
+        matches = [_value_match(c.base, value, v, where) for v in c.values]
     # Negated operators: the value differs from every listed value; else: equals one.
     held = z3.And(*[z3.Not(m) for m in matches]) if c.negated else z3.Or(*matches)
     missing = z3.BoolVal(c.negated or c.if_exists)
@@ -84,16 +88,15 @@ def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
     resource = z3.Or(*[u.resource_matches(req, r) for r in st.resources])
     if st.not_resource:
         resource = z3.Not(resource)
-    conditions = [condition_matches(c, req, where) for c in st.conditions]
+    conditions = [condition_matches(c, u, req, where) for c in st.conditions]
     core = z3.And(action, resource, *conditions)
     if st.principal is None:
         return Matched(st, core, core, z3.BoolVal(False))
-    p = st.principal
-    iam = req.p_iam
+    p, who = st.principal, u.principals
     direct_terms = [z3.BoolVal(p.any)]  # "*" names anonymous callers too
-    direct_terms += [z3.And(iam, req.p_arn == z3.StringVal(a)) for a in p.arns]
-    direct_terms += [z3.And(req.p_svc, req.p_svc_name == z3.StringVal(s)) for s in p.services]
-    account = z3.Or(*[z3.And(iam, req.p_acct == z3.StringVal(a)) for a in p.accounts])
+    direct_terms += [who.arn_is(req, a) for a in p.arns]
+    direct_terms += [who.service_is(req, s) for s in p.services]
+    account = z3.Or(*[who.in_account(req, a) for a in p.accounts])
     return Matched(st, core, z3.And(core, z3.Or(*direct_terms)), z3.And(core, account))
 
 
@@ -129,7 +132,7 @@ def decide(
     else:
         id_allows = [(m.statement, m.direct) for m in identity if not m.statement.deny]
         id_allow = z3.Or(*[f for _, f in id_allows])
-    same = z3.And(req.p_iam, req.p_acct == z3.StringVal(u.account))
+    same = u.principals.in_account(req, u.account)
     if service == "kms":  # the key policy is the root of trust
         same_grant = z3.Or(direct, z3.And(account, id_allow))
     else:

@@ -3,19 +3,16 @@
 Every entry is an answer a check gave, kept in a form that answers later questions the
 same way the check would: an unsatisfiable core of a property's in-force literals (a
 drop that keeps all of them leaves the property proved), and requests the overlap checks
-found (one that a later question holds for answers it: satisfiable). And a hint for the
-questions whose answer alone counts: the principals the policies name.
+found (one that a later question holds for answers it: satisfiable).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import z3
 
-from encrypted_s3.universal.model import Encoded
 from encrypted_s3.universal.solve import STATS
 
 Target = tuple[str, int]  # a Deny's (policy, index), or a bucket setting, or S3's checks
@@ -58,22 +55,3 @@ class Known:
                 STATS.pruned += 1
                 return True
         return False
-
-
-def named_principals(enc: Encoded) -> z3.BoolRef:
-    """The caller is not an IAM principal, or is one the policies name (by ARN, in a
-    condition, or an account's root), or a role of the account or another that none
-    names: where the requests that tell statements apart usually are."""
-    found: set[tuple[str, str]] = {(enc.u.account, EXAMPLE_ROLE), (ANOTHER_ACCOUNT, EXAMPLE_ROLE)}
-    for s in [*enc.bucket, *enc.key]:
-        values: Sequence[str] = [v for c in s.conditions for v in c.values]
-        if s.principal is not None:
-            roots = [f"arn:{enc.u.partition}:iam::{a}:root" for a in s.principal.accounts]
-            values = [*values, *s.principal.arns, *roots]
-        found |= {(m[1], m[2]) for v in values if (m := IAM_ARN.match(v))}
-    r = enc.req
-    named = [
-        z3.And(r.p_acct == z3.StringVal(account), r.p_rest == z3.StringVal(rest))
-        for account, rest in sorted(found)
-    ]
-    return z3.Or(z3.Not(r.p_iam), *named)

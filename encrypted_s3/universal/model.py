@@ -13,6 +13,7 @@ from functools import cached_property
 import z3
 
 from encrypted_s3.assembly import Deployment
+from encrypted_s3.universal.declared import Declared
 from encrypted_s3.universal.encode import (
     MODEL_KEYS,
     PRINCIPAL_KINDS,
@@ -22,6 +23,7 @@ from encrypted_s3.universal.encode import (
 )
 from encrypted_s3.universal.iam import Matched, SymbolicDecision, decide, match
 from encrypted_s3.universal.policy import Statement, keys_of, parse_policy
+from encrypted_s3.universal.principals import Principals
 from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
 
 ALG, KEY_ID, CUSTOMER = ALGORITHM_KEY, KMS_KEY_ID_KEY, CUSTOMER_ALGORITHM_KEY
@@ -77,7 +79,9 @@ class Encoded:
     _decisions: dict[tuple[str, bool], SymbolicDecision] = field(default_factory=dict)
 
     @staticmethod
-    def build(deployment: Deployment) -> Encoded:
+    def build(deployment: Deployment, extra_names: Sequence[str] = ()) -> Encoded:
+        """The deployment encoded; `extra_names`: IAM ARNs a caller's formulas will name
+        besides those of the policies and the settings (principals.Principals)."""
         d = deployment
         bucket = (
             parse_policy(d.bucket_policy.document, "bucket policy", True) if d.bucket_policy else []
@@ -85,7 +89,12 @@ class Encoded:
         key = parse_policy(d.key_policy.document, "key policy", True) if d.key_policy else []
         identity = [s for p in d.identity_policies for s in parse_policy(p.document, p.name, False)]
         keys = set(MODEL_KEYS) | keys_of(bucket) | keys_of(key) | keys_of(identity)
-        u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn)
+        declared = Declared.of_parts(d, bucket)
+        named = [d.env.deploy_role_arn, *declared.readers, *declared.writers, *declared.deleters]
+        principals = Principals.of(
+            d.env.partition, [*bucket, *key, *identity], [*named, *extra_names], [d.env.account]
+        )
+        u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn, principals)
         enc = Encoded(d, u, SymbolicRequest.make(keys), bucket, key, identity)
         for s in [*bucket, *key]:
             if s.deny:
@@ -125,18 +134,10 @@ class Encoded:
 
     def _principal_facts(self, r: SymbolicRequest) -> list[z3.BoolRef]:
         u = self.u
-        arn = z3.Concat(
-            z3.StringVal(f"arn:{u.partition}:iam::"), r.p_acct, z3.StringVal(":"), r.p_rest
-        )
-        digits = z3.Loop(z3.Range("0", "9"), 12, 12)
-        name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-")))
-        iam = z3.And(r.p_arn == arn, z3.InRe(r.p_acct, digits), z3.Length(r.p_rest) > 0)
-        service = z3.InRe(r.p_svc_name, z3.Concat(name, z3.Re(".amazonaws.com")))
         return [
             r.p_kind >= 0,
             r.p_kind < len(PRINCIPAL_KINDS),
-            z3.Implies(r.p_iam, iam),
-            z3.Implies(r.p_svc, service),
+            *u.principals.facts(r),
             # KMS takes only signed requests: an anonymous caller reaches S3 alone.
             z3.Implies(r.p_anon, u.of_kind(r.act, "bucket", "object")),
         ]
@@ -149,11 +150,12 @@ class Encoded:
         tied = {
             "aws:securetransport": (z3.BoolVal(True), None),
             "s3:tlsversion": (z3.And(secure, u.carrying(r.act, "s3:tlsversion")), None),
-            "aws:principalarn": (iam, r.p_arn),
-            "aws:principalaccount": (iam, r.p_acct),
+            # The principal's keys: their values are its class's (principals.compare).
+            "aws:principalarn": (iam, None),
+            "aws:principalaccount": (iam, None),
             # In every signed request: true exactly for an AWS service principal.
             "aws:principalisawsservice": (z3.Not(r.p_anon), r.p_svc),
-            "kms:calleraccount": (z3.And(iam, u.carrying(r.act, "kms:calleraccount")), r.p_acct),
+            "kms:calleraccount": (z3.And(iam, u.carrying(r.act, "kms:calleraccount")), None),
         }
         facts = []
         for key, present in r.present.items():

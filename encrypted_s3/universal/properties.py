@@ -73,13 +73,11 @@ def allowed(enc: Encoded) -> z3.BoolRef:
 
 
 def _same_account(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
-    r = r or enc.req
-    return z3.And(r.p_iam, r.p_acct == z3.StringVal(enc.u.account))
+    return enc.u.principals.in_account(r or enc.req, enc.u.account)
 
 
 def _deployer(enc: Encoded, r: SymbolicRequest) -> z3.BoolRef:
-    arn = enc.deployment.env.deploy_role_arn
-    return z3.And(r.p_iam, r.p_arn == z3.StringVal(arn))
+    return enc.u.principals.arn_is(r, enc.deployment.env.deploy_role_arn)
 
 
 def alias_changeable(enc: Encoded) -> z3.BoolRef:

@@ -1,8 +1,8 @@
 """One satisfiability question, asked the same way every time.
 
-Every property of every deployment gets a fresh z3 context (its formulas translated into
-it) and every check a fresh solver, so no answer and no time depends on what the process
-asked before; a fixed seed; and a resource limit per check. A check that reaches it is
+Every deployment gets a fresh z3 context (its formulas translated into it) and every
+check a fresh solver, so no answer and no time depends on what the process asked before
+about other deployments; a fixed seed; and a resource limit per check. A check that reaches it is
 asked again by a fresh solver with another seed and a larger limit; if the last try too
 cannot decide, SolverGaveUp says so in one line.
 """
@@ -25,10 +25,6 @@ import z3
 # fresh context settles it quickly.
 TRIES = ((0, 1_000_000), (1, 4_000_000), (2, 60_000_000))
 TIMEOUT_MS = 60_000  # a wall-clock guard beside the resource limit: never hang
-# A question asked with a hint (Session.ask): most are settled within the small budget;
-# the rest are mostly satisfiable ones where z3 wanders in the string theory looking for a
-# principal ARN, which the hint (the principals the policies name) finds at once.
-QUICK_BUDGET, HINTED_BUDGET = 30_000, 1_000_000
 
 
 class SolverGaveUp(RuntimeError):
@@ -61,14 +57,22 @@ def _spent(solver: z3.Solver) -> int:
     return int(stats.get_key_value("rlimit count")) if "rlimit count" in names else 0
 
 
-class Session:
-    """The checks about one formula (a property's violation, or the request model): a
-    z3 context of their own, the formula translated into it once, and a fresh solver for
-    every check and every try. Nothing an earlier check learned, and nothing another
-    deployment or property created, reaches a check."""
+def fresh_context() -> z3.Context:
+    """A context no formula was made in (a spare one if there is: spare_contexts)."""
+    return _SPARE.popleft() if _SPARE else z3.Context()
 
-    def __init__(self, base: Sequence[z3.BoolRef]) -> None:
-        self.ctx = _SPARE.popleft() if _SPARE else z3.Context()
+
+class Session:
+    """The checks about one formula (a property's violation, or the request model): the
+    formula translated once into a context (its own, or the one the sessions of one
+    deployment share), and a fresh solver for every check and every try. Nothing an
+    earlier check learned reaches a check; a model may depend on which formulas the
+    context holds (an answer cannot), so a counterexample is asked in a context of its
+    own. A context is fresh per deployment, not per property: making one touches about
+    16 MB, which costs more than most checks."""
+
+    def __init__(self, base: Sequence[z3.BoolRef], ctx: z3.Context | None = None) -> None:
+        self.ctx = ctx or fresh_context()
         self.base = [f.translate(self.ctx) for f in base]
 
     def _solver(self, seed: int, budget: int) -> z3.Solver:
@@ -80,31 +84,18 @@ class Session:
         return solver
 
     def ask(
-        self,
-        assumptions: Sequence[z3.BoolRef],
-        extra: Sequence[z3.BoolRef],
-        what: str,
-        hint: z3.BoolRef | None = None,
+        self, assumptions: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
     ) -> z3.ModelRef | None:
-        """A model of base + extra under the assumptions (literals), or None if unsat.
-
-        With a hint (a formula that narrows the search, where the caller needs only the
-        answer, not a particular model): first a try with a small budget, then one with
-        the hint asserted, whose model is a model of the question too; either one that
-        does not settle the question leaves it to the tries as usual."""
-        return self.start(assumptions, extra, what, hint=hint, now=True).answer()[0]
+        """A model of base + extra under the assumptions (literals), or None if unsat."""
+        return self.start(assumptions, extra, what).answer()[0]
 
     def ask_core(
-        self,
-        literals: Sequence[z3.BoolRef],
-        extra: Sequence[z3.BoolRef],
-        what: str,
-        hint: z3.BoolRef | None = None,
+        self, literals: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
     ) -> tuple[z3.ModelRef | None, list[int]]:
         """As ask, with the literals given to the check as assumptions: a model, or (None,
         the indices of an unsatisfiable core of the literals): base + extra and those
         literals alone are unsatisfiable, whatever the other literals say."""
-        return self.start(literals, extra, what, assume=True, hint=hint, now=True).answer()
+        return self.start(literals, extra, what, assume=True).answer()
 
     def start(
         self,
@@ -113,54 +104,41 @@ class Session:
         what: str,
         *,
         assume: bool = False,
-        hint: z3.BoolRef | None = None,
-        now: bool = False,
+        lane: Lane | None = None,
     ) -> Pending:
-        """The question of ask (ask_core if `assume`), asked on a worker thread unless
-        `now`; Pending.answer() waits for it. The formulas are translated here and the
-        model back in answer(), on the caller's thread: the worker touches nothing but
-        this session's context (z3 is safe across threads, one context per thread), and
-        nothing else may touch it until the answer is taken."""
+        """The question of ask (ask_core if `assume`), asked now, or queued on `lane` (a
+        worker thread asks it once the lane is sent); Pending.answer() waits for it. The
+        formulas are translated here and the model back in answer(), on the caller's
+        thread: the worker touches nothing but the lane's context."""
         literals = [f.translate(self.ctx) for f in assumptions]
         more = [f.translate(self.ctx) for f in extra]
-        if now:  # the hint is translated only if a try needs it (z3's paths depend on it)
-            question = _Question(literals, more, hint, assume, what)
+        question = _Question(literals, more, assume, what)
+        if lane is None:
             return Pending(question, self._run(question))
-        narrowed = None if hint is None else hint.translate(self.ctx)
-        question = _Question(literals, more, narrowed, assume, what, translated=True)
-        return Pending(question, _pool().submit(self._run, question))
+        return lane.add(self, question)
 
     def _run(self, q: _Question) -> _Answer:
         """The tries of one question (any thread: this context only)."""
         started, answer = time.perf_counter(), _Answer()
-        plan: list[tuple[int, int, z3.BoolRef | None]] = [(s, b, None) for s, b in TRIES]
-        if q.hint is not None:
-            plan = [(0, QUICK_BUDGET, None), (0, HINTED_BUDGET, q.hint), *plan]
         reasons = []
-        for attempt, (seed, budget, narrowed) in enumerate(plan):
-            answer.retries += attempt > len(plan) - len(TRIES)
+        for attempt, (seed, budget) in enumerate(TRIES):
+            answer.retries += attempt > 0
             solver = self._solver(seed, budget)
-            if narrowed is not None and not q.translated:
-                narrowed = narrowed.translate(self.ctx)
-            more = q.more if narrowed is None else [*q.more, narrowed]
             # Fixed literals are asserted, not assumed: z3 then simplifies them away;
             # assumed only where the core is wanted.
-            solver.add(*([] if q.assume else q.literals), *more)
+            solver.add(*([] if q.assume else q.literals), *q.more)
             before = _spent(solver)
             result = solver.check(*q.literals) if q.assume else solver.check()
             answer.work.append(_spent(solver) - before)
             if result == z3.sat:
                 answer.model = solver.model()
                 break
-            if result == z3.unsat and narrowed is None:
+            if result == z3.unsat:
                 index = {f.get_id(): i for i, f in enumerate(q.literals)}
                 core = solver.unsat_core() if q.assume else []
                 answer.core, answer.unsat = sorted(index[f.get_id()] for f in core), True
                 break
-            if attempt >= len(plan) - len(TRIES):
-                reasons.append(
-                    f"{solver.reason_unknown()} (seed {seed}, resource limit {budget:,})"
-                )
+            reasons.append(f"{solver.reason_unknown()} (seed {seed}, resource limit {budget:,})")
         answer.reasons, answer.seconds = reasons, time.perf_counter() - started
         return answer
 
@@ -169,10 +147,8 @@ class Session:
 class _Question:
     literals: list[z3.BoolRef]  # in the session's context, as every formula below
     more: list[z3.BoolRef]
-    hint: z3.BoolRef | None
     assume: bool
     what: str
-    translated: bool = False  # the hint too (else it is in the main context)
 
 
 @dataclass
@@ -189,18 +165,21 @@ class _Answer:
 class Pending:
     """A question started by Session.start."""
 
-    def __init__(self, question: _Question, answer: _Answer | Future[_Answer]) -> None:
+    def __init__(self, question: _Question, answer: _Answer | None = None) -> None:
         self.question, self._answer = question, answer
+        self._batch: Future[list[_Answer]] | None = None  # the lane's, once sent
+        self._index = 0
 
     def wait(self) -> None:
-        """Until the worker is done with it, whatever the answer."""
-        if isinstance(self._answer, Future):
-            wait([self._answer])
+        """Until the worker is done with its lane, whatever the answers."""
+        if self._batch is not None:
+            wait([self._batch])
 
     def answer(self) -> tuple[z3.ModelRef | None, list[int]]:
         """(a model, []) if satisfiable, (None, the core's indices) if not; the costs go
-        to STATS here, on the caller's thread."""
-        a = self._answer if isinstance(self._answer, _Answer) else self._answer.result()
+        to STATS here, on the caller's thread. A queued question waits for its whole
+        lane: until then a worker may be using the context."""
+        a = self._answer or self._taken()
         STATS.checks += 1
         STATS.retries += a.retries
         STATS.work.extend(a.work)
@@ -212,6 +191,35 @@ class Pending:
             return None, a.core
         what = self.question.what
         raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(a.reasons)}")
+
+    def _taken(self) -> _Answer:
+        if self._batch is None:
+            raise RuntimeError(f"{self.question.what}: its lane was never sent")
+        return self._batch.result()[self._index]
+
+
+class Lane:
+    """Questions of sessions that share a context, asked one after the other by one
+    worker thread (z3 is safe across threads with one context per thread): the lanes of
+    several deployments run beside each other and beside the encoding of the next one."""
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[Session, Pending]] = []
+
+    def add(self, session: Session, question: _Question) -> Pending:
+        pending = Pending(question)
+        self._queued.append((session, pending))
+        return pending
+
+    def send(self) -> None:
+        """The queued questions to a worker; nothing may touch their context until one of
+        their answers is taken."""
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        batch = _pool().submit(lambda: [s._run(p.question) for s, p in queued])
+        for index, (_, pending) in enumerate(queued):
+            pending._batch, pending._index = batch, index
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -230,7 +238,7 @@ def spare_contexts(count: int) -> int:
 
 
 def _pool() -> ThreadPoolExecutor:
-    """The worker threads of Session.start: as many as the machine has cores, at most 4
+    """The worker threads of the lanes: as many as the machine has cores, at most 4
     (each check is single-threaded in z3 and lets go of Python's lock while it runs)."""
     global _POOL
     if _POOL is None:

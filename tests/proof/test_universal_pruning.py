@@ -1,4 +1,4 @@
-"""The necessity analysis's shortcuts (unsat cores, requests already found, hints) change
+"""The necessity analysis's shortcuts (unsat cores, requests already found) change
 how many questions reach z3, never an answer: on variants, a declared variant and
 mutants, the report is exactly the exhaustive algorithm's, with fewer checks."""
 
