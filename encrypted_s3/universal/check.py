@@ -15,7 +15,10 @@ give, so the report is the same; the exhaustive run is kept to show it (tests/pr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
 import z3
 
@@ -31,7 +34,7 @@ from encrypted_s3.universal.properties import (
     stores,
 )
 from encrypted_s3.universal.s3 import accepted
-from encrypted_s3.universal.solve import Lane, Pending, Session, fresh_context
+from encrypted_s3.universal.solve import Lane, Pending, Session, fresh_context, in_main_context
 from encrypted_s3.universal.space import model_json
 from encrypted_s3.universal.verdicts import Necessity, Result, Universal
 from encrypted_s3.universal.who import table as who_table
@@ -320,19 +323,29 @@ def check_all(
     necessity: bool = True,
     exhaustive: bool = False,
 ) -> list[Universal]:
-    """check() of each (deployment, variant), the properties' first checks of all of them
-    started before the first answer is taken (the same reports, sooner on several cores)."""
+    """check() of each (deployment, variant), side by side on several cores: the
+    properties' first checks of each are started as soon as it is encoded, then each is
+    proved on a thread of its own, the threads taking turns in z3's main context
+    (solve.in_main_context). The same reports as one after the other."""
     checkers: list[Checker] = []
+    proving: list[Future[Universal]] = []
+    threads = min(4, os.cpu_count() or 1, len(deployments))
     try:
-        for deployment, _ in deployments:
-            checkers.append(Checker(Encoded.build(deployment), exhaustive=exhaustive).start())
-        return [
-            _universal(checker, variant or deployment.config.label, necessity)
-            for checker, (deployment, variant) in zip(checkers, deployments, strict=True)
-        ]
+        with ThreadPoolExecutor(threads, thread_name_prefix="prove") as pool:
+            for deployment, variant in deployments:
+                checker = in_main_context(partial(_encode, deployment, exhaustive))
+                checkers.append(checker)
+                label = variant or deployment.config.label
+                prove = partial(_universal, checker, label, necessity)
+                proving.append(pool.submit(in_main_context, prove))
+            return [p.result() for p in proving]
     finally:
         for checker in checkers:
             checker.settle()
+
+
+def _encode(deployment: Deployment, exhaustive: bool) -> Checker:
+    return Checker(Encoded.build(deployment), exhaustive=exhaustive).start()
 
 
 def _universal(checker: Checker, variant: str, necessity: bool) -> Universal:

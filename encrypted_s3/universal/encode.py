@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import z3
@@ -123,6 +123,16 @@ class SymbolicRequest:
         return r
 
 
+@cache
+def _matching(patterns: tuple[str, ...]) -> frozenset[int]:
+    """The indices of the actions the (lower-case) patterns name: the same table for every
+    deployment, so one answer for all."""
+    names = [a.name.lower() for a in actions()]
+    return frozenset(
+        i for i, name in enumerate(names) if any(fnmatchcase(name, p) for p in patterns)
+    )
+
+
 class Universe:
     """The finite action table and the fixed ARNs of one deployment."""
 
@@ -139,7 +149,6 @@ class Universe:
         self.bucket_arn, self.key_arn = bucket_arn, key_arn
         self.actions: tuple[Action, ...] = actions()
         self.by_name = {a.name.lower(): i for i, a in enumerate(self.actions)}
-        self._sets: dict[tuple[str, ...], frozenset[int]] = {}
         # in_set's formulas by (request variable, indices): the properties ask for the
         # same sets again and again, and building a z3 term in Python is the slow part.
         self._terms: dict[tuple[int, frozenset[int]], z3.BoolRef] = {}
@@ -150,14 +159,7 @@ class Universe:
         return self.by_name[name.lower()]
 
     def matching(self, patterns: Sequence[str]) -> frozenset[int]:
-        key = tuple(p.lower() for p in patterns)
-        if key not in self._sets:
-            self._sets[key] = frozenset(
-                i
-                for i, a in enumerate(self.actions)
-                if any(fnmatchcase(a.name.lower(), p) for p in key)
-            )
-        return self._sets[key]
+        return _matching(tuple(p.lower() for p in patterns))
 
     def in_set(self, act: z3.ArithRef, indices: Iterable[int]) -> z3.BoolRef:
         """act in indices, as a few ranges (the table is sorted, so prefixes are contiguous)."""

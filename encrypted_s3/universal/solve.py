@@ -10,13 +10,17 @@ cannot decide, SolverGaveUp says so in one line.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import z3
+
+T = TypeVar("T")
 
 # (seed, resource limit) of each try. z3's resource count, unlike a clock, is the same on
 # every machine and under any load, so where a try stops is deterministic; about 2.5
@@ -114,7 +118,7 @@ class Session:
         more = [f.translate(self.ctx) for f in extra]
         question = _Question(literals, more, assume, what)
         if lane is None:
-            return Pending(question, self._run(question))
+            return Pending(question, _unlocked(lambda: self._run(question)))
         return lane.add(self, question)
 
     def _run(self, q: _Question) -> _Answer:
@@ -179,7 +183,7 @@ class Pending:
         """(a model, []) if satisfiable, (None, the core's indices) if not; the costs go
         to STATS here, on the caller's thread. A queued question waits for its whole
         lane: until then a worker may be using the context."""
-        a = self._answer or self._taken()
+        a = self._answer or _unlocked(self._taken)
         STATS.checks += 1
         STATS.retries += a.retries
         STATS.work.extend(a.work)
@@ -220,6 +224,36 @@ class Lane:
         batch = _pool().submit(lambda: [s._run(p.question) for s, p in queued])
         for index, (_, pending) in enumerate(queued):
             pending._batch, pending._index = batch, index
+
+
+# z3's main context, where the encoding builds every formula, is one thread's at a time:
+# check_all proves deployments on threads of their own, each holding this lock except
+# while z3 solves in the deployment's context (_unlocked), so one builds and translates
+# while another's check runs. A thread that drops a formula holds it too (a z3 object
+# frees itself in its context when dropped).
+_MAIN = threading.Lock()
+_HOLDS = threading.local()
+
+
+def in_main_context(work: Callable[[], T]) -> T:
+    """`work` with the main context's lock (see _MAIN)."""
+    with _MAIN:
+        _HOLDS.main = True
+        try:
+            return work()
+        finally:
+            _HOLDS.main = False
+
+
+def _unlocked(check: Callable[[], T]) -> T:
+    """Work in a session's context only, the main context's lock let go meanwhile."""
+    if not getattr(_HOLDS, "main", False):
+        return check()
+    _MAIN.release()
+    try:
+        return check()
+    finally:
+        _MAIN.acquire()
 
 
 _POOL: ThreadPoolExecutor | None = None

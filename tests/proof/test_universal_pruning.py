@@ -4,6 +4,7 @@ mutants, the report is exactly the exhaustive algorithm's, with fewer checks."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
@@ -90,6 +91,28 @@ def test_checks_started_side_by_side_report_what_one_at_a_time_does(deployments)
     assert [_report(u) for u in together[:2]] == [_report(u) for u in alone[:2]]
     assert together[2].refuted == alone[2].refuted == ["stored-encryption"]
     assert together[2].necessity == alone[2].necessity
+
+
+def test_no_z3_object_is_left_to_the_cycle_collector(deployments):
+    """check_all's threads take turns in z3's main context (solve.in_main_context), and a
+    z3 object frees itself in its context when dropped: that is safe only if each is
+    dropped by the thread that holds it, never by Python's cycle collector, which runs in
+    whichever thread allocates. So no z3 object may sit in a reference cycle."""
+    chosen = [deployments[DEFAULT_AWARE_S3], deployments[SSE_KMS_STRICT]]
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        universals = check_all([(d, None) for d in chosen])
+        assert [u.refuted for u in universals] == [[], []]
+        del universals
+        gc.collect()
+        in_cycles = [o for o in gc.garbage if type(o).__module__.startswith("z3")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert in_cycles == []
 
 
 def test_spare_contexts_are_topped_up_not_piled_up():
