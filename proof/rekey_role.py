@@ -32,7 +32,7 @@ class RoleResult:
 
 
 def _as_role(enc: Encoded, role_arn: str) -> z3.BoolRef:
-    return enc.u.principals.arn_is(enc.req, role_arn)
+    return enc.who.arn_is(enc.req, role_arn)
 
 
 def _role_allowed(enc: Encoded) -> z3.BoolRef:
@@ -79,7 +79,8 @@ def check_rekey_role(deployment: Deployment) -> list[RoleResult]:
     """The properties for a deployment that has the role (sse-kms); [] otherwise."""
     if not deployment.rekey_role_arn or not deployment.key_arn:
         return []
-    enc = Encoded.build(replace(deployment, identity_policies=deployment.rekey_policies))
+    role = replace(deployment, identity_policies=deployment.rekey_policies)
+    enc = Encoded.build(role, extra_names=[deployment.rekey_role_arn])
     as_role = _as_role(enc, deployment.rekey_role_arn)
     allowed = z3.And(as_role, _role_allowed(enc))
     project_only = z3.And(allowed, _wrong_store(enc))

@@ -15,7 +15,6 @@ import z3
 
 from encrypted_s3 import declared as decl
 from encrypted_s3.universal.declared import (
-    Declared,
     declared_caller,
     distribution,
     iam_is,
@@ -46,7 +45,7 @@ def _on_key(enc: Encoded) -> bool:
 def confidentiality(enc: Encoded) -> z3.BoolRef:
     """An object read allowed to a non-reader, or (KMS) a Decrypt to one who is neither
     reader nor writer (S3 decrypts for a writer's multipart upload and copy)."""
-    d = Declared.of(enc)
+    d = enc.declared
     read = z3.And(_acts(enc, decl.READ_ACTIONS), enc.s3.allowed, z3.Not(is_reader(enc)))
     if not _on_key(enc):
         return read
@@ -58,7 +57,7 @@ def confidentiality(enc: Encoded) -> z3.BoolRef:
 def integrity(enc: Encoded) -> z3.BoolRef:
     """An object write (deletes included, but for CDK's auto-delete role where the bucket
     is not retained) allowed to a non-writer, or (KMS) a data key, Encrypt or ReEncrypt."""
-    d = Declared.of(enc)
+    d = enc.declared
     deleter = iam_is(enc, enc.req, d.deleters)
     writes = z3.Or(
         _acts(enc, decl.WRITE_ACTIONS),
@@ -85,7 +84,7 @@ def _secure(enc: Encoded) -> z3.BoolRef:
 
 
 def _as(enc: Encoded, arn: str) -> z3.BoolRef:
-    return enc.u.principals.arn_is(enc.req, arn)
+    return enc.who.arn_is(enc.req, arn)
 
 
 def _required_headers(enc: Encoded) -> z3.BoolRef:
@@ -103,7 +102,7 @@ def _required_headers(enc: Encoded) -> z3.BoolRef:
 
 def declared_use(enc: Encoded) -> z3.BoolRef:
     """A declared reader's read or a declared writer's ordinary write that is refused."""
-    r, d = enc.req, Declared.of(enc)
+    r, d = enc.req, enc.declared
     put = r.act == enc.u.index("s3:PutObject")
     s3_ok = z3.And(enc.s3.allowed, z3.Implies(put, accepted(enc)))
     via = z3.And(
@@ -132,7 +131,7 @@ def declared_use(enc: Encoded) -> z3.BoolRef:
 
 
 def _confidentiality_words(enc: Encoded) -> str:
-    d = Declared.of(enc)
+    d = enc.declared
     key = (
         "; and the key refuses kms:Decrypt to everyone but them and the declared writers "
         f"({d.words('writers')}, whose multipart uploads S3 decrypts for)"
@@ -146,7 +145,7 @@ def _confidentiality_words(enc: Encoded) -> str:
 
 
 def _integrity_words(enc: Encoded) -> str:
-    d = Declared.of(enc)
+    d = enc.declared
     key = (
         "; the key gives data keys (and Encrypt, ReEncrypt*) to them alone" if _on_key(enc) else ""
     )

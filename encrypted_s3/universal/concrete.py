@@ -72,7 +72,7 @@ def outside_model(request: Concrete) -> str | None:
 
 def substitution(enc: Encoded, request: Concrete) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
     """Every variable of the request model, and every Deny in force (the action apart)."""
-    r, who = enc.req, enc.u.principals
+    r, who = enc.req, enc.who
     kind = request.kind
     pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = [
         (r.obj, z3.StringVal(request.object_key)),

@@ -18,15 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
 
 import z3
 
 from encrypted_s3.universal.iamdata import Action, actions, key_type
 from encrypted_s3.vocabulary import ALGORITHM_KEY, CUSTOMER_ALGORITHM_KEY, KMS_KEY_ID_KEY
-
-if TYPE_CHECKING:
-    from encrypted_s3.universal.principals import Principals
 
 RE = z3.ReSort(z3.StringSort())
 ONE_CHAR = z3.AllChar(RE)
@@ -142,10 +138,8 @@ class Universe:
         account: str,
         bucket_arn: str,
         key_arn: str | None,
-        principals: Principals,
     ):
         self.partition, self.account = partition, account
-        self.principals = principals
         self.bucket_arn, self.key_arn = bucket_arn, key_arn
         self.actions: tuple[Action, ...] = actions()
         self.by_name = {a.name.lower(): i for i, a in enumerate(self.actions)}

@@ -9,7 +9,7 @@ import z3
 
 from encrypted_s3.universal.encode import SymbolicRequest, Universe, arn_glob, glob
 from encrypted_s3.universal.policy import Condition, Statement, Unsupported
-from encrypted_s3.universal.principals import PRINCIPAL_KEYS
+from encrypted_s3.universal.principals import PRINCIPAL_KEYS, Principals
 
 Enable = Mapping[tuple[str, int], z3.BoolRef]  # (policy, index) of a Deny -> "it is in force"
 
@@ -54,13 +54,15 @@ def _value_match(base: str, value: z3.ExprRef, text: str, where: str) -> z3.Bool
     return _NUMERIC[base](value, _number(text, where))
 
 
-def condition_matches(c: Condition, u: Universe, req: SymbolicRequest, where: str) -> z3.BoolRef:
+def condition_matches(
+    c: Condition, who: Principals, req: SymbolicRequest, where: str
+) -> z3.BoolRef:
     present = req.present[c.key]
     if c.base == "Null":
         tests = [z3.Not(present) if _bool(v, where) else present for v in c.values]
         return z3.Or(*tests)
     if c.key in PRINCIPAL_KEYS:  # the caller's class decides (principals.py)
-        matches = [u.principals.compare(req, c.key, c.base, v) for v in c.values]
+        matches = [who.compare(req, c.key, c.base, v) for v in c.values]
     else:
         value = req.value[c.key]
         matches = [_value_match(c.base, value, v, where) for v in c.values]
@@ -80,7 +82,7 @@ class Matched:
     account: z3.BoolRef  # ... and the principal, through its account
 
 
-def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
+def match(st: Statement, u: Universe, who: Principals, req: SymbolicRequest) -> Matched:
     where = f"{st.policy} {st.label}"
     action = u.in_set(req.act, u.matching(st.actions))
     if st.not_action:
@@ -88,11 +90,11 @@ def match(st: Statement, u: Universe, req: SymbolicRequest) -> Matched:
     resource = z3.Or(*[u.resource_matches(req, r) for r in st.resources])
     if st.not_resource:
         resource = z3.Not(resource)
-    conditions = [condition_matches(c, u, req, where) for c in st.conditions]
+    conditions = [condition_matches(c, who, req, where) for c in st.conditions]
     core = z3.And(action, resource, *conditions)
     if st.principal is None:
         return Matched(st, core, core, z3.BoolVal(False))
-    p, who = st.principal, u.principals
+    p = st.principal
     direct_terms = [z3.BoolVal(p.any)]  # "*" names anonymous callers too
     direct_terms += [who.arn_is(req, a) for a in p.arns]
     direct_terms += [who.service_is(req, s) for s in p.services]
@@ -109,6 +111,7 @@ class SymbolicDecision:
 
 def decide(
     u: Universe,
+    who: Principals,
     req: SymbolicRequest,
     resource: Sequence[Matched],
     identity: Sequence[Matched] | None,
@@ -132,7 +135,7 @@ def decide(
     else:
         id_allows = [(m.statement, m.direct) for m in identity if not m.statement.deny]
         id_allow = z3.Or(*[f for _, f in id_allows])
-    same = u.principals.in_account(req, u.account)
+    same = who.in_account(req, u.account)
     if service == "kms":  # the key policy is the root of trust
         same_grant = z3.Or(direct, z3.And(account, id_allow))
     else:

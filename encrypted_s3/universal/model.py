@@ -13,7 +13,7 @@ from functools import cached_property
 import z3
 
 from encrypted_s3.assembly import Deployment
-from encrypted_s3.universal.declared import Declared
+from encrypted_s3.universal.declarations import Declared
 from encrypted_s3.universal.encode import (
     MODEL_KEYS,
     PRINCIPAL_KINDS,
@@ -75,6 +75,8 @@ class Encoded:
     bucket: list[Statement]
     key: list[Statement]
     identity: list[Statement]  # the uploader's
+    declared: Declared
+    who: Principals  # the classes of the callers (principals.py)
     enable: dict[tuple[str, int], z3.BoolRef] = field(default_factory=dict)
     _decisions: dict[tuple[str, bool], SymbolicDecision] = field(default_factory=dict)
 
@@ -89,13 +91,13 @@ class Encoded:
         key = parse_policy(d.key_policy.document, "key policy", True) if d.key_policy else []
         identity = [s for p in d.identity_policies for s in parse_policy(p.document, p.name, False)]
         keys = set(MODEL_KEYS) | keys_of(bucket) | keys_of(key) | keys_of(identity)
-        declared = Declared.of_parts(d, bucket)
+        declared = Declared.of(d, bucket)
         named = [d.env.deploy_role_arn, *declared.readers, *declared.writers, *declared.deleters]
-        principals = Principals.of(
+        who = Principals.of(
             d.env.partition, [*bucket, *key, *identity], [*named, *extra_names], [d.env.account]
         )
-        u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn, principals)
-        enc = Encoded(d, u, SymbolicRequest.make(keys), bucket, key, identity)
+        u = Universe(d.env.partition, d.env.account, d.bucket_arn, d.key_arn)
+        enc = Encoded(d, u, SymbolicRequest.make(keys), bucket, key, identity, declared, who)
         for s in [*bucket, *key]:
             if s.deny:
                 enc.enable[(s.policy, s.index)] = z3.Bool(f"in force: {s.policy} {s.label}")
@@ -137,7 +139,7 @@ class Encoded:
         return [
             r.p_kind >= 0,
             r.p_kind < len(PRINCIPAL_KINDS),
-            *u.principals.facts(r),
+            *self.who.facts(r),
             # KMS takes only signed requests: an anonymous caller reaches S3 alone.
             z3.Implies(r.p_anon, u.of_kind(r.act, "bucket", "object")),
         ]
@@ -175,7 +177,7 @@ class Encoded:
     def matched(
         self, statements: Sequence[Statement], req: SymbolicRequest | None = None
     ) -> list[Matched]:
-        return [match(s, self.u, req or self.req) for s in statements]
+        return [match(s, self.u, self.who, req or self.req) for s in statements]
 
     @cached_property
     def second(self) -> SymbolicRequest:
@@ -185,7 +187,13 @@ class Encoded:
     @cached_property
     def _second_kms(self) -> SymbolicDecision:
         return decide(
-            self.u, self.second, self.matched(self.key, self.second), None, "kms", self.enable
+            self.u,
+            self.who,
+            self.second,
+            self.matched(self.key, self.second),
+            None,
+            "kms",
+            self.enable,
         )
 
     def second_kms_allowed(self) -> z3.BoolRef:
@@ -200,7 +208,7 @@ class Encoded:
             resource = self.matched(self.bucket if service == "s3" else self.key)
             identity = self.matched(self.identity) if uploader else None
             self._decisions[(service, uploader)] = decide(
-                self.u, self.req, resource, identity, service, self.enable
+                self.u, self.who, self.req, resource, identity, service, self.enable
             )
         return self._decisions[(service, uploader)]
 

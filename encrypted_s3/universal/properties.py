@@ -73,11 +73,11 @@ def allowed(enc: Encoded) -> z3.BoolRef:
 
 
 def _same_account(enc: Encoded, r: SymbolicRequest | None = None) -> z3.BoolRef:
-    return enc.u.principals.in_account(r or enc.req, enc.u.account)
+    return enc.who.in_account(r or enc.req, enc.u.account)
 
 
 def _deployer(enc: Encoded, r: SymbolicRequest) -> z3.BoolRef:
-    return enc.u.principals.arn_is(r, enc.deployment.env.deploy_role_arn)
+    return enc.who.arn_is(r, enc.deployment.env.deploy_role_arn)
 
 
 def alias_changeable(enc: Encoded) -> z3.BoolRef:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from encrypted_s3 import declared as decl
-from encrypted_s3.universal.declared import Declared
 from encrypted_s3.universal.model import Encoded
 
 if TYPE_CHECKING:  # check.py builds the table
@@ -39,7 +38,7 @@ def _name(arn: str, enc: Encoded) -> str:
 
 
 def rows(enc: Encoded) -> list[tuple[str, ...]]:
-    d = Declared.of(enc)
+    d = enc.declared
     kms = enc.deployment.key_arn is not None
     out: list[tuple[str, ...]] = []
     for arn in dict.fromkeys((*d.readers, *d.writers)):

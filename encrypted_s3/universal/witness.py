@@ -73,7 +73,7 @@ def _request(
     if secure:
         version = text(ev(r.value["s3:tlsversion"])) if z3.is_true(ev(tls)) else None
         transport = f"TLS {version}" if version else "TLS (version not reported for this action)"
-    arn = u.principals.arn_of(ev(r.p_cls).as_long(), example) if kind == "iam" else None
+    arn = enc.who.arn_of(ev(r.p_cls).as_long(), example) if kind == "iam" else None
     account = arn.split(":")[4] if arn else None
 
     def shown(key: str) -> str | None:
@@ -91,7 +91,7 @@ def _request(
         "resource": resource,
         "principal": {
             "iam": str(arn),
-            "service": f"service {u.principals.service_of(ev(r.p_svc_cls).as_long())}",
+            "service": f"service {enc.who.service_of(ev(r.p_svc_cls).as_long())}",
             "anonymous": "an anonymous caller (unsigned request)",
         }[kind],
         "account": account,
