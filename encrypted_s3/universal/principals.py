@@ -28,6 +28,7 @@ import z3
 
 from encrypted_s3.universal.encode import NOT_COLON, SymbolicRequest, arn_glob, glob
 from encrypted_s3.universal.policy import Statement
+from encrypted_s3.universal.solve import TIMEOUT_MS, SolverGaveUp
 
 ARN_KEY = "aws:principalarn"
 ACCOUNT_KEYS = ("aws:principalaccount", "kms:calleraccount")
@@ -35,13 +36,8 @@ PRINCIPAL_KEYS = (ARN_KEY, *ACCOUNT_KEYS)
 # The example ARN and account shown for a principal or account no one names.
 EXAMPLE_ROLES = ("role/Example", "role/AccountAdmin")
 SPARE_ACCOUNTS = ("210987654321", "111122223333", "444455556666", "777788889999")
-OTHER_SERVICE = "example.amazonaws.com"
 _ACCOUNT = re.compile(r"^\d{12}$")
 _BUDGET = 2_000_000  # z3's resource limit for finding the splits (each is a small query)
-
-
-class PrincipalsError(RuntimeError):
-    """The classes could not be found (one line)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +146,8 @@ class Principals:
     def _unnamed(self, account: str | None, named: Sequence[str]) -> list[Cell]:
         """The classes of the principals of `account` (None: of an account no one names)
         that no one names: one per set of patterns some ARN of them matches."""
-        example_account = account or next(a for a in SPARE_ACCOUNTS if a not in self.accounts)
+        spare = (*SPARE_ACCOUNTS, *(f"{n:012d}" for n in range(len(self.accounts) + 1)))
+        example_account = account or next(a for a in spare if a not in self.accounts)
         example, n = f"{self.prefix}{example_account}:{EXAMPLE_ROLES[0]}", 0
         while example in named:
             n += 1
@@ -171,6 +168,7 @@ class Principals:
         acct, rest = z3.String("account", ctx), z3.String("rest", ctx)
         solver = z3.Solver(ctx=ctx)
         solver.set("rlimit", _BUDGET)
+        solver.set("timeout", TIMEOUT_MS)
         solver.add(z3.InRe(acct, z3.Loop(z3.Range("0", "9", ctx), 12, 12)), z3.Length(rest) > 0)
         if account is None:
             solver.add(*[acct != z3.StringVal(a, ctx) for a in self.accounts])
@@ -190,9 +188,9 @@ class Principals:
             if result == z3.unsat:
                 return cells
             if result != z3.sat:
-                raise PrincipalsError(
-                    f"could not split the principals of {account or 'other accounts'} by "
-                    f"the patterns {[p.text for p in self.patterns]}: {solver.reason_unknown()}"
+                raise SolverGaveUp(
+                    f"the solver could not split the principals of {account or 'other accounts'}"
+                    f" by the patterns {[p.text for p in self.patterns]}: {solver.reason_unknown()}"
                 )
             model = solver.model()
             latest = tuple(z3.is_true(model.eval(b, True)) for b in bits)

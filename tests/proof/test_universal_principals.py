@@ -151,3 +151,24 @@ def test_a_name_the_classes_do_not_know_is_an_error_not_a_silent_false():
     # Not an IAM principal's ARN at all (another partition, STS): no caller has it.
     assert z3.is_false(who.arn_is(r, f"arn:aws-cn:iam::{HOME}:role/Me"))
     assert z3.is_false(who.arn_is(r, f"arn:aws:sts::{HOME}:assumed-role/Me/s"))
+
+
+def test_an_account_no_one_names_is_shown_by_one_no_one_names():
+    from encrypted_s3.universal.principals import SPARE_ACCOUNTS
+
+    who = Principals("aws", [ME], [HOME, *SPARE_ACCOUNTS], [], [])
+    other = [c for c in who.cells if not c.known_account]
+    assert len(other) == 1 and other[0].account not in who.accounts
+
+
+def test_a_split_the_solver_cannot_settle_stops_with_one_line(monkeypatch):
+    from encrypted_s3.universal import principals as module
+    from encrypted_s3.universal.solve import SolverGaveUp
+
+    monkeypatch.setattr(module, "_BUDGET", 1)
+    with pytest.raises(SolverGaveUp) as raised:
+        principals(CDK)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("the solver could not split the principals of ")
+    assert CDK in message
