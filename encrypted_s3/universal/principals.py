@@ -196,7 +196,23 @@ class Principals:
             latest = tuple(z3.is_true(model.eval(b, True)) for b in bits)
             found_account = model.eval(acct, True).as_string()
             text = f"{self.prefix}{found_account}:{model.eval(rest, True).as_string()}"
+            text = self._readable(found_account, latest, named) or text
             cells.append(Cell(text, found_account, False, account is not None, latest))
+
+    def _readable(
+        self, account: str, matches: tuple[bool, ...], named: Sequence[str]
+    ) -> str | None:
+        """An ARN of the split easier to read than z3's: a pattern it matches, with
+        "Example" for each * (z3 finds "role/cdk-" for role/cdk-*)."""
+        for pattern, hit in zip(self.patterns, matches, strict=True):
+            parts = pattern.text.split(":", 5)
+            if not (hit and pattern.key == ARN_KEY and len(parts) == 6):
+                continue
+            rest = parts[5].replace("*", "Example").replace("?", "X")
+            arn = f"{self.prefix}{account}:{rest}"
+            if arn not in named and self._shape.match(arn) and self._matches(arn) == matches:
+                return arn
+        return None
 
     def _bit(self, p: Pattern, acct: z3.SeqRef, rest: z3.SeqRef, ctx: z3.Context) -> z3.BoolRef:
         """Does an ARN of `acct` and `rest` (or its account) match the pattern?"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -58,3 +59,13 @@ def prove_counting(cases: Mapping[Any, Case]) -> CountedProofs:
     with counting_node() as runs:
         proofs = prove_cases(list(cases.values()))
     return CountedProofs(dict(zip(cases, proofs, strict=True)), runs)
+
+
+def iam_like(pattern: str, arn: str) -> bool:
+    """ArnLike as IAM documents it, apart from the encoding: each of the first five ':'
+    parts matched on its own (wildcards never cross a ':'), the rest as a whole."""
+    p, a = pattern.split(":", 5), arn.split(":", 5)
+    if len(p) < 6 or len(a) < 6:
+        return False
+    escape = str.maketrans({"[": "[[]"})
+    return all(fnmatchcase(x, y.translate(escape)) for x, y in zip(a, p, strict=True))

@@ -17,7 +17,7 @@ from encrypted_s3.vocabulary import Config, all_configs
 from proof import mutate
 from scenarios import DECLARED_READER_ARN
 from tests.access_support import DISTRIBUTION, OTHER_ACCOUNT_WRITER, SAME_ACCOUNT_READER
-from tests.proof.support import SSE_KMS_STRICT
+from tests.proof.support import SSE_KMS_STRICT, iam_like
 
 ACCESS = ["confidentiality", "integrity", "no-public-access", "declared-use"]
 STRANGER = "arn:aws:iam::999999999999:role/Stranger"
@@ -207,3 +207,30 @@ def test_the_put_star_mutation_refutes_declared_use_in_strict_mode(deployments):
     writers = {d.role_arn, d.role_arn.replace(uploader_role_name("dev"), rekey_role_name("dev"))}
     assert result.counterexample["principal"] in writers
     assert result.counterexample["action"].startswith("s3:PutObject")
+
+
+def test_a_fence_widened_by_a_pattern_is_refuted_by_a_principal_it_lets_in(deployments):
+    """The principal classes split by a wildcard pattern: the counterexample is a real
+    ARN the pattern matches (IAM's rule, checked apart from the encoding), not declared."""
+    d = deployments[SSE_KMS_STRICT]
+    pattern = "arn:aws:iam::*:role/cdk-*"
+
+    def widen(policy: Policy | None, sid: str) -> Policy:
+        assert policy is not None
+        document = copy.deepcopy(policy.document)
+        (fence,) = [s for s in document["Statement"] if s.get("Sid") == sid]
+        arns = fence["Condition"].pop("ArnNotEquals")["aws:PrincipalArn"]
+        arns = arns if isinstance(arns, list) else [arns]
+        fence["Condition"]["ArnNotLike"] = {"aws:PrincipalArn": [*arns, pattern]}
+        return Policy(policy.name, document)
+
+    widened = dataclasses.replace(
+        d,
+        bucket_policy=widen(d.bucket_policy, READ_FENCES[0]),
+        key_policy=widen(d.key_policy, READ_FENCES[1]),
+    )
+    result = _refuted(widened, "confidentiality")
+    principal = result.counterexample["principal"]
+    assert iam_like(pattern, principal), principal
+    assert principal != f"arn:aws:iam::{d.env.account}:role/{uploader_role_name('dev')}"
+    assert result.counterexample["account"] == principal.split(":")[4]

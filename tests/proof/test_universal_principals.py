@@ -6,7 +6,6 @@ matching rules, evaluated here by an independent matcher (fnmatch), not by the m
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
 
 import pytest
 import z3
@@ -14,20 +13,12 @@ import z3
 from encrypted_s3.universal.encode import SymbolicRequest
 from encrypted_s3.universal.policy import parse_policy
 from encrypted_s3.universal.principals import ARN_KEY, Pattern, Principals
+from tests.proof.support import iam_like
 
 HOME, PARTNER = "123456789012", "210987654321"
 ME = f"arn:aws:iam::{HOME}:role/Me"
 READER = f"arn:aws:iam::{PARTNER}:role/reader-1"
 CDK = "arn:aws:iam::*:role/cdk-*"  # ArnLike: * within the account part, then any rest
-
-
-def iam_like(pattern: str, arn: str) -> bool:
-    """ArnLike as IAM documents it: each of the first five ':' parts matched on its own."""
-    p, a = pattern.split(":", 5), arn.split(":", 5)
-    if len(p) < 6:
-        return False
-    escape = str.maketrans({"[": "[[]"})
-    return all(fnmatchcase(x, y.translate(escape)) for x, y in zip(a, p, strict=True))
 
 
 def principals(*patterns: str, arns: tuple[str, ...] = (ME, READER)) -> Principals:
@@ -74,6 +65,8 @@ def test_a_pattern_splits_the_classes_that_it_cuts_each_with_an_arn_of_it():
     who = principals(CDK)
     for cell in who.cells:
         assert cell.matches == (iam_like(CDK, cell.arn),)  # the class's ARN is real
+    # A split's ARN reads as the pattern with "Example" for its wildcard, not z3's "cdk-".
+    assert {c.arn.split(":")[5] for c in who.cells if c.matches[0]} == {"role/cdk-Example"}
     unnamed = [
         (c.account if c.known_account else None, c.matches) for c in who.cells if not c.named
     ]
