@@ -163,12 +163,13 @@ class Checker:
         # that wants requests allowed). Refuted: asked again in a context of its own (what
         # the deployment's context holds can change z3's model), the same way whatever
         # was asked before, so the counterexample is the same in every mode.
-        violated = self.violated(prop) if self._with_core(prop) else self._ask(prop, ())
-        if not violated:
+        core = self._with_core(prop)
+        if not (self.violated(prop) if core else self._ask(prop, ()) is not None):
             return Result(prop, variant, words, True, notes=notes)
         self.sessions[prop.id] = Session(self.bases[prop.id])
         model = self._ask(prop, ())
-        assert model is not None, f"{prop.id}: refuted, then not (z3 changed its answer)"
+        if model is None:  # a model, then none: z3 contradicted itself
+            raise RuntimeError(f"{prop.id}: refuted in one context, proved in another")
         example, statements, found = counterexample(self.enc, self._readable(prop, model), prop)
         return Result(prop, variant, words, False, example, statements, found + notes)
 
