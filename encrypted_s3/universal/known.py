@@ -8,7 +8,6 @@ found (one that a later question holds for answers it: satisfiable).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import z3
@@ -17,9 +16,6 @@ from encrypted_s3.universal.solve import STATS
 
 Target = tuple[str, int]  # a Deny's (policy, index), or a bucket setting, or S3's checks
 Literals = frozenset[tuple[Target, bool]]  # (statement, in force?)
-IAM_ARN = re.compile(r"^arn:[^:]+:iam::(\d{12}):([^*?]+)$")
-EXAMPLE_ROLE = "role/Example"
-ANOTHER_ACCOUNT = "210987654321"  # any account the policies do not name would do
 
 
 @dataclass(frozen=True)
