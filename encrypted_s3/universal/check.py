@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import z3
@@ -34,7 +34,7 @@ from encrypted_s3.universal.properties import (
     stores,
 )
 from encrypted_s3.universal.s3 import accepted
-from encrypted_s3.universal.solve import Lane, Pending, Session, fresh_context, in_main_context
+from encrypted_s3.universal.solve import Session, fresh_context, in_main_context
 from encrypted_s3.universal.space import model_json
 from encrypted_s3.universal.verdicts import Necessity, Result, Universal
 from encrypted_s3.universal.who import table as who_table
@@ -56,32 +56,11 @@ class Checker:
         self.exhaustive = exhaustive  # ask every question, none settled by an earlier answer
         self.known = Known()
         self._alias_guard: z3.BoolRef | None = None  # no one but the deployer changes aliases
-        # Each property's first question, started: keyed (property id, asked with a core).
-        self._first: dict[tuple[str, bool], Pending] = {}
 
     def _with_core(self, prop: Property) -> bool:
         """A property's questions keep an unsat core (to prune the necessity analysis),
         unless every question is asked (exhaustive) or it wants requests allowed."""
         return not self.exhaustive and prop.wanted != "allowed"
-
-    def start(self) -> Checker:
-        """Sends every property's first question to a worker thread, one after the other
-        (they share the context): the checks of one deployment run beside those of
-        another and beside the encoding of the next one; result() takes the answers."""
-        lane = Lane()
-        for prop in self.props:
-            core = self._with_core(prop)
-            question = self._core_question if core else self._question
-            self._first[prop.id, core] = question(prop, (), lane=lane)
-        lane.send()
-        return self
-
-    def settle(self) -> None:
-        """Waits for the questions start() sent that no one took: their contexts must not
-        be freed under a worker (an error or Ctrl-C on the way out)."""
-        for pending in self._first.values():
-            pending.wait()
-        self._first.clear()
 
     def _fixes_alias(self, prop: Property, dropped: Sequence[Target]) -> list[z3.BoolRef]:
         """What the property's checks without `dropped` may take as given."""
@@ -95,47 +74,27 @@ class Checker:
     def _what(prop: Property, dropped: Sequence[Target]) -> str:
         return f"{prop.id} without {', '.join(map(str, dropped))}" if dropped else prop.id
 
-    def _question(
-        self,
-        prop: Property,
-        dropped: Sequence[Target],
-        extra: Sequence[z3.BoolRef] = (),
-        *,
-        lane: Lane | None = None,
-    ) -> Pending:
+    def _ask(
+        self, prop: Property, dropped: Sequence[Target], extra: Sequence[z3.BoolRef] = ()
+    ) -> z3.ModelRef | None:
         """Is the property violated without `dropped` (and with `extra`)? A model if so."""
         in_force = self.enc.all_in_force(dropped)
         # Known unsatisfiable on its own: saying so spares z3 re-proving it each time.
         extra = [*extra, *self._fixes_alias(prop, dropped)]
-        return self.sessions[prop.id].start(in_force, extra, self._what(prop, dropped), lane=lane)
-
-    def _core_question(
-        self, prop: Property, dropped: Sequence[Target], *, lane: Lane | None = None
-    ) -> Pending:
-        """The same question with the in-force literals assumed: a model, or their core."""
-        return self.sessions[prop.id].start(
-            self.enc.all_in_force(dropped),
-            self._fixes_alias(prop, dropped),
-            f"{self._what(prop, dropped)} (core)",
-            assume=True,
-            lane=lane,
-        )
-
-    def _ask(
-        self, prop: Property, dropped: Sequence[tuple[str, int]], extra: Sequence[z3.BoolRef] = ()
-    ) -> z3.ModelRef | None:
-        first = None if dropped or extra else self._first.pop((prop.id, False), None)
-        return (first or self._question(prop, dropped, extra)).answer()[0]
+        return self.sessions[prop.id].ask(in_force, extra, self._what(prop, dropped))
 
     def _violated_core(self, prop: Property, dropped: Sequence[Target]) -> bool:
         """violated(), answered by a known core where one fits, else by a check that
         assumes the in-force literals and keeps the core it finds."""
         with_alias = bool(self._fixes_alias(prop, dropped))
         literals = frozenset((k, k not in dropped) for k in self.enc.enable)
-        first = None if dropped else self._first.pop((prop.id, True), None)
-        if first is None and self.known.proved(prop.id, literals, with_alias):
+        if self.known.proved(prop.id, literals, with_alias):
             return False
-        model, core = (first or self._core_question(prop, dropped)).answer()
+        model, core = self.sessions[prop.id].ask_core(
+            self.enc.all_in_force(dropped),
+            self._fixes_alias(prop, dropped),
+            f"{self._what(prop, dropped)} (core)",
+        )
         if model is None:
             keys = list(self.enc.enable)
             found = frozenset((keys[i], keys[i] not in dropped) for i in core)
@@ -324,38 +283,29 @@ def check_all(
     necessity: bool = True,
     exhaustive: bool = False,
 ) -> list[Universal]:
-    """check() of each (deployment, variant), side by side on several cores: the
-    properties' first checks of each are started as soon as it is encoded, then each is
-    proved on a thread of its own, the threads taking turns in z3's main context
-    (solve.in_main_context). The same reports as one after the other."""
-    checkers: list[Checker] = []
-    proving: list[Future[Universal]] = []
+    """check() of each (deployment, variant), side by side on several cores: each is
+    encoded and proved on a thread of its own, the threads taking turns in z3's main
+    context (solve.in_main_context). The same reports as one after the other."""
     threads = min(4, os.cpu_count() or 1, len(deployments))
-    try:
-        with ThreadPoolExecutor(threads, thread_name_prefix="prove") as pool:
-            for deployment, variant in deployments:
-                checker = in_main_context(partial(_encode, deployment, exhaustive))
-                checkers.append(checker)
-                label = variant or deployment.config.label
-                prove = partial(_universal, checker, label, necessity)
-                proving.append(pool.submit(in_main_context, prove))
-            return [p.result() for p in proving]
-    finally:
-        for checker in checkers:
-            checker.settle()
+    with ThreadPoolExecutor(threads, thread_name_prefix="prove") as pool:
+        proving = [
+            pool.submit(in_main_context, partial(_prove, d, v, necessity, exhaustive))
+            for d, v in deployments
+        ]
+        return [p.result() for p in proving]
 
 
-def _encode(deployment: Deployment, exhaustive: bool) -> Checker:
-    return Checker(Encoded.build(deployment), exhaustive=exhaustive).start()
-
-
-def _universal(checker: Checker, variant: str, necessity: bool) -> Universal:
-    results = [checker.result(p, variant) for p in checker.props]
+def _prove(
+    deployment: Deployment, variant: str | None, necessity: bool, exhaustive: bool
+) -> Universal:
+    checker = Checker(Encoded.build(deployment), exhaustive=exhaustive)
+    label = variant or deployment.config.label
+    results = [checker.result(p, label) for p in checker.props]
     proved = [r.prop for r in results if r.proved]
     return Universal(
-        variant,
+        label,
         results,
         checker.necessity(proved) if necessity else [],
         model_json(checker.enc),
-        who=who_table(checker.enc, results, variant),
+        who=who_table(checker.enc, results, label),
     )

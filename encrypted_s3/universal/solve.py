@@ -9,12 +9,10 @@ cannot decide, SolverGaveUp says so in one line.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -91,7 +89,7 @@ class Session:
         self, assumptions: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
     ) -> z3.ModelRef | None:
         """A model of base + extra under the assumptions (literals), or None if unsat."""
-        return self.start(assumptions, extra, what).answer()[0]
+        return self._answer(assumptions, extra, what, assume=False)[0]
 
     def ask_core(
         self, literals: Sequence[z3.BoolRef], extra: Sequence[z3.BoolRef], what: str
@@ -99,30 +97,34 @@ class Session:
         """As ask, with the literals given to the check as assumptions: a model, or (None,
         the indices of an unsatisfiable core of the literals): base + extra and those
         literals alone are unsatisfiable, whatever the other literals say."""
-        return self.start(literals, extra, what, assume=True).answer()
+        return self._answer(literals, extra, what, assume=True)
 
-    def start(
+    def _answer(
         self,
         assumptions: Sequence[z3.BoolRef],
         extra: Sequence[z3.BoolRef],
         what: str,
-        *,
-        assume: bool = False,
-        lane: Lane | None = None,
-    ) -> Pending:
-        """The question of ask (ask_core if `assume`), asked now, or queued on `lane` (a
-        worker thread asks it once the lane is sent); Pending.answer() waits for it. The
-        formulas are translated here and the model back in answer(), on the caller's
-        thread: the worker touches nothing but the lane's context."""
+        assume: bool,
+    ) -> tuple[z3.ModelRef | None, list[int]]:
+        """(a model, []) if satisfiable, (None, the core's indices) if not. The formulas
+        are translated here and the model back, in the main context; the tries touch
+        this session's context only, so they let go of the main context's lock."""
         literals = [f.translate(self.ctx) for f in assumptions]
         more = [f.translate(self.ctx) for f in extra]
-        question = _Question(literals, more, assume, what)
-        if lane is None:
-            return Pending(question, _unlocked(lambda: self._run(question)))
-        return lane.add(self, question)
+        a = _unlocked(lambda: self._run(literals, more, assume))
+        STATS.checks += 1
+        STATS.retries += a.retries
+        STATS.work.extend(a.work)
+        STATS.times.append((a.seconds, what))
+        STATS.slowest_s = max(STATS.slowest_s, a.seconds)
+        if a.model is not None:
+            return a.model.translate(z3.main_ctx()), []
+        if a.unsat:
+            return None, a.core
+        raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(a.reasons)}")
 
-    def _run(self, q: _Question) -> _Answer:
-        """The tries of one question (any thread: this context only)."""
+    def _run(self, literals: list[z3.BoolRef], more: list[z3.BoolRef], assume: bool) -> _Answer:
+        """The tries of one question (this session's context only)."""
         started, answer = time.perf_counter(), _Answer()
         reasons = []
         for attempt, (seed, budget) in enumerate(TRIES):
@@ -130,29 +132,21 @@ class Session:
             solver = self._solver(seed, budget)
             # Fixed literals are asserted, not assumed: z3 then simplifies them away;
             # assumed only where the core is wanted.
-            solver.add(*([] if q.assume else q.literals), *q.more)
+            solver.add(*([] if assume else literals), *more)
             before = _spent(solver)
-            result = solver.check(*q.literals) if q.assume else solver.check()
+            result = solver.check(*literals) if assume else solver.check()
             answer.work.append(_spent(solver) - before)
             if result == z3.sat:
                 answer.model = solver.model()
                 break
             if result == z3.unsat:
-                index = {f.get_id(): i for i, f in enumerate(q.literals)}
-                core = solver.unsat_core() if q.assume else []
+                index = {f.get_id(): i for i, f in enumerate(literals)}
+                core = solver.unsat_core() if assume else []
                 answer.core, answer.unsat = sorted(index[f.get_id()] for f in core), True
                 break
             reasons.append(f"{solver.reason_unknown()} (seed {seed}, resource limit {budget:,})")
         answer.reasons, answer.seconds = reasons, time.perf_counter() - started
         return answer
-
-
-@dataclass
-class _Question:
-    literals: list[z3.BoolRef]  # in the session's context, as every formula below
-    more: list[z3.BoolRef]
-    assume: bool
-    what: str
 
 
 @dataclass
@@ -164,66 +158,6 @@ class _Answer:
     retries: int = 0
     work: list[int] = field(default_factory=list)
     seconds: float = 0.0
-
-
-class Pending:
-    """A question started by Session.start."""
-
-    def __init__(self, question: _Question, answer: _Answer | None = None) -> None:
-        self.question, self._answer = question, answer
-        self._batch: Future[list[_Answer]] | None = None  # the lane's, once sent
-        self._index = 0
-
-    def wait(self) -> None:
-        """Until the worker is done with its lane, whatever the answers."""
-        if self._batch is not None:
-            wait([self._batch])
-
-    def answer(self) -> tuple[z3.ModelRef | None, list[int]]:
-        """(a model, []) if satisfiable, (None, the core's indices) if not; the costs go
-        to STATS here, on the caller's thread. A queued question waits for its whole
-        lane: until then a worker may be using the context."""
-        a = self._answer or _unlocked(self._taken)
-        STATS.checks += 1
-        STATS.retries += a.retries
-        STATS.work.extend(a.work)
-        STATS.times.append((a.seconds, self.question.what))
-        STATS.slowest_s = max(STATS.slowest_s, a.seconds)
-        if a.model is not None:
-            return a.model.translate(z3.main_ctx()), []
-        if a.unsat:
-            return None, a.core
-        what = self.question.what
-        raise SolverGaveUp(f"the solver could not decide {what}: {'; then '.join(a.reasons)}")
-
-    def _taken(self) -> _Answer:
-        if self._batch is None:
-            raise RuntimeError(f"{self.question.what}: its lane was never sent")
-        return self._batch.result()[self._index]
-
-
-class Lane:
-    """Questions of sessions that share a context, asked one after the other by one
-    worker thread (z3 is safe across threads with one context per thread): the lanes of
-    several deployments run beside each other and beside the encoding of the next one."""
-
-    def __init__(self) -> None:
-        self._queued: list[tuple[Session, Pending]] = []
-
-    def add(self, session: Session, question: _Question) -> Pending:
-        pending = Pending(question)
-        self._queued.append((session, pending))
-        return pending
-
-    def send(self) -> None:
-        """The queued questions to a worker; nothing may touch their context until one of
-        their answers is taken."""
-        queued, self._queued = self._queued, []
-        if not queued:
-            return
-        batch = _pool().submit(lambda: [s._run(p.question) for s, p in queued])
-        for index, (_, pending) in enumerate(queued):
-            pending._batch, pending._index = batch, index
 
 
 # z3's main context, where the encoding builds every formula, is one thread's at a time:
@@ -256,7 +190,6 @@ def _unlocked(check: Callable[[], T]) -> T:
         _MAIN.acquire()
 
 
-_POOL: ThreadPoolExecutor | None = None
 _SPARE: deque[z3.Context] = deque()  # fresh contexts, never used: see spare_contexts
 
 
@@ -269,12 +202,3 @@ def spare_contexts(count: int) -> int:
     while len(_SPARE) < count:
         _SPARE.append(z3.Context())
     return len(_SPARE)
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The worker threads of the lanes: as many as the machine has cores, at most 4
-    (each check is single-threaded in z3 and lets go of Python's lock while it runs)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="z3")
-    return _POOL
