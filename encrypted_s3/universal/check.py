@@ -86,14 +86,13 @@ class Checker:
     def _violated_core(self, prop: Property, dropped: Sequence[Target]) -> bool:
         """violated(), answered by a known core where one fits, else by a check that
         assumes the in-force literals and keeps the core it finds."""
-        with_alias = bool(self._fixes_alias(prop, dropped))
+        fixes = self._fixes_alias(prop, dropped)
+        with_alias = bool(fixes)
         literals = frozenset((k, k not in dropped) for k in self.enc.enable)
         if self.known.proved(prop.id, literals, with_alias):
             return False
         model, core = self.sessions[prop.id].ask_core(
-            self.enc.all_in_force(dropped),
-            self._fixes_alias(prop, dropped),
-            f"{self._what(prop, dropped)} (core)",
+            self.enc.all_in_force(dropped), fixes, f"{self._what(prop, dropped)} (core)"
         )
         if model is None:
             keys = list(self.enc.enable)

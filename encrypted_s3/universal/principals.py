@@ -48,6 +48,11 @@ class Pattern:
     text: str
     arn: bool  # ArnLike (wildcards within one ':'-separated part) or StringLike
 
+    @staticmethod
+    def of(key: str, base: str, text: str) -> Pattern:
+        """The pattern a condition on a principal key compares with (_is_pattern)."""
+        return Pattern(ARN_KEY if key == ARN_KEY else "account", text, base.startswith("Arn"))
+
     def regex(self) -> z3.ReRef | None:
         return arn_glob(self.text) if self.arn else glob(self.text)
 
@@ -125,8 +130,7 @@ class Principals:
                     continue
                 for text in c.values:
                     if _is_pattern(c.base, text):
-                        key = ARN_KEY if c.key == ARN_KEY else "account"
-                        patterns.append(Pattern(key, text, c.base.startswith("Arn")))
+                        patterns.append(Pattern.of(c.key, c.base, text))
                     elif c.key == ARN_KEY:
                         found_arns.add(text)
                     else:
@@ -269,8 +273,7 @@ class Principals:
     def compare(self, r: SymbolicRequest, key: str, base: str, text: str) -> z3.BoolRef:
         """A condition's value test (before negation) on a principal key of an IAM caller."""
         if _is_pattern(base, text):
-            which = ARN_KEY if key == ARN_KEY else "account"
-            index = self.patterns.index(Pattern(which, text, base.startswith("Arn")))
+            index = self.patterns.index(Pattern.of(key, base, text))
             return self._any(r, [i for i, c in enumerate(self.cells) if c.matches[index]])
         if key == ARN_KEY:
             return self.arn_is(r, text)
